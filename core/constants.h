@@ -29,4 +29,14 @@ inline constexpr std::size_t max_message_bytes_ceiling = 65535;
 // ISO 8583:1987 numbers fields 1 to 128 (bit 1 is the secondary bitmap).
 inline constexpr int iso_field_count = 128;
 
+// ---- codec (SPEC 1) ---------------------------------------------------------
+
+// The longest field ISO 8583 can state: an LLLLVAR prefix holds 4 digits. A
+// buffer this size holds the text of any one field (codec/text.h).
+inline constexpr std::size_t iso_field_length_max = 9999;
+// Unpack records field offsets as 16 bits: no frame carries more (len2 says
+// at most 65535), so a larger message is refused rather than truncated.
+inline constexpr std::size_t iso_message_bytes_max = 65535;
+static_assert(max_message_bytes_ceiling <= iso_message_bytes_max);
+
 }  // namespace authswitch::constants

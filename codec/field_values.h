@@ -1,0 +1,57 @@
+// The fields of a message to pack, as text, indexed by field number: a view
+// per field, so a response echoes its request's fields by pointing at the
+// request's bytes (MessageView::wire) instead of copying them. No heap.
+//
+// Lifetime: the caller keeps every viewed buffer alive until pack() returns.
+// Values are the fields' text form (codec/text.h); for the ascii content
+// encoding that equals the wire bytes a MessageView returns.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <string_view>
+
+#include "codec/format.h"
+#include "core/assert.h"
+
+namespace authswitch::codec {
+
+class FieldValues {
+ public:
+  // The MTI, 4 ASCII digits (checked by pack).
+  void set_mti(std::string_view mti) noexcept { values_[0] = mti; }
+  [[nodiscard]] std::string_view mti() const noexcept { return values_[0]; }
+
+  // Data fields 2..128. An empty value is present and empty (LLVAR "00").
+  void set(int field, std::string_view text) noexcept {
+    AS_ASSERT(field >= first_data_field && field <= last_data_field);
+    values_[static_cast<std::size_t>(field)] = text;
+    word(field) |= bit(field);
+  }
+  void clear(int field) noexcept {
+    AS_ASSERT(field >= first_data_field && field <= last_data_field);
+    word(field) &= ~bit(field);
+  }
+  void clear_all() noexcept { present_[0] = present_[1] = 0; }
+
+  [[nodiscard]] bool has(int field) const noexcept {
+    return (present_[field <= 64 ? 0 : 1] & bit(field)) != 0;
+  }
+  [[nodiscard]] std::string_view get(int field) const noexcept {
+    return has(field) ? values_[static_cast<std::size_t>(field)] : std::string_view{};
+  }
+
+  // Presence words in bitmap order (bit 63 of [0] is field 1, never set here).
+  [[nodiscard]] std::uint64_t primary_fields() const noexcept { return present_[0]; }
+  [[nodiscard]] std::uint64_t secondary_fields() const noexcept { return present_[1]; }
+
+ private:
+  static constexpr std::uint64_t bit(int field) noexcept { return std::uint64_t{1} << (63 - ((field - 1) & 63)); }
+  std::uint64_t& word(int field) noexcept { return present_[field <= 64 ? 0 : 1]; }
+
+  std::array<std::string_view, field_slots> values_{};
+  std::uint64_t present_[2] = {0, 0};
+};
+
+}  // namespace authswitch::codec

@@ -1,0 +1,198 @@
+#include "codec/pack.h"
+
+#include <bit>
+#include <cstring>
+
+#include "codec/scan.h"
+#include "codec/text.h"
+
+namespace authswitch::codec {
+
+namespace {
+
+PackResult fail(ErrorCode code, int field, std::size_t offset) noexcept {
+  return {{code, static_cast<std::int16_t>(field), static_cast<std::uint32_t>(offset)}, 0};
+}
+
+// A fixed field's text with its padding, without building it anywhere.
+struct PaddedText {
+  std::string_view value;
+  std::size_t pad_left;
+  std::size_t pad_right;
+  char pad_char;
+
+  [[nodiscard]] std::size_t size() const noexcept { return pad_left + value.size() + pad_right; }
+  [[nodiscard]] char operator[](std::size_t i) const noexcept {
+    if (i < pad_left) return pad_char;
+    i -= pad_left;
+    return i < value.size() ? value[i] : pad_char;
+  }
+};
+
+unsigned char text_nibble(char c) noexcept {
+  return (c == '=' || c == 'D') ? 0xD : static_cast<unsigned char>(c - '0');
+}
+
+void write_prefix(PrefixEncoding e, int bytes, std::size_t length, unsigned char* out) noexcept {
+  switch (e) {
+    case PrefixEncoding::ascii:
+      for (int i = bytes - 1; i >= 0; --i) {
+        out[i] = static_cast<unsigned char>('0' + length % 10);
+        length /= 10;
+      }
+      return;
+    case PrefixEncoding::bcd:
+      for (int i = bytes - 1; i >= 0; --i) {
+        out[i] = static_cast<unsigned char>(((length / 10 % 10) << 4) | (length % 10));
+        length /= 100;
+      }
+      return;
+    case PrefixEncoding::binary:
+      for (int i = bytes - 1; i >= 0; --i) {
+        out[i] = static_cast<unsigned char>(length & 0xff);
+        length >>= 8;
+      }
+      return;
+  }
+}
+
+void write_content(const FieldSpec& spec, const PaddedText& text, unsigned char* out) noexcept {
+  switch (spec.encoding) {
+    case ContentEncoding::ascii:
+    case ContentEncoding::binary:
+      std::memset(out, text.pad_char, text.pad_left);
+      std::memcpy(out + text.pad_left, text.value.data(), text.value.size());
+      std::memset(out + text.pad_left + text.value.size(), text.pad_char, text.pad_right);
+      return;
+    case ContentEncoding::ebcdic:
+      for (std::size_t i = 0; i < text.size(); ++i) out[i] = latin1_to_ebcdic[static_cast<unsigned char>(text[i])];
+      return;
+    case ContentEncoding::bcd: {
+      // Odd counts: n takes a leading 0 nibble, z a trailing F.
+      const std::size_t digits = text.size();
+      const bool odd = digits % 2 == 1;
+      const bool lead = odd && spec.type == ContentType::n;
+      const std::size_t nibbles = (digits + 1) / 2 * 2;
+      for (std::size_t i = 0; i < nibbles; ++i) {
+        unsigned char v;
+        if (lead) {
+          v = i == 0 ? 0 : text_nibble(text[i - 1]);
+        } else {
+          v = i < digits ? text_nibble(text[i]) : 0xF;
+        }
+        if (i % 2 == 0) {
+          out[i / 2] = static_cast<unsigned char>(v << 4);
+        } else {
+          out[i / 2] = static_cast<unsigned char>(out[i / 2] | v);
+        }
+      }
+      return;
+    }
+  }
+}
+
+// Index of the first character the field's type refuses in text form.
+std::size_t find_bad_text(const FieldSpec& spec, std::string_view value) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(value.data());
+  if (spec.type == ContentType::n) return first_non_digit(p, value.size());
+  if (spec.type == ContentType::z) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (!is_track_char(p[i])) return i;
+    }
+  }
+  return content_ok;
+}
+
+void write_bitmap(BitmapEncoding e, std::uint64_t word, unsigned char* out) noexcept {
+  if (e == BitmapEncoding::binary) {
+    const std::uint64_t be = __builtin_bswap64(word);
+    std::memcpy(out, &be, sizeof be);
+    return;
+  }
+  static constexpr char digits[] = "0123456789ABCDEF";
+  for (int i = 15; i >= 0; --i) {
+    out[i] = static_cast<unsigned char>(digits[word & 0xf]);
+    word >>= 4;
+  }
+}
+
+}  // namespace
+
+PackResult pack(const Dialect& dialect, const FieldValues& values, std::span<std::byte> out,
+                const PackOptions& options) noexcept {
+  auto* const o = reinterpret_cast<unsigned char*>(out.data());
+  const std::size_t cap = out.size();
+  const std::size_t header = frame_header_bytes(options.framing);
+  if (cap < header) return fail(ErrorCode::buffer_too_small, no_field, 0);
+  std::size_t pos = header;
+
+  // MTI.
+  const std::string_view mti = values.mti();
+  if (mti.size() != mti_digits || first_non_digit(reinterpret_cast<const unsigned char*>(mti.data()), mti.size()) != content_ok) {
+    return fail(ErrorCode::bad_mti, 0, pos);
+  }
+  if (dialect.mti_encoding == MtiEncoding::ascii) {
+    if (cap - pos < mti_digits) return fail(ErrorCode::buffer_too_small, 0, pos);
+    std::memcpy(o + pos, mti.data(), mti_digits);
+    pos += mti_digits;
+  } else {
+    if (cap - pos < mti_digits / 2) return fail(ErrorCode::buffer_too_small, 0, pos);
+    o[pos] = static_cast<unsigned char>(((mti[0] - '0') << 4) | (mti[1] - '0'));
+    o[pos + 1] = static_cast<unsigned char>(((mti[2] - '0') << 4) | (mti[3] - '0'));
+    pos += mti_digits / 2;
+  }
+
+  // Bitmaps.
+  const SecondaryBitmap policy = options.secondary_bitmap.value_or(dialect.secondary_bitmap);
+  std::uint64_t words[2] = {values.primary_fields(), values.secondary_fields()};
+  const bool secondary = words[1] != 0 || policy == SecondaryBitmap::always;
+  if (secondary) words[0] |= std::uint64_t{1} << 63;
+  const std::size_t bitmap_wire = dialect.bitmap_encoding == BitmapEncoding::binary ? bitmap_bytes : 2 * bitmap_bytes;
+  const std::size_t bitmaps = secondary ? 2 : 1;
+  if (cap - pos < bitmaps * bitmap_wire) return fail(ErrorCode::buffer_too_small, 1, pos);
+  write_bitmap(dialect.bitmap_encoding, words[0], o + pos);
+  pos += bitmap_wire;
+  if (secondary) {
+    write_bitmap(dialect.bitmap_encoding, words[1], o + pos);
+    pos += bitmap_wire;
+  }
+
+  // Fields, ascending.
+  words[0] &= ~(std::uint64_t{1} << 63);
+  for (int w = 0; w < 2; ++w) {
+    std::uint64_t bits = words[w];
+    while (bits != 0) {
+      const int k = std::countl_zero(bits);
+      bits &= ~(std::uint64_t{1} << (63 - k));
+      const int field = w * 64 + k + 1;
+      const FieldCodec& c = dialect.codec(field);
+      const FieldSpec& spec = c.spec;
+      if (!spec.defined) return fail(ErrorCode::unknown_field, field, pos);
+      const std::string_view value = values.get(field);
+      if (value.size() > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
+      PaddedText text{value, 0, 0, spec.pad_char};
+      if (spec.length_type == LengthType::fixed && value.size() < spec.max_length) {
+        if (spec.padding == Padding::none) return fail(ErrorCode::wrong_length, field, pos);
+        (spec.padding == Padding::left ? text.pad_left : text.pad_right) = spec.max_length - value.size();
+      }
+      if (find_bad_text(spec, value) != content_ok) return fail(ErrorCode::bad_content, field, pos);
+      const std::size_t wire = content_bytes(spec.encoding, text.size());
+      if (cap - pos < c.prefix_bytes + wire) return fail(ErrorCode::buffer_too_small, field, pos);
+      if (c.prefix_bytes != 0) {
+        write_prefix(spec.prefix, c.prefix_bytes, value.size(), o + pos);
+        pos += c.prefix_bytes;
+      }
+      write_content(spec, text, o + pos);
+      pos += wire;
+    }
+  }
+
+  const std::size_t body = pos - header;
+  if (body > constants::iso_message_bytes_max || body > frame_body_max(options.framing)) {
+    return fail(ErrorCode::message_too_large, no_field, header);
+  }
+  if (header != 0) write_frame_header(options.framing, body, out.data());
+  return {{}, pos};
+}
+
+}  // namespace authswitch::codec
