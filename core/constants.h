@@ -29,6 +29,42 @@ inline constexpr std::size_t max_message_bytes_ceiling = 65535;
 // ISO 8583:1987 numbers fields 1 to 128 (bit 1 is the secondary bitmap).
 inline constexpr int iso_field_count = 128;
 
+// ---- io runtime (io/) -------------------------------------------------------
+
+// Idle strategy of a consumer thread with nothing to do. 2 cores are shared
+// by the io loop, the authorization thread and the kernel's network path, so
+// a consumer may only burn a short time before giving the core away: 2,000
+// pause instructions are ~10-80 us on current x86 (a `pause` costs 5-40
+// cycles), about one 50,000/s inter-arrival gap; then 64 sched_yield (each
+// ~1 us when nothing else runs) before parking on a futex.
+inline constexpr std::uint32_t idle_spins_max = 2000;
+inline constexpr std::uint32_t idle_yields_max = 64;
+// Latency histograms record integer nanoseconds from 1 ns to 100 s (a stalled
+// decision is still recorded, not clipped) with 2 significant digits: 128
+// linear sub-buckets a power-of-two bucket, relative error <= 1/128 < 1%.
+inline constexpr std::uint64_t histogram_lowest_ns = 1;
+inline constexpr std::uint64_t histogram_highest_ns = 100'000'000'000;
+inline constexpr int histogram_significant_digits = 2;
+// Series of a metrics registry (one link x ~12 MTIs x ~20 response codes is
+// 240 series; 8 links fit). Each is one cache line, so 4096 is 256 KiB.
+inline constexpr std::size_t metrics_series_max = 4096;
+// Config bounds (SPEC 10). max_inflight caps each link's in-flight table,
+// sized at start-up: 1,048,576 is 10 s of 100,000/s with margin.
+inline constexpr std::uint32_t link_max_inflight_ceiling = 1u << 20;
+inline constexpr std::size_t config_links_max = 64;
+inline constexpr std::uint32_t echo_interval_s_max = 86'400;
+inline constexpr std::uint32_t flush_interval_ms_max = 10'000;
+inline constexpr std::uint32_t hold_days_max = 3'650;
+// CPU numbers in `cores`: Linux's default cpu_set_t holds 1024.
+inline constexpr int cpu_index_max = 1023;
+// Open-loop client: requests awaiting an answer are tracked in a table indexed
+// by sequence number modulo this; 2^20 is > 10 s at 100,000/s, beyond any
+// sane timeout, so a live slot is never overwritten.
+inline constexpr std::size_t open_loop_inflight_slots = 1u << 20;
+// Per-connection receive/send staging of the loopback echo and the client:
+// 256 KiB holds ~1,400 0100-sized frames, a 10 ms stall at 100,000/s.
+inline constexpr std::size_t loopback_buffer_bytes = 256 * 1024;
+
 // ---- codec (SPEC 1) ---------------------------------------------------------
 
 // The longest field ISO 8583 can state: an LLLLVAR prefix holds 4 digits. A
@@ -38,5 +74,86 @@ inline constexpr std::size_t iso_field_length_max = 9999;
 // at most 65535), so a larger message is refused rather than truncated.
 inline constexpr std::size_t iso_message_bytes_max = 65535;
 static_assert(max_message_bytes_ceiling <= iso_message_bytes_max);
+
+// ---- write-ahead log (SPEC 7; ledger/) -------------------------------------
+
+// Largest record payload. The biggest event the core plans (a decision with
+// the totals of up to 16 limits, 16 x 24 bytes, plus its key fields) stays
+// under 600 bytes; 1008 leaves room and makes a queued record (16-byte header
+// + payload) exactly 1 KiB.
+inline constexpr std::size_t wal_payload_bytes_max = 1008;
+// Threads that may append (authorization threads, the API thread, the io
+// loops): 16 is eight times this machine's cores. Each gets a producer token,
+// its own bounded sub-queue and a cache line of counters.
+inline constexpr std::size_t wal_producers_max = 16;
+// Records one producer may have queued and not yet taken by the writer. At
+// 300,000 records/s from one thread (100,000 authorizations x 3 records),
+// 4096 is ~14 ms of backlog, above a slow fdatasync here (~10 ms); a full
+// queue is answered 91, never grown. Memory: producers x 4096 x 1 KiB,
+// allocated when the writer is built (64 MiB at 16 producers).
+inline constexpr std::size_t wal_queue_records_per_producer = 4096;
+// The writer dequeues in chunks of this many records (256 KiB of staging).
+inline constexpr std::size_t wal_dequeue_chunk_records = 256;
+// One group commit writes at most this much: 1 MiB is ~10,000 records of
+// 100 bytes, more than one fdatasync interval's worth at full rate.
+inline constexpr std::size_t wal_batch_bytes_max = 1u << 20;
+// Segment size: 64 MiB is ~600,000 records of 100 bytes, so a rotation (one
+// rename and a directory fsync) happens at most every few seconds at full
+// rate. Tests use the minimum to exercise rotation.
+inline constexpr std::size_t wal_segment_bytes_default = 64u << 20;
+inline constexpr std::size_t wal_segment_bytes_min = 4096;
+// `flush_interval_ms` default for durability `async` (SPEC 10 example).
+inline constexpr std::uint32_t wal_flush_interval_ms_default = 2;
+// Before sleeping on its futex the idle writer checks the queue this many
+// times (with a pause each, ~10 us in all): a busy switch then never pays a
+// wake-up syscall, an idle one does not burn a shared core.
+inline constexpr std::uint32_t wal_idle_spins = 256;
+// Snapshots are streamed through a buffer of this size.
+inline constexpr std::size_t snapshot_buffer_bytes = 1u << 20;
+// Snapshots kept after a new one is written: the newest and one fallback
+// in case the newest turns out unreadable (SPEC 7).
+inline constexpr std::size_t snapshots_kept = 2;
+
+// ---- decision core (SPEC 3-5; core/) ----------------------------------------
+
+// Period limits (daily, weekly, monthly, total) one user or company may have.
+// One of each of SPEC 4's four kinds fits; a second monthly with another
+// anchor replaces one of them. 4 keeps a user record in one cache line and a
+// stored transaction (which records the period each limit counted in) in 4.
+inline constexpr std::size_t period_limits_per_owner_max = 4;
+// A limit list may also hold one `transaction` limit.
+inline constexpr std::size_t limits_per_owner_max = period_limits_per_owner_max + 1;
+// Limit slots an approval can move: the user's and the company's.
+inline constexpr std::size_t slots_per_decision_max = 2 * period_limits_per_owner_max;
+// Slots set_limits may add after the load (new specs; replaced slots are never
+// reused, so a stored transaction's slot index stays valid): 2^16 x 64 bytes
+// is 4 MiB of address space, committed only when used.
+inline constexpr std::size_t limit_slots_spare = 1u << 16;
+// Cards the HTTP API may add after the load; the PAN index is sized for them
+// up front so it never grows while authorization threads read it.
+inline constexpr std::size_t cards_added_max = 1u << 16;
+// The PAN index is kept at most 70% full (linear probing: ~2.2 probes for a
+// hit at that load, so a lookup is one cache miss most of the time).
+inline constexpr std::size_t card_index_load_percent_max = 70;
+// Duplicate-key / transaction table: one 256-byte entry per key seen
+// (requests, reversals, remembered reversals). 2^22 entries is 1 GiB of
+// address space, 40 minutes at 1,700 requests/s or 42 s at 100,000/s with no
+// eviction yet; committed as touched. A full table answers 91, never
+// overwrites. Configurable per core (tests use 2^12).
+inline constexpr std::size_t txn_table_capacity_default = 1u << 22;
+inline constexpr std::size_t txn_table_capacity_max = 1u << 26;
+// Probes before a claim gives up with 91: at 90% load linear probing needs ~50
+// on average for a miss; 512 bounds the worst case to ~2 us.
+inline constexpr std::size_t txn_probe_max = 512;
+// Authorization shards (threads): the shard id is one base-36 digit's worth
+// of the approval code's space and fits the 16-bit field in user records.
+inline constexpr std::size_t shards_max = 64;
+// Ids (cards, users, companies, idempotency keys) are short operator strings.
+inline constexpr std::size_t account_id_bytes_max = 64;
+// Operator top-ups remembered per shard for Idempotency-Key answers.
+inline constexpr std::size_t idempotency_keys_per_shard_max = 1u << 20;
+// Cards per generated demo data set (serve's default is 100,000; benches use
+// 1,000,000; loads of 10,000,000 are exercised by hand).
+inline constexpr std::size_t demo_cards_max = 50'000'000;
 
 }  // namespace authswitch::constants
