@@ -1,0 +1,286 @@
+#include "ledger/log_reader.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "core/assert.h"
+#include "ledger/crc32c.h"
+#include "ledger/record_format.h"
+
+namespace authswitch::ledger {
+namespace {
+
+using format::header_bytes;
+
+bool all_zero(const std::byte* p, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (p[i] != std::byte{0}) return false;
+  }
+  return true;
+}
+
+// First index >= from holding a non-zero byte, or n. Eight bytes a step: the
+// preallocated tail of a 64 MiB segment is mostly zeros.
+std::size_t next_nonzero(const std::byte* p, std::size_t from, std::size_t n) noexcept {
+  std::size_t i = from;
+  while (i < n && (i & 7u) != 0) {
+    if (p[i] != std::byte{0}) return i;
+    ++i;
+  }
+  while (i + 8 <= n && format::load<std::uint64_t>(p + i) == 0) i += 8;
+  while (i < n && p[i] == std::byte{0}) ++i;
+  return i;
+}
+
+bool crc_matches(const std::byte* record, const format::Header& h) noexcept {
+  const std::size_t covered = header_bytes - format::crc_covered_offset + h.length;
+  return format::unmask_crc(h.crc) == crc32c(record + format::crc_covered_offset, covered);
+}
+
+}  // namespace
+
+LogReader::LogReader(LogReader&& other) noexcept { *this = std::move(other); }
+
+LogReader& LogReader::operator=(LogReader&& other) noexcept {
+  if (this == &other) return *this;
+  close_segment();
+  segments_ = std::move(other.segments_);
+  segment_index_ = other.segment_index_;
+  from_sequence_ = other.from_sequence_;
+  expected_sequence_ = other.expected_sequence_;
+  map_ = std::exchange(other.map_, nullptr);
+  map_bytes_ = std::exchange(other.map_bytes_, 0);
+  file_bytes_ = other.file_bytes_;
+  offset_ = other.offset_;
+  at_end_ = std::exchange(other.at_end_, true);
+  tail_cut_ = std::move(other.tail_cut_);
+  end_file_ = std::move(other.end_file_);
+  end_offset_ = other.end_offset_;
+  records_checked_ = other.records_checked_;
+  segments_read_ = other.segments_read_;
+  return *this;
+}
+
+LogReader::~LogReader() { close_segment(); }
+
+void LogReader::close_segment() noexcept {
+  if (map_ != nullptr) ::munmap(const_cast<std::byte*>(map_), map_bytes_);
+  map_ = nullptr;
+  map_bytes_ = 0;
+  file_bytes_ = 0;
+  offset_ = 0;
+}
+
+Status LogReader::open(const std::string& dir, std::uint64_t from_sequence) {
+  close_segment();
+  *this = LogReader();
+  from_sequence_ = std::max<std::uint64_t>(from_sequence, 1);
+  if (Status s = list_segments(dir, segments_); !s) return s;
+  if (segments_.empty()) {
+    if (from_sequence_ > 1) {
+      return Status::error(Fault::missing_records, dir, -1,
+                           "the log is empty but records from sequence " + std::to_string(from_sequence_) +
+                               " are needed");
+    }
+    return Status::ok();
+  }
+  std::size_t index = segments_.size();
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    if (segments_[i].first_sequence <= from_sequence_) index = i;
+  }
+  if (index == segments_.size()) {
+    return Status::error(Fault::missing_records, segments_.front().path, 0,
+                         "the oldest segment begins at sequence " + std::to_string(segments_.front().first_sequence) +
+                             ", after the sequence needed, " + std::to_string(from_sequence_));
+  }
+  expected_sequence_ = segments_[index].first_sequence;
+  at_end_ = false;
+  return open_segment(index);
+}
+
+Status LogReader::open_segment(std::size_t index) {
+  close_segment();
+  segment_index_ = index;
+  const std::string& path = segments_[index].path;
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno(errno, path, -1, "open segment");
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Status::from_errno(errno, path, -1, "stat segment");
+  file_bytes_ = static_cast<std::size_t>(st.st_size);
+  if (file_bytes_ > 0) {
+    void* m = ::mmap(nullptr, file_bytes_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    if (m == MAP_FAILED) return Status::from_errno(errno, path, -1, "mmap segment");
+    ::madvise(m, file_bytes_, MADV_SEQUENTIAL);
+    map_ = static_cast<const std::byte*>(m);
+    map_bytes_ = file_bytes_;
+  }
+  ++segments_read_;
+  return Status::ok();
+}
+
+Status LogReader::next(RecordView& record, bool& has_record) {
+  has_record = false;
+  while (!at_end_) {
+    const std::string& path = segments_[segment_index_].path;
+    const auto at = static_cast<std::int64_t>(offset_);
+    const std::size_t left = file_bytes_ - offset_;
+    const std::byte* p = map_ + offset_;
+    if (left < header_bytes || all_zero(p, header_bytes)) {
+      if (all_zero(p, std::min(left, header_bytes))) {
+        if (Status s = end_of_segment(); !s) return s;
+        continue;
+      }
+      if (Status s = torn_or_corrupt(Status::error(Fault::truncated_header, path, at,
+                                                   "the segment ends inside a record header (" +
+                                                       std::to_string(left) + " bytes left)"));
+          !s) {
+        return s;
+      }
+      continue;
+    }
+    const format::Header h = format::decode_header(p);
+    if (h.length > format::payload_bytes_max) {
+      if (Status s = torn_or_corrupt(Status::error(Fault::bad_length, path, at,
+                                                   "record length " + std::to_string(h.length) +
+                                                       " is above the maximum " +
+                                                       std::to_string(format::payload_bytes_max)));
+          !s) {
+        return s;
+      }
+      continue;
+    }
+    if (left - header_bytes < h.length) {
+      if (Status s = torn_or_corrupt(Status::error(Fault::truncated_payload, path, at,
+                                                   "the segment ends inside a record of " +
+                                                       std::to_string(h.length) + " payload bytes"));
+          !s) {
+        return s;
+      }
+      continue;
+    }
+    if (!crc_matches(p, h)) {
+      if (Status s = torn_or_corrupt(Status::error(Fault::bad_crc, path, at,
+                                                   "record checksum mismatch (expected sequence " +
+                                                       std::to_string(expected_sequence_) + ")"));
+          !s) {
+        return s;
+      }
+      continue;
+    }
+    // From here the record is whole and its CRC good: a wrong field is not a
+    // torn write but corruption or a bug, wherever it sits.
+    if (h.reserved != 0) {
+      return Status::error(Fault::bad_reserved, path, at,
+                           "reserved field is " + std::to_string(h.reserved) + ", not 0");
+    }
+    if (!format::is_valid_type(h.type)) {
+      return Status::error(Fault::bad_type, path, at, "record type " + std::to_string(h.type) + " is not valid");
+    }
+    const std::span<const std::byte> payload(p + header_bytes, h.length);
+    if (offset_ == 0) {
+      const std::uint64_t named = segments_[segment_index_].first_sequence;
+      if (h.type != format::type_segment_header || h.sequence != named ||
+          h.length < format::segment_header_payload_bytes ||
+          format::load<std::uint64_t>(payload.data()) != format::segment_magic ||
+          format::load<std::uint32_t>(payload.data() + 8) != format::format_version) {
+        return Status::error(Fault::bad_segment_header, path, at,
+                             "the first record is not a segment header for sequence " + std::to_string(named));
+      }
+    } else if (h.type == format::type_segment_header) {
+      return Status::error(Fault::bad_segment_header, path, at, "a segment header inside a segment");
+    }
+    if (h.sequence != expected_sequence_) {
+      return Status::error(Fault::sequence_gap, path, at,
+                           "sequence " + std::to_string(h.sequence) + " where " +
+                               std::to_string(expected_sequence_) + " was expected");
+    }
+    ++records_checked_;
+    ++expected_sequence_;
+    offset_ += header_bytes + h.length;
+    if (h.sequence >= from_sequence_) {
+      record.sequence = h.sequence;
+      record.timestamp_ns = h.timestamp_ns;
+      record.type = h.type;
+      record.payload = payload;
+      has_record = true;
+      return Status::ok();
+    }
+  }
+  return Status::ok();
+}
+
+Status LogReader::end_of_segment() {
+  const std::string& path = segments_[segment_index_].path;
+  if (!is_last_segment()) {
+    const SegmentFile& following = segments_[segment_index_ + 1];
+    if (following.first_sequence != expected_sequence_) {
+      return Status::error(Fault::sequence_gap, following.path, 0,
+                           "segment begins at sequence " + std::to_string(following.first_sequence) +
+                               " but the previous one ended before " + std::to_string(expected_sequence_));
+    }
+    return open_segment(segment_index_ + 1);
+  }
+  // The end of the written data in the last segment: nothing valid may lie
+  // beyond it, or a zeroed block has swallowed records.
+  if (valid_record_at_or_after(offset_)) {
+    return Status::error(Fault::bad_type, path, static_cast<std::int64_t>(offset_),
+                         "a zero-filled record header is followed by valid records");
+  }
+  at_end_ = true;
+  end_file_ = path;
+  end_offset_ = static_cast<std::int64_t>(offset_);
+  close_segment();
+  if (from_sequence_ > expected_sequence_) {
+    return Status::error(Fault::missing_records, end_file_, end_offset_,
+                         "the log ends at sequence " + std::to_string(last_sequence()) +
+                             " but records from sequence " + std::to_string(from_sequence_) + " are needed");
+  }
+  return Status::ok();
+}
+
+Status LogReader::torn_or_corrupt(Status fault) {
+  AS_ASSERT(!fault.is_ok());
+  if (!is_last_segment() || valid_record_at_or_after(offset_ + 1)) return fault;
+  std::size_t last_nonzero = file_bytes_;
+  while (last_nonzero > offset_ && map_[last_nonzero - 1] == std::byte{0}) --last_nonzero;
+  tail_cut_ = TailCut{segments_[segment_index_].path, static_cast<std::int64_t>(offset_), last_nonzero - offset_};
+  at_end_ = true;
+  end_file_ = segments_[segment_index_].path;
+  end_offset_ = static_cast<std::int64_t>(offset_);
+  close_segment();
+  if (from_sequence_ > expected_sequence_) {
+    return Status::error(Fault::missing_records, end_file_, end_offset_,
+                         "the log ends at sequence " + std::to_string(last_sequence()) +
+                             " but records from sequence " + std::to_string(from_sequence_) + " are needed");
+  }
+  return Status::ok();
+}
+
+bool LogReader::valid_record_at_or_after(std::size_t offset) const noexcept {
+  // A candidate start is worth a look only if its 28 header bytes hold a
+  // non-zero byte, so zero runs are skipped eight bytes a step.
+  std::size_t o = offset;
+  while (o + header_bytes <= file_bytes_) {
+    const std::size_t z = next_nonzero(map_, o, file_bytes_);
+    if (z >= file_bytes_) return false;
+    std::size_t candidate = z + 1 >= o + header_bytes ? z + 1 - header_bytes : o;
+    for (; candidate <= z && candidate + header_bytes <= file_bytes_; ++candidate) {
+      const std::byte* p = map_ + candidate;
+      const format::Header h = format::decode_header(p);
+      if (h.reserved != 0 || !format::is_valid_type(h.type) || h.length > format::payload_bytes_max) continue;
+      if (h.sequence < expected_sequence_) continue;
+      if (candidate + header_bytes + h.length > file_bytes_) continue;
+      if (crc_matches(p, h)) return true;
+    }
+    o = z + 1;
+  }
+  return false;
+}
+
+}  // namespace authswitch::ledger

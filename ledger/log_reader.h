@@ -1,0 +1,99 @@
+// Reading the log back: recovery replay, `wal dump`, `wal verify`.
+//
+// The reader walks every segment from the one holding `from_sequence`,
+// checking each record's length, CRC, type, reserved field and sequence, and
+// each segment's header record. It never skips a bad record:
+//
+//  - A bad record in the last segment with no valid record anywhere after it
+//    is the torn tail of a write the process did not finish (kill -9, power
+//    loss): the reader ends there and reports the cut (tail_cut()).
+//  - Any other bad record (a valid record follows it, or it is not in the last
+//    segment, or its CRC is good but a field is wrong) is corruption: next()
+//    returns an error naming the file and the record's byte offset.
+//
+// Single-threaded. Records are read in place from a read-only mapping of the
+// segment; a RecordView stays valid until the following next().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ledger/log_files.h"
+#include "ledger/status.h"
+
+namespace authswitch::ledger {
+
+struct RecordView {
+  std::uint64_t sequence = 0;
+  std::int64_t timestamp_ns = 0;
+  std::uint16_t type = 0;
+  std::span<const std::byte> payload;
+};
+
+// Where recovery cut a torn tail.
+struct TailCut {
+  std::string file;
+  std::int64_t offset = 0;     // first byte cut (the torn record's start)
+  std::uint64_t bytes = 0;     // non-zero bytes from there to the last non-zero byte
+};
+
+class LogReader {
+ public:
+  LogReader() = default;
+  LogReader(LogReader&&) noexcept;
+  LogReader& operator=(LogReader&&) noexcept;
+  LogReader(const LogReader&) = delete;
+  LogReader& operator=(const LogReader&) = delete;
+  ~LogReader();
+
+  // Opens the log in `dir` to read the records whose sequence is at least
+  // `from_sequence` (0 and 1 both mean from the start). A missing or empty
+  // folder is an empty log. Fails with missing_records when the oldest
+  // segment left begins after from_sequence.
+  [[nodiscard]] Status open(const std::string& dir, std::uint64_t from_sequence);
+
+  // Reads the next record into `record` and sets `has_record`; at the end of
+  // the log sets has_record = false and returns OK. After an error, stop.
+  [[nodiscard]] Status next(RecordView& record, bool& has_record);
+
+  // Valid once next() reported the end.
+  [[nodiscard]] std::uint64_t last_sequence() const noexcept { return expected_sequence_ - 1; }
+  [[nodiscard]] const std::optional<TailCut>& tail_cut() const noexcept { return tail_cut_; }
+  // The last segment and the offset just past its last valid record: where a
+  // writer reopening the log truncates. Empty when there is no segment.
+  [[nodiscard]] const std::string& end_file() const noexcept { return end_file_; }
+  [[nodiscard]] std::int64_t end_offset() const noexcept { return end_offset_; }
+  [[nodiscard]] std::uint64_t records_checked() const noexcept { return records_checked_; }
+  [[nodiscard]] std::size_t segments_read() const noexcept { return segments_read_; }
+
+ private:
+  [[nodiscard]] Status open_segment(std::size_t index);
+  void close_segment() noexcept;
+  [[nodiscard]] bool is_last_segment() const noexcept { return segment_index_ + 1 == segments_.size(); }
+  // Classifies a record that failed a check a torn write can cause: the tail
+  // (cut, returns OK with at_end_) or corruption (returns the error).
+  [[nodiscard]] Status torn_or_corrupt(Status fault);
+  [[nodiscard]] bool valid_record_at_or_after(std::size_t offset) const noexcept;
+  [[nodiscard]] Status end_of_segment();
+
+  std::vector<SegmentFile> segments_;
+  std::size_t segment_index_ = 0;
+  std::uint64_t from_sequence_ = 1;
+  std::uint64_t expected_sequence_ = 1;
+  const std::byte* map_ = nullptr;
+  std::size_t map_bytes_ = 0;
+  std::size_t file_bytes_ = 0;
+  std::size_t offset_ = 0;
+  bool at_end_ = true;
+  std::optional<TailCut> tail_cut_;
+  std::string end_file_;
+  std::int64_t end_offset_ = 0;
+  std::uint64_t records_checked_ = 0;
+  std::size_t segments_read_ = 0;
+};
+
+}  // namespace authswitch::ledger

@@ -1,0 +1,413 @@
+#include "ledger/wal_writer.h"
+
+#include <fcntl.h>
+#include <immintrin.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+
+#include "core/assert.h"
+#include "ledger/log_reader.h"
+#include "ledger/record_encode.h"
+#include "ledger/record_format.h"
+
+namespace authswitch::ledger {
+namespace {
+
+constexpr std::int64_t ns_per_ms = 1'000'000;
+// The idle writer wakes at least this often even without work: a safety net,
+// never needed for correctness (producers wake it), cheap at 20 wake-ups/s.
+constexpr std::int64_t idle_wait_ns_max = 50 * ns_per_ms;
+
+std::int64_t monotonic_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::uint32_t* futex_word(std::atomic<std::uint32_t>& word) noexcept {
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+  return reinterpret_cast<std::uint32_t*>(&word);
+}
+
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::int64_t timeout_ns) noexcept {
+  timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
+  ::syscall(SYS_futex, futex_word(word), FUTEX_WAIT_PRIVATE, expected, &ts, nullptr, 0);
+}
+
+void futex_wake(std::atomic<std::uint32_t>& word) noexcept {
+  ::syscall(SYS_futex, futex_word(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
+std::int64_t wall_clock_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+WalWriter::WalWriter(WalOptions options)
+    : options_(std::move(options)),
+      queue_(wal_queue_capacity(options_.producers)),
+      slots_(new ProducerSlot[options_.producers]),
+      locals_(new ProducerLocal[options_.producers]),
+      chunk_(new QueuedRecord[constants::wal_dequeue_chunk_records]),
+      buffer_(new std::byte[constants::wal_batch_bytes_max]),
+      staged_counts_(new std::uint64_t[options_.producers]()),
+      written_totals_(new std::uint64_t[options_.producers]()) {
+  AS_ASSERT(options_.producers >= 1 && options_.producers <= constants::wal_producers_max);
+  AS_ASSERT(options_.segment_bytes >= constants::wal_segment_bytes_min);
+  AS_ASSERT(options_.flush_interval_ms >= 1);
+}
+
+WalWriter::~WalWriter() { (void)close(); }
+
+ProducerId WalWriter::register_producer() {
+  const std::uint32_t id = producers_registered_.fetch_add(1, std::memory_order_relaxed);
+  AS_ASSERT(id < options_.producers);
+  locals_[id].token.emplace(queue_);
+  return id;
+}
+
+Status WalWriter::failure() const {
+  if (!failed()) return Status::ok();
+  return failure_;
+}
+
+AppendResult WalWriter::append(ProducerId producer, std::uint16_t type, std::span<const std::byte> payload,
+                               std::int64_t timestamp_ns) noexcept {
+  AS_ASSERT(producer < producers_registered_.load(std::memory_order_relaxed));
+  // Sizes and types are the event catalogue's design, not input: a wrong one
+  // is a bug. Ledger types belong to the writer, except the snapshot marker
+  // that whoever writes snapshots appends.
+  AS_ASSERT(payload.size() <= format::payload_bytes_max);
+  AS_ASSERT(format::is_event_type(type) || type == format::type_snapshot_marker);
+  const State state = state_.load(std::memory_order_acquire);
+  if (state != State::running) {
+    return {state == State::failed ? failure_fault_.load(std::memory_order_relaxed) : Fault::closed, 0};
+  }
+  ProducerLocal& local = locals_[producer];
+  QueuedRecord record;
+  record.timestamp_ns = timestamp_ns;
+  record.length = static_cast<std::uint32_t>(payload.size());
+  record.type = type;
+  record.producer = static_cast<std::uint16_t>(producer);
+  if (!payload.empty()) std::memcpy(record.payload, payload.data(), payload.size());
+  if (!queue_.try_enqueue(*local.token, std::move(record))) return {Fault::queue_full, 0};
+  wake_writer();
+  return {Fault::none, ++local.appended};
+}
+
+void WalWriter::wake_writer() noexcept {
+  // Pairs with the fence in wait_for_work(): either the writer sees our
+  // record before sleeping, or we see it asleep and wake it.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (writer_sleeping_.load(std::memory_order_relaxed) != 0 &&
+      writer_sleeping_.exchange(0, std::memory_order_seq_cst) != 0) {
+    futex_wake(writer_sleeping_);
+  }
+}
+
+void WalWriter::wait_for_work(std::int64_t timeout_ns) noexcept {
+  for (std::uint32_t i = 0; i < constants::wal_idle_spins; ++i) {
+    if (queue_.size_approx() != 0 || stop_requested_.load(std::memory_order_acquire)) return;
+    _mm_pause();
+  }
+  writer_sleeping_.store(1, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (queue_.size_approx() == 0 && !stop_requested_.load(std::memory_order_seq_cst)) {
+    futex_wait(writer_sleeping_, 1, std::clamp<std::int64_t>(timeout_ns, 0, idle_wait_ns_max));
+  }
+  writer_sleeping_.store(0, std::memory_order_relaxed);
+}
+
+void WalWriter::notify() noexcept {
+  if (options_.notify_eventfd < 0) return;
+  const std::uint64_t one = 1;
+  // A full eventfd counter (2^64 - 2) cannot happen; a failure here only
+  // delays the poller until its next look, so it is not an error.
+  [[maybe_unused]] const ssize_t n = ::write(options_.notify_eventfd, &one, sizeof one);
+}
+
+Status WalWriter::open() {
+  AS_ASSERT(state_.load() == State::closed && !thread_.joinable());
+  if (Status s = ensure_directory(options_.dir); !s) return s;
+  prepared_path_ = join_path(options_.dir, prepared_segment_name);
+  ::unlink(prepared_path_.c_str());  // a leftover from a run that died mid-preparation
+  std::uint64_t next = 1;
+  std::uint64_t cut_bytes = 0;
+  if (Status s = recover_tail(next, cut_bytes); !s) return s;
+  if (Status s = io_.init(options_.io_backend); !s) return s;
+  next_sequence_ = next;
+  written_last_sequence_ = next - 1;
+  staged_last_sequence_ = next - 1;
+  written_sequence_.store(next - 1, std::memory_order_release);
+  durable_sequence_.store(next - 1, std::memory_order_release);
+  if (Status s = rotate(); !s) return s;
+  std::array<std::byte, format::log_opened_payload_bytes> opened{};
+  format::store<std::uint64_t>(opened.data(), cut_bytes);
+  format::store<std::uint64_t>(opened.data() + 8, next - 1);
+  stage_ledger_record(format::type_log_opened, opened);
+  if (Status s = flush_staged(true); !s) return s;
+  stop_requested_.store(false);
+  state_.store(State::running, std::memory_order_release);
+  thread_ = std::thread([this] { run(); });
+  return Status::ok();
+}
+
+Status WalWriter::recover_tail(std::uint64_t& next_sequence, std::uint64_t& cut_bytes) {
+  std::vector<SegmentFile> segments;
+  if (Status s = list_segments(options_.dir, segments); !s) return s;
+  if (segments.empty()) return Status::ok();
+  LogReader reader;
+  if (Status s = reader.open(options_.dir, segments.back().first_sequence); !s) return s;
+  RecordView record;
+  bool has_record = true;
+  while (has_record) {
+    if (Status s = reader.next(record, has_record); !s) return s;
+  }
+  if (const auto& cut = reader.tail_cut()) {
+    std::fprintf(stderr,
+                 "authswitch: wal: torn tail cut: %s at offset %lld (%llu bytes of an unfinished write); the log "
+                 "ends at sequence %llu\n",
+                 cut->file.c_str(), static_cast<long long>(cut->offset), static_cast<unsigned long long>(cut->bytes),
+                 static_cast<unsigned long long>(reader.last_sequence()));
+    cut_bytes = cut->bytes;
+  }
+  // The next run writes a new segment, so this one must end exactly after
+  // its last good record: a torn tail left behind would read as corruption
+  // in a segment that is no longer the last.
+  const std::string& path = reader.end_file();
+  if (reader.end_offset() == 0) {
+    if (::unlink(path.c_str()) != 0) return Status::from_errno(errno, path, 0, "unlink empty segment");
+  } else {
+    FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid()) return Status::from_errno(errno, path, -1, "open segment to cut");
+    if (::ftruncate(fd.get(), reader.end_offset()) != 0) {
+      return Status::from_errno(errno, path, reader.end_offset(), "truncate segment");
+    }
+    if (Status s = io_.sync(fd.get(), path, reader.end_offset()); !s) return s;
+  }
+  if (Status s = sync_directory(options_.dir); !s) return s;
+  next_sequence = reader.last_sequence() + 1;
+  return Status::ok();
+}
+
+Status WalWriter::prepare_segment() {
+  FileDescriptor fd(::open(prepared_path_.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600));
+  if (!fd.valid()) return Status::from_errno(errno, prepared_path_, -1, "create segment");
+  // Preallocated so a write into it never finds the disk full and the file
+  // size never changes on fdatasync; the reader knows the zeros for the end.
+  const int rc = ::posix_fallocate(fd.get(), 0, static_cast<off_t>(options_.segment_bytes));
+  if (rc != 0) {
+    ::unlink(prepared_path_.c_str());
+    return Status::from_errno(rc, prepared_path_, 0, "preallocate segment");
+  }
+  prepared_fd_ = std::move(fd);
+  return Status::ok();
+}
+
+Status WalWriter::rotate() {
+  if (segment_fd_.valid()) {
+    if (buffer_bytes_ > 0) {
+      if (Status s = flush_staged(true); !s) return s;
+    } else if (unsynced_) {
+      if (Status s = sync_now(); !s) return s;
+    }
+  }
+  if (!prepared_fd_.valid()) {
+    if (Status s = prepare_segment(); !s) return s;
+  }
+  std::string path = join_path(options_.dir, segment_file_name(next_sequence_));
+  if (::rename(prepared_path_.c_str(), path.c_str()) != 0) {
+    return Status::from_errno(errno, path, -1, "rename prepared segment");
+  }
+  if (Status s = sync_directory(options_.dir); !s) return s;
+  segment_fd_ = std::move(prepared_fd_);
+  segment_path_ = std::move(path);
+  segment_offset_ = 0;
+  ++stats_.rotations;
+  std::array<std::byte, format::segment_header_payload_bytes> header{};
+  format::store<std::uint64_t>(header.data(), format::segment_magic);
+  format::store<std::uint32_t>(header.data() + 8, format::format_version);
+  format::store<std::uint32_t>(header.data() + 12, static_cast<std::uint32_t>(options_.segment_bytes));
+  stage_ledger_record(format::type_segment_header, header);
+  return Status::ok();
+}
+
+void WalWriter::stage_ledger_record(std::uint16_t type, std::span<const std::byte> payload) {
+  AS_ASSERT(buffer_bytes_ + record_bytes(payload.size()) <= constants::wal_batch_bytes_max);
+  AS_ASSERT(segment_offset_ + static_cast<std::int64_t>(buffer_bytes_ + record_bytes(payload.size())) <=
+            static_cast<std::int64_t>(options_.segment_bytes));
+  const std::uint64_t sequence = next_sequence_++;
+  buffer_bytes_ += encode_record(buffer_.get() + buffer_bytes_, type, sequence, wall_clock_ns(), payload);
+  staged_last_sequence_ = sequence;
+}
+
+Status WalWriter::stage(const QueuedRecord& record) {
+  const std::size_t bytes = record_bytes(record.length);
+  if (segment_offset_ + static_cast<std::int64_t>(buffer_bytes_ + bytes) >
+      static_cast<std::int64_t>(options_.segment_bytes)) {
+    if (Status s = rotate(); !s) return s;
+  }
+  AS_ASSERT(buffer_bytes_ + bytes <= constants::wal_batch_bytes_max);
+  const std::uint64_t sequence = next_sequence_++;
+  buffer_bytes_ += encode_record(buffer_.get() + buffer_bytes_, record.type, sequence, record.timestamp_ns,
+                                 std::span<const std::byte>(record.payload, record.length));
+  staged_last_sequence_ = sequence;
+  ++staged_counts_[record.producer];
+  return Status::ok();
+}
+
+Status WalWriter::flush_staged(bool sync) {
+  if (buffer_bytes_ == 0) return (sync && unsynced_) ? sync_now() : Status::ok();
+  if (const int err = inject_write_errno_.exchange(0, std::memory_order_acquire); err != 0) {
+    io_.inject_write_error(err);
+  }
+  if (const int err = inject_sync_errno_.exchange(0, std::memory_order_acquire); err != 0) io_.inject_sync_error(err);
+  if (Status s = io_.write(segment_fd_.get(), segment_path_, buffer_.get(), buffer_bytes_, segment_offset_, sync); !s) {
+    return s;
+  }
+  segment_offset_ += static_cast<std::int64_t>(buffer_bytes_);
+  buffer_bytes_ = 0;
+  ++stats_.batches;
+  stats_.records += staged_last_sequence_ - written_last_sequence_;
+  written_last_sequence_ = staged_last_sequence_;
+  for (std::size_t k = 0; k < options_.producers; ++k) {
+    written_totals_[k] += staged_counts_[k];
+    staged_counts_[k] = 0;
+  }
+  publish_written();
+  if (sync) {
+    ++stats_.syncs;
+    unsynced_ = false;
+    last_sync_ns_ = monotonic_ns();
+    publish_durable();
+  } else {
+    unsynced_ = true;
+  }
+  notify();
+  return Status::ok();
+}
+
+Status WalWriter::sync_now() {
+  if (const int err = inject_sync_errno_.exchange(0, std::memory_order_acquire); err != 0) io_.inject_sync_error(err);
+  if (Status s = io_.sync(segment_fd_.get(), segment_path_, segment_offset_); !s) return s;
+  ++stats_.syncs;
+  unsynced_ = false;
+  last_sync_ns_ = monotonic_ns();
+  publish_durable();
+  notify();
+  return Status::ok();
+}
+
+void WalWriter::publish_written() noexcept {
+  for (std::size_t k = 0; k < options_.producers; ++k) {
+    slots_[k].written.store(written_totals_[k], std::memory_order_release);
+  }
+  written_sequence_.store(written_last_sequence_, std::memory_order_release);
+}
+
+void WalWriter::publish_durable() noexcept {
+  for (std::size_t k = 0; k < options_.producers; ++k) {
+    slots_[k].durable.store(written_totals_[k], std::memory_order_release);
+  }
+  durable_sequence_.store(written_last_sequence_, std::memory_order_release);
+}
+
+void WalWriter::fail(Status status) noexcept {
+  AS_ASSERT(!status.is_ok());
+  std::fprintf(stderr, "authswitch: wal: writer failed, no record will be acknowledged any more: %s\n",
+               status.to_string().c_str());
+  failure_fault_.store(status.fault(), std::memory_order_relaxed);
+  failure_ = std::move(status);
+  state_.store(State::failed, std::memory_order_release);
+  notify();
+}
+
+void WalWriter::run() noexcept {
+  const bool sync_each_batch = options_.durability == Durability::sync;
+  const std::int64_t interval_ns = static_cast<std::int64_t>(options_.flush_interval_ms) * ns_per_ms;
+  bool prepare_failed = false;
+  for (;;) {
+    std::size_t taken = 0;
+    for (;;) {
+      const std::size_t room = (constants::wal_batch_bytes_max - buffer_bytes_) / format::record_bytes_max;
+      const std::size_t want = std::min(constants::wal_dequeue_chunk_records, room);
+      if (want == 0) break;
+      const std::size_t n = queue_.try_dequeue_bulk(chunk_.get(), want);
+      taken += n;
+      // After a failure records are drained and dropped: their producers see
+      // failed() and never get an acknowledgement.
+      for (std::size_t i = 0; i < n && !failed(); ++i) {
+        if (Status s = stage(chunk_[i]); !s) fail(std::move(s));
+      }
+      if (n < want) break;
+    }
+    if (taken > 0 && !failed()) {
+      if (Status s = flush_staged(sync_each_batch); !s) fail(std::move(s));
+    }
+    if (!failed()) {
+      if (!sync_each_batch && unsynced_ && monotonic_ns() - last_sync_ns_ >= interval_ns) {
+        if (Status s = sync_now(); !s) fail(std::move(s));
+      }
+      // Prepare the next segment once this one is half full, between
+      // batches, so a rotation only renames.
+      if (!prepared_fd_.valid() && !prepare_failed &&
+          segment_offset_ > static_cast<std::int64_t>(options_.segment_bytes / 2)) {
+        if (Status s = prepare_segment(); !s) {
+          prepare_failed = true;  // retried once more at rotation, which fails the writer if it fails again
+          std::fprintf(stderr, "authswitch: wal: warning: cannot prepare the next segment: %s\n",
+                       s.to_string().c_str());
+        }
+      }
+    }
+    if (taken == 0) {
+      if (stop_requested_.load(std::memory_order_acquire) && queue_.size_approx() == 0) break;
+      std::int64_t timeout_ns = idle_wait_ns_max;
+      if (!sync_each_batch && unsynced_) timeout_ns = last_sync_ns_ + interval_ns - monotonic_ns();
+      wait_for_work(timeout_ns);
+    }
+  }
+  if (!failed()) {
+    Status s = Status::ok();
+    if (segment_offset_ + static_cast<std::int64_t>(buffer_bytes_ + format::header_bytes) >
+        static_cast<std::int64_t>(options_.segment_bytes)) {
+      s = rotate();
+    }
+    if (s) {
+      stage_ledger_record(format::type_shutdown, {});
+      s = flush_staged(true);
+    }
+    if (!s) fail(std::move(s));
+  }
+}
+
+Status WalWriter::close() {
+  // Appends from here on are refused (Fault::closed) rather than queued
+  // behind the writer's last drain and never acknowledged.
+  State running = State::running;
+  state_.compare_exchange_strong(running, State::closed, std::memory_order_acq_rel);
+  if (thread_.joinable()) {
+    stop_requested_.store(true, std::memory_order_seq_cst);
+    writer_sleeping_.store(0, std::memory_order_seq_cst);
+    futex_wake(writer_sleeping_);
+    thread_.join();
+  }
+  segment_fd_.reset();
+  if (prepared_fd_.valid()) {
+    prepared_fd_.reset();
+    ::unlink(prepared_path_.c_str());
+  }
+  if (failed()) return failure_;
+  return Status::ok();
+}
+
+}  // namespace authswitch::ledger

@@ -1,0 +1,207 @@
+// The write-ahead log's writer: many producers, one writer thread, group commit.
+//
+// Producers (authorization threads, the API thread, io loops) call append()
+// with a 16-bit event type and opaque payload bytes. append() copies the record
+// into the producer's own bounded sub-queue and returns at once: no lock, no
+// allocation, no system call unless the writer thread is asleep (one futex
+// wake). The writer thread takes everything queued, gives each record the next
+// sequence number, encodes the batch into one buffer and writes it with one
+// write; in `sync` durability that write is followed by one fdatasync for the
+// whole batch (group commit), and records arriving meanwhile form the next.
+//
+// Knowing when a record may be acted on, without locks: append() returns a
+// ticket, the count of that producer's successful appends so far (1, 2, ...).
+// The writer publishes, per producer, how many of its records are written to
+// the OS (survive kill -9) and how many are durable (survive power loss), as
+// atomics on the producer's own cache line. Producer k's record with ticket t
+// is durable once durable_count(k) >= t. released_count(k) is the one the io
+// loop polls before putting an answer on the wire: durable_count in `sync`,
+// written_count in `async` (SPEC 7). An eventfd can be given to be signalled
+// after each publish, so an io_uring loop can wait on it instead of spinning.
+//
+// Failures: a failed write or fdatasync (full disk, I/O error) puts the writer
+// in a failed state for good. Records not yet acknowledged never will be;
+// append() returns the fault, failed() turns true, and the io layer answers
+// 91/96 instead of approving without a record. Nothing already on disk is
+// touched again.
+//
+// Lifetime: open() recovers the tail of an existing log (cutting a torn tail,
+// with a line on stderr), starts a new segment and the writer thread. Producers
+// register before they append. close() is called after every producer has
+// stopped appending (SPEC 0's shutdown order): it writes everything queued, a
+// shutdown record, syncs and joins.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+
+#include "core/constants.h"
+#include "ledger/log_files.h"
+#include "ledger/segment_io.h"
+#include "ledger/status.h"
+#include "ledger/wal_queue.h"
+
+namespace authswitch::ledger {
+
+enum class Durability : std::uint8_t { sync, async };
+
+struct WalOptions {
+  std::string dir;
+  Durability durability = Durability::sync;
+  std::uint32_t flush_interval_ms = constants::wal_flush_interval_ms_default;
+  std::size_t segment_bytes = constants::wal_segment_bytes_default;
+  IoBackend io_backend = IoBackend::pwrite;
+  // Producers that will register; sizes the queue (wal_queue_capacity).
+  std::size_t producers = constants::wal_producers_max;
+  // When >= 0, the writer adds 1 to this eventfd after each publish of counts.
+  int notify_eventfd = -1;
+};
+
+using ProducerId = std::uint32_t;
+
+struct AppendResult {
+  Fault fault = Fault::none;  // none, queue_full (retry later / answer 91), closed, or the writer's failure
+  std::uint64_t ticket = 0;   // valid when fault == none
+  [[nodiscard]] bool ok() const noexcept { return fault == Fault::none; }
+};
+
+struct WalStats {
+  std::uint64_t records = 0;   // records written, ledger records included
+  std::uint64_t batches = 0;   // writes issued
+  std::uint64_t syncs = 0;     // fdatasyncs issued
+  std::uint64_t rotations = 0;
+};
+
+// Current time for record timestamps (CLOCK_REALTIME, ns).
+[[nodiscard]] std::int64_t wall_clock_ns() noexcept;
+
+class WalWriter {
+ public:
+  // Allocates everything the writer will ever use (queue, staging, buffer).
+  explicit WalWriter(WalOptions options);
+  WalWriter(const WalWriter&) = delete;
+  WalWriter& operator=(const WalWriter&) = delete;
+  // Closes if still open (ignoring the status: call close() to see it).
+  ~WalWriter();
+
+  [[nodiscard]] Status open();
+
+  // Setup time, any thread; at most options.producers. Allocates the token.
+  [[nodiscard]] ProducerId register_producer();
+
+  // Hot path; only the thread that owns `producer` calls it.
+  [[nodiscard]] AppendResult append(ProducerId producer, std::uint16_t type, std::span<const std::byte> payload,
+                                    std::int64_t timestamp_ns) noexcept;
+  [[nodiscard]] AppendResult append(ProducerId producer, std::uint16_t type,
+                                    std::span<const std::byte> payload) noexcept {
+    return append(producer, type, payload, wall_clock_ns());
+  }
+
+  // Any thread, wait-free (one acquire load).
+  [[nodiscard]] std::uint64_t written_count(ProducerId producer) const noexcept {
+    return slots_[producer].written.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint64_t durable_count(ProducerId producer) const noexcept {
+    return slots_[producer].durable.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint64_t released_count(ProducerId producer) const noexcept {
+    return options_.durability == Durability::sync ? durable_count(producer) : written_count(producer);
+  }
+  // Highest sequence written / durable so far, all producers together.
+  [[nodiscard]] std::uint64_t written_sequence() const noexcept {
+    return written_sequence_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint64_t durable_sequence() const noexcept {
+    return durable_sequence_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] bool failed() const noexcept { return state_.load(std::memory_order_acquire) == State::failed; }
+  // The failure's file, offset and reason; OK while not failed.
+  [[nodiscard]] Status failure() const;
+
+  [[nodiscard]] Status close();
+
+  // After close(): totals for benchmarks and tests.
+  [[nodiscard]] WalStats stats() const noexcept { return stats_; }
+  [[nodiscard]] const WalOptions& options() const noexcept { return options_; }
+
+  // Test hooks, before open() or from the writer's own failure tests: the
+  // next write / fdatasync fails with this errno.
+  void inject_write_error_for_test(int err) noexcept { inject_write_errno_.store(err, std::memory_order_release); }
+  void inject_sync_error_for_test(int err) noexcept { inject_sync_errno_.store(err, std::memory_order_release); }
+
+ private:
+  enum class State : std::uint8_t { closed, running, failed };
+
+  // Written by the writer thread, read by anyone: one cache line per producer
+  // so that polling one producer's counters never bounces another's.
+  struct alignas(constants::cache_line_bytes) ProducerSlot {
+    std::atomic<std::uint64_t> written{0};
+    std::atomic<std::uint64_t> durable{0};
+  };
+  // Touched only by the producer thread itself.
+  struct alignas(constants::cache_line_bytes) ProducerLocal {
+    std::optional<moodycamel::ProducerToken> token;
+    std::uint64_t appended = 0;
+  };
+
+  void run() noexcept;
+  [[nodiscard]] Status recover_tail(std::uint64_t& next_sequence, std::uint64_t& cut_bytes);
+  [[nodiscard]] Status prepare_segment();
+  [[nodiscard]] Status rotate();
+  void stage_ledger_record(std::uint16_t type, std::span<const std::byte> payload);
+  [[nodiscard]] Status stage(const QueuedRecord& record);
+  [[nodiscard]] Status flush_staged(bool sync);
+  [[nodiscard]] Status sync_now();
+  void publish_written() noexcept;
+  void publish_durable() noexcept;
+  void fail(Status status) noexcept;
+  void wait_for_work(std::int64_t timeout_ns) noexcept;
+  void wake_writer() noexcept;
+  void notify() noexcept;
+
+  WalOptions options_;
+  WalQueue queue_;
+  std::unique_ptr<ProducerSlot[]> slots_;
+  std::unique_ptr<ProducerLocal[]> locals_;
+  std::atomic<std::uint32_t> producers_registered_{0};
+
+  std::atomic<State> state_{State::closed};
+  std::atomic<bool> stop_requested_{false};
+  // The futex word: 1 while the writer sleeps or is about to.
+  std::atomic<std::uint32_t> writer_sleeping_{0};
+  std::atomic<std::uint64_t> written_sequence_{0};
+  std::atomic<std::uint64_t> durable_sequence_{0};
+  std::atomic<Fault> failure_fault_{Fault::none};
+  Status failure_;  // set once, before state_ becomes failed (release)
+  std::atomic<int> inject_write_errno_{0};
+  std::atomic<int> inject_sync_errno_{0};
+
+  // Writer thread only from here on.
+  std::thread thread_;
+  SegmentIo io_;
+  std::unique_ptr<QueuedRecord[]> chunk_;
+  std::unique_ptr<std::byte[]> buffer_;
+  std::size_t buffer_bytes_ = 0;       // staged, not yet written
+  FileDescriptor segment_fd_;
+  std::string segment_path_;
+  std::int64_t segment_offset_ = 0;    // where the staged bytes will go
+  FileDescriptor prepared_fd_;
+  std::string prepared_path_;
+  std::uint64_t next_sequence_ = 1;
+  std::uint64_t staged_last_sequence_ = 0;
+  std::uint64_t written_last_sequence_ = 0;
+  bool unsynced_ = false;
+  std::int64_t last_sync_ns_ = 0;      // CLOCK_MONOTONIC
+  // Per producer: records staged in the current batch, and totals written.
+  std::unique_ptr<std::uint64_t[]> staged_counts_;
+  std::unique_ptr<std::uint64_t[]> written_totals_;
+  WalStats stats_;
+};
+
+}  // namespace authswitch::ledger
