@@ -1,0 +1,161 @@
+// Helpers for the ledger tests: a fresh temp folder per test, whole-file
+// reads and writes, and a LogBuilder that lays out segments byte by byte so a
+// test knows every record's offset.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ledger/log_files.h"
+#include "ledger/log_reader.h"
+#include "ledger/record_encode.h"
+#include "ledger/record_format.h"
+
+namespace authswitch::ledger::testing {
+
+using Bytes = std::vector<std::byte>;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ledger-test-XXXXXX").string();
+    AS_ASSERT(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] std::string file(std::string_view name) const { return join_path(path_, name); }
+
+ private:
+  std::string path_;
+};
+
+inline Bytes read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Bytes out(chars.size());
+  std::memcpy(out.data(), chars.data(), chars.size());
+  return out;
+}
+
+inline void write_bytes(const std::string& path, std::span<const std::byte> bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  AS_ASSERT(out.good());
+}
+
+inline Bytes payload_of(std::string_view text) {
+  Bytes b(text.size());
+  std::memcpy(b.data(), text.data(), text.size());
+  return b;
+}
+
+inline std::string text_of(std::span<const std::byte> bytes) {
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+// Builds segments in memory. Each segment starts with a proper header record.
+class LogBuilder {
+ public:
+  struct Segment {
+    std::uint64_t first_sequence;
+    Bytes bytes;
+    std::vector<std::size_t> offsets;  // of each record, header record first
+  };
+
+  // Starts a segment at the next sequence (or at `first` when given).
+  Segment& segment(std::uint64_t first = 0) {
+    if (first != 0) next_ = first;
+    segments_.push_back({next_, {}, {}});
+    Bytes header(format::segment_header_payload_bytes);
+    format::store<std::uint64_t>(header.data(), format::segment_magic);
+    format::store<std::uint32_t>(header.data() + 8, format::format_version);
+    format::store<std::uint32_t>(header.data() + 12, 0);
+    raw(format::type_segment_header, header);
+    return segments_.back();
+  }
+  // Appends an event record with the next sequence; returns its offset.
+  std::size_t record(std::string_view text, std::uint16_t type = 1) { return raw(type, payload_of(text)); }
+  std::size_t raw(std::uint16_t type, std::span<const std::byte> payload) {
+    Segment& s = segments_.back();
+    const std::size_t at = s.bytes.size();
+    s.bytes.resize(at + record_bytes(payload.size()));
+    const std::uint64_t sequence = next_++;
+    encode_record(s.bytes.data() + at, type, sequence, 1'700'000'000'000'000'000 + static_cast<std::int64_t>(sequence),
+                  payload);
+    s.offsets.push_back(at);
+    return at;
+  }
+  std::vector<Segment>& segments() { return segments_; }
+  Segment& last() { return segments_.back(); }
+  // Writes every segment; the last one padded with `zero_tail` zero bytes
+  // (the preallocated space).
+  std::vector<std::string> write(const std::string& dir, std::size_t zero_tail = 0) const {
+    std::vector<std::string> paths;
+    for (std::size_t i = 0; i < segments_.size(); ++i) {
+      Bytes bytes = segments_[i].bytes;
+      if (i + 1 == segments_.size()) bytes.resize(bytes.size() + zero_tail);
+      paths.push_back(join_path(dir, segment_file_name(segments_[i].first_sequence)));
+      write_bytes(paths.back(), bytes);
+    }
+    return paths;
+  }
+
+ private:
+  std::vector<Segment> segments_;
+  std::uint64_t next_ = 1;
+};
+
+// Reads the whole log; returns the status and the records (payload as text).
+struct ScanOutcome {
+  Status status;
+  std::vector<std::uint64_t> sequences;
+  std::vector<std::uint16_t> types;
+  std::vector<std::string> payloads;
+  std::optional<TailCut> cut;
+  std::uint64_t last_sequence = 0;
+};
+
+inline ScanOutcome scan(const std::string& dir, std::uint64_t from = 1) {
+  ScanOutcome out;
+  LogReader reader;
+  out.status = reader.open(dir, from);
+  if (!out.status) return out;
+  RecordView r;
+  bool has = true;
+  while (has) {
+    out.status = reader.next(r, has);
+    if (!out.status) return out;
+    if (has) {
+      out.sequences.push_back(r.sequence);
+      out.types.push_back(r.type);
+      out.payloads.push_back(text_of(r.payload));
+    }
+  }
+  out.cut = reader.tail_cut();
+  out.last_sequence = reader.last_sequence();
+  return out;
+}
+
+// Event payloads only (ledger records dropped).
+inline std::vector<std::string> event_payloads(const ScanOutcome& o) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < o.types.size(); ++i) {
+    if (format::is_event_type(o.types[i])) out.push_back(o.payloads[i]);
+  }
+  return out;
+}
+
+}  // namespace authswitch::ledger::testing
