@@ -51,7 +51,7 @@ std::string_view field_text(const Dialect& dialect, const MessageView& view, int
 }
 
 std::string_view hex_encode(std::string_view bytes, std::span<char> out) noexcept {
-  static constexpr char digits[] = "0123456789ABCDEF";
+  static constexpr char digits[] = "0123456789abcdef";
   AS_ASSERT(out.size() >= 2 * bytes.size());
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     const auto b = static_cast<unsigned char>(bytes[i]);

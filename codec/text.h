@@ -32,7 +32,7 @@ extern const std::array<unsigned char, 256> latin1_to_ebcdic;
 // 0xD reads as 'D'. The caller has validated the nibbles (unpack does).
 void bcd_to_text(const unsigned char* in, std::size_t digits, ContentType type, char* out) noexcept;
 
-// Upper-case hex of `bytes` into `out` (2 characters a byte); returns the text.
+// Lower-case hex of `bytes` (as the shared vectors write it) into `out` (2 characters a byte); returns the text.
 [[nodiscard]] std::string_view hex_encode(std::string_view bytes, std::span<char> out) noexcept;
 // Bytes of `hex` (either case, even length) into `out`; nullopt on a bad
 // character, an odd length or a short `out`.
