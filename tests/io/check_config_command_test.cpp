@@ -1,0 +1,97 @@
+// `authswitch check-config`: exit codes and output (SPEC 10). The command's
+// source is linked here with a stand-in registry, so the test needs none of
+// the other commands.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tools/command.h"
+
+namespace authswitch::tools {
+
+namespace {
+Command g_registered{};
+}  // namespace
+
+bool register_command(const Command& command) noexcept {
+  g_registered = command;
+  return true;
+}
+
+bool wants_help(int argc, char** argv) noexcept {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
+  }
+  return false;
+}
+
+namespace {
+
+struct Outcome {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+Outcome run(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>("check-config"));
+  for (std::string& a : args) argv.push_back(a.data());
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  const int status = g_registered.run(static_cast<int>(argv.size()), argv.data());
+  return Outcome{status, testing::internal::GetCapturedStdout(), testing::internal::GetCapturedStderr()};
+}
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const std::string path = testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(CheckConfigCommand, RegistersUnderItsName) { EXPECT_EQ(g_registered.name, "check-config"); }
+
+TEST(CheckConfigCommand, ValidFilePrintsOneLineSummaryAndExitsZero) {
+  const std::string path = write_file("valid.json", R"({"wal":{"dir":"/var/lib/as","durability":"async"}})");
+  const Outcome r = run({path});
+  EXPECT_EQ(r.status, exit_ok);
+  EXPECT_EQ(r.out, path + ": ok: 1 link (net listen 127.0.0.1:8583 len2 iso87-ascii), wal /var/lib/as (async), "
+                          "cores io [0] auth [1]\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(CheckConfigCommand, InvalidFilePrintsFileLineFieldReasonAndExitsTwo) {
+  const std::string path = write_file("invalid.json", "{\n  \"links\": [{\"prot\": 1}]\n}\n");
+  const Outcome r = run({path});
+  EXPECT_EQ(r.status, exit_usage);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, path + ":2: links[0].prot: unknown key\n");
+}
+
+TEST(CheckConfigCommand, MissingFileExitsTwo) {
+  const Outcome r = run({"/nonexistent/switch.json"});
+  EXPECT_EQ(r.status, exit_usage);
+  EXPECT_EQ(r.err, "/nonexistent/switch.json: cannot read: No such file or directory\n");
+}
+
+TEST(CheckConfigCommand, HelpGoesToStdoutAndExitsZero) {
+  const Outcome r = run({"--help"});
+  EXPECT_EQ(r.status, exit_ok);
+  EXPECT_EQ(r.out.rfind("usage: authswitch check-config FILE\n", 0), 0u);
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(CheckConfigCommand, WrongArgumentsAreAUsageError) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{}, {"a.json", "b.json"}, {"--verbose"}}) {
+    const Outcome r = run(args);
+    EXPECT_EQ(r.status, exit_usage);
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find("usage:"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace authswitch::tools
