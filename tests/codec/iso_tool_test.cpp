@@ -17,7 +17,7 @@
 namespace authswitch::codec {
 namespace {
 
-struct Run {
+struct ToolRun {
   int status;
   std::string out;
   std::string err;
@@ -30,7 +30,7 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-Run run(const std::string& args, const std::string& input) {
+ToolRun run(const std::string& args, const std::string& input) {
   const std::string dir = ::testing::TempDir();
   const std::string in = dir + "/iso_in", out = dir + "/iso_out", err = dir + "/iso_err";
   std::ofstream(in) << input;
@@ -79,7 +79,7 @@ TEST(IsoTool, DecodePrintsEachVectorsFields) {
   ASSERT_FALSE(vectors.empty());
   std::string input;
   for (const auto& v : vectors) input += v.hex + "\n";
-  const Run r = run("iso decode", input);
+  const ToolRun r = run("iso decode", input);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   const auto out = lines(r.out);
@@ -92,7 +92,7 @@ TEST(IsoTool, EncodePrintsEachVectorsHex) {
   ASSERT_FALSE(vectors.empty());
   std::string input;
   for (const auto& v : vectors) input += fields_json(v.fields) + "\n";
-  const Run r = run("iso encode --secondary-bitmap always", input);
+  const ToolRun r = run("iso encode --secondary-bitmap always", input);
   EXPECT_EQ(r.status, 0) << r.err;
   const auto out = lines(r.out);
   ASSERT_EQ(out.size(), vectors.size());
@@ -100,7 +100,7 @@ TEST(IsoTool, EncodePrintsEachVectorsHex) {
 }
 
 TEST(IsoTool, EncodeWritesTheSecondaryBitmapOnlyWhenNeededByDefault) {
-  const Run r = run("iso encode --framing none", R"({"0":"0800","11":"000001"})" "\n");
+  const ToolRun r = run("iso encode --framing none", R"({"0":"0800","11":"000001"})" "\n");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "30383030" "0020000000000000" "303030303031\n");
 }
@@ -110,7 +110,7 @@ TEST(IsoTool, BadLinesAreReportedAndTheRestGoOn) {
   ASSERT_GE(vectors.size(), 2u);
   std::string truncated = vectors[0].hex.substr(0, vectors[0].hex.size() - 2);
   const std::string input = vectors[0].hex + "\n" + "zz\n" + "\n" + truncated + "\n" + vectors[1].hex + "\n";
-  const Run r = run("iso decode", input);
+  const ToolRun r = run("iso decode", input);
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(lines(r.out).size(), 2u);
   const auto err = lines(r.err);
@@ -128,7 +128,7 @@ TEST(IsoTool, DecodeErrorNamesTheFieldAndNeverItsValue) {
     hex += digits[static_cast<unsigned char>(ch) >> 4];
     hex += digits[static_cast<unsigned char>(ch) & 15];
   }
-  const Run r = run("iso decode --framing none", hex + "\n");
+  const ToolRun r = run("iso decode --framing none", hex + "\n");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "line 1: field 3 at byte 32: character not allowed by the field's type\n");
   EXPECT_EQ(r.err.find("4000000000000002"), std::string::npos);
@@ -136,12 +136,12 @@ TEST(IsoTool, DecodeErrorNamesTheFieldAndNeverItsValue) {
 
 TEST(IsoTool, EncodeErrorNamesLineAndField) {
   const std::string input = R"({"0":"0100","4":"12x"})" "\n" R"({"0":"0100","999":"1"})" "\n" "[1]\n" R"({"0":"0100","52":"xyz"})" "\n" R"({"0":"0100","3":"000000"})" "\n";
-  const Run r = run("iso encode", input);
+  const ToolRun r = run("iso encode", input);  // len2: offsets count the 2-byte header
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(lines(r.out).size(), 1u);
   const auto err = lines(r.err);
   ASSERT_EQ(err.size(), 4u) << r.err;
-  EXPECT_EQ(err[0], "line 1: field 4 at byte 12: character not allowed by the field's type");
+  EXPECT_EQ(err[0], "line 1: field 4 at byte 14: character not allowed by the field's type");
   EXPECT_EQ(err[1], "line 2: key \"999\" is not a field number (0 for the MTI, 2..128)");
   EXPECT_EQ(err[2], "line 3: not a JSON object");
   EXPECT_EQ(err[3], "line 4: field 52: b fields take hex text");
@@ -149,18 +149,18 @@ TEST(IsoTool, EncodeErrorNamesLineAndField) {
 
 TEST(IsoTool, BinaryAndNonAsciiFieldsRoundTrip) {
   const std::string json = R"({"0":"0100","43":"CAF\u00c9 \"Q\" \\ TOKYO","52":"00ff10ab20cd30ef"})";
-  const Run enc = run("iso encode --framing ascii4", json + "\n");
+  const ToolRun enc = run("iso encode --framing ascii4", json + "\n");
   ASSERT_EQ(enc.status, 0) << enc.err;
-  const Run dec = run("iso decode --framing ascii4", enc.out);
+  const ToolRun dec = run("iso decode --framing ascii4", enc.out);
   ASSERT_EQ(dec.status, 0) << dec.err;
   const auto fields = parse_fields(lines(dec.out).at(0));
   EXPECT_EQ(fields.at(52), "00ff10ab20cd30ef");
-  EXPECT_EQ(fields.at(43), std::string("CAF\xc3\x89 \"Q\" \\ TOKYO") + std::string(20, ' '));
+  EXPECT_EQ(fields.at(43), std::string("CAF\xc3\x89 \"Q\" \\ TOKYO") + std::string(24, ' '));  // 16 Latin-1 characters, padded to 40
 }
 
 TEST(IsoTool, HelpOnEveryLevel) {
   for (const char* args : {"iso --help", "iso decode --help", "iso encode --help", "iso -h"}) {
-    const Run r = run(args, "");
+    const ToolRun r = run(args, "");
     EXPECT_EQ(r.status, 0) << args;
     EXPECT_EQ(r.out.rfind("usage: authswitch iso", 0), 0u) << args;
   }
@@ -171,14 +171,14 @@ TEST(IsoTool, UsageErrorsExitTwo) {
   for (const char* args : {"iso", "iso frobnicate", "iso decode --framing len3", "iso decode --bogus x",
                            "iso encode --secondary-bitmap sometimes", "iso decode --spec /nonexistent.json",
                            "iso decode --spec", "iso decode --secondary-bitmap always"}) {
-    const Run r = run(args, "");
+    const ToolRun r = run(args, "");
     EXPECT_EQ(r.status, 2) << args;
     EXPECT_NE(r.err, "") << args;
   }
 }
 
 TEST(IsoTool, SpecPrintsTheShippedFile) {
-  const Run r = run("iso spec", "");
+  const ToolRun r = run("iso spec", "");
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out, read_file(std::string(AUTHSWITCH_SOURCE_DIR) + "/codec/specs/iso87-ascii.json"));
 }
@@ -187,11 +187,11 @@ TEST(IsoTool, CustomSpecFile) {
   const std::string spec = ::testing::TempDir() + "/bcd.json";
   std::ofstream(spec) << R"({"mti_encoding":"bcd","bitmap_encoding":"hex-ascii","fields":[
       {"number":2,"content_type":"n","length_type":"LLVAR","max_length":19,"prefix_encoding":"bcd","content_encoding":"bcd"}]})";
-  const Run enc = run("iso encode --framing none --spec " + spec, R"({"0":"0100","2":"123"})" "\n");
+  const ToolRun enc = run("iso encode --framing none --spec " + spec, R"({"0":"0100","2":"123"})" "\n");
   ASSERT_EQ(enc.status, 0) << enc.err;
   // MTI 01 00, hex bitmap "4000000000000000", LL 03, digits 0123.
   EXPECT_EQ(enc.out, "0100" "34303030303030303030303030303030" "03" "0123\n");
-  const Run dec = run("iso decode --framing none --spec=" + spec, enc.out);
+  const ToolRun dec = run("iso decode --framing none --spec=" + spec, enc.out);
   ASSERT_EQ(dec.status, 0) << dec.err;
   EXPECT_EQ(dec.out, "{\"0\":\"0100\",\"2\":\"123\"}\n");
 }
