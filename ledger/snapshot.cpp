@@ -1,0 +1,223 @@
+#include "ledger/snapshot.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "core/assert.h"
+#include "core/constants.h"
+#include "ledger/crc32c.h"
+#include "ledger/record_format.h"
+#include "ledger/wal_writer.h"
+
+namespace authswitch::ledger {
+namespace {
+
+namespace sf = snapshot_format;
+
+Status bad(const std::string& path, std::int64_t offset, const std::string& why) {
+  return Status::error(Fault::bad_snapshot, path, offset, why);
+}
+
+}  // namespace
+
+SnapshotSink::SnapshotSink(int fd, const std::string& path)
+    : fd_(fd), path_(path), buffer_(constants::snapshot_buffer_bytes) {}
+
+Status SnapshotSink::write(std::span<const std::byte> bytes) {
+  crc_ = crc32c_extend(crc_, bytes.data(), bytes.size());
+  while (!bytes.empty()) {
+    const std::size_t n = std::min(bytes.size(), buffer_.size() - buffered_);
+    std::memcpy(buffer_.data() + buffered_, bytes.data(), n);
+    buffered_ += n;
+    bytes = bytes.subspan(n);
+    if (buffered_ == buffer_.size()) {
+      if (Status s = flush(); !s) return s;
+    }
+  }
+  return Status::ok();
+}
+
+Status SnapshotSink::flush() {
+  if (buffered_ == 0) return Status::ok();
+  if (Status s = pwrite_all(fd_, buffer_.data(), buffered_, static_cast<std::int64_t>(offset_), path_); !s) return s;
+  offset_ += buffered_;
+  buffered_ = 0;
+  return Status::ok();
+}
+
+Status write_snapshot(const std::string& dir, std::uint64_t covered_sequence,
+                      const std::function<Status(SnapshotSink&)>& fill, SnapshotInfo* written) {
+  if (Status s = ensure_directory(dir); !s) return s;
+  const std::string path = join_path(dir, snapshot_file_name(covered_sequence));
+  const std::string tmp = path + ".tmp";
+  FileDescriptor fd(::open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600));
+  if (!fd.valid()) return Status::from_errno(errno, tmp, -1, "create snapshot");
+  auto fail = [&](Status s) {
+    ::unlink(tmp.c_str());
+    return s;
+  };
+  SnapshotSink sink(fd.get(), tmp);
+  if (Status s = fill(sink); !s) return fail(std::move(s));
+  if (Status s = sink.flush(); !s) return fail(std::move(s));
+  const std::uint64_t payload_bytes = sink.offset_ - sf::header_bytes;
+  const std::int64_t created = wall_clock_ns();
+  std::array<std::byte, sf::header_bytes> header{};
+  format::store<std::uint64_t>(header.data(), sf::magic);
+  format::store<std::uint32_t>(header.data() + 8, sf::version);
+  format::store<std::uint32_t>(header.data() + 12, static_cast<std::uint32_t>(sf::header_bytes));
+  format::store<std::uint64_t>(header.data() + 16, covered_sequence);
+  format::store<std::int64_t>(header.data() + 24, created);
+  format::store<std::uint64_t>(header.data() + 32, payload_bytes);
+  format::store<std::uint32_t>(header.data() + sf::payload_crc_offset, format::mask_crc(sink.crc_));
+  format::store<std::uint32_t>(header.data() + sf::header_crc_offset,
+                               format::mask_crc(crc32c(header.data(), sf::header_crc_offset)));
+  if (Status s = pwrite_all(fd.get(), header.data(), header.size(), 0, tmp); !s) return fail(std::move(s));
+  if (::fsync(fd.get()) != 0) {
+    return fail(Status::error(Fault::sync_failed, tmp, -1, Status::from_errno(errno, tmp, -1, "fsync").to_string()));
+  }
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(Status::from_errno(errno, path, -1, "rename snapshot"));
+  if (Status s = sync_directory(dir); !s) return s;
+  if (written != nullptr) *written = SnapshotInfo{path, covered_sequence, created, payload_bytes};
+  return Status::ok();
+}
+
+namespace {
+
+// Reads the header and checks everything but the payload CRC.
+Status read_header(int fd, const std::string& path, SnapshotInfo& info, std::uint32_t& payload_crc) {
+  std::array<std::byte, sf::header_bytes> header{};
+  const ssize_t n = ::pread(fd, header.data(), header.size(), 0);
+  if (n < 0) return Status::from_errno(errno, path, 0, "read snapshot header");
+  if (static_cast<std::size_t>(n) < header.size()) return bad(path, n, "file shorter than the snapshot header");
+  if (format::load<std::uint64_t>(header.data()) != sf::magic) return bad(path, 0, "not a snapshot (bad magic)");
+  if (format::unmask_crc(format::load<std::uint32_t>(header.data() + sf::header_crc_offset)) !=
+      crc32c(header.data(), sf::header_crc_offset)) {
+    return bad(path, 0, "snapshot header checksum mismatch");
+  }
+  if (format::load<std::uint32_t>(header.data() + 8) != sf::version ||
+      format::load<std::uint32_t>(header.data() + 12) != sf::header_bytes) {
+    return bad(path, 8, "unknown snapshot version");
+  }
+  info.path = path;
+  info.covered_sequence = format::load<std::uint64_t>(header.data() + 16);
+  info.created_ns = format::load<std::int64_t>(header.data() + 24);
+  info.payload_bytes = format::load<std::uint64_t>(header.data() + 32);
+  payload_crc = format::unmask_crc(format::load<std::uint32_t>(header.data() + sf::payload_crc_offset));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Status::from_errno(errno, path, -1, "stat snapshot");
+  if (static_cast<std::uint64_t>(st.st_size) != sf::header_bytes + info.payload_bytes) {
+    return bad(path, st.st_size,
+               "file size " + std::to_string(st.st_size) + " does not match the header's " +
+                   std::to_string(sf::header_bytes + info.payload_bytes));
+  }
+  return Status::ok();
+}
+
+Status stream_payload(int fd, const SnapshotInfo& info, std::uint32_t payload_crc,
+                      const std::function<Status(std::span<const std::byte>)>* consume) {
+  std::vector<std::byte> buffer(constants::snapshot_buffer_bytes);
+  std::uint32_t crc = 0;
+  std::uint64_t done = 0;
+  while (done < info.payload_bytes) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), info.payload_bytes - done));
+    const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(sf::header_bytes + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::from_errno(errno, info.path, static_cast<std::int64_t>(sf::header_bytes + done), "read snapshot");
+    }
+    if (n == 0) return bad(info.path, static_cast<std::int64_t>(sf::header_bytes + done), "snapshot ends early");
+    const std::span<const std::byte> chunk(buffer.data(), static_cast<std::size_t>(n));
+    crc = crc32c_extend(crc, chunk.data(), chunk.size());
+    if (consume != nullptr) {
+      if (Status s = (*consume)(chunk); !s) return s;
+    }
+    done += chunk.size();
+  }
+  if (crc != payload_crc) return bad(info.path, sf::header_bytes, "snapshot payload checksum mismatch");
+  return Status::ok();
+}
+
+}  // namespace
+
+Status verify_snapshot(const std::string& path, SnapshotInfo& info) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno(errno, path, -1, "open snapshot");
+  std::uint32_t payload_crc = 0;
+  if (Status s = read_header(fd.get(), path, info, payload_crc); !s) return s;
+  return stream_payload(fd.get(), info, payload_crc, nullptr);
+}
+
+Status find_latest_snapshot(const std::string& dir, std::optional<SnapshotInfo>& latest,
+                            std::vector<Status>* rejected) {
+  latest.reset();
+  std::vector<SnapshotFile> files;
+  if (Status s = list_snapshots(dir, files); !s) return s;
+  for (auto it = files.rbegin(); it != files.rend(); ++it) {
+    SnapshotInfo info;
+    Status s = verify_snapshot(it->path, info);
+    if (s && info.covered_sequence != it->covered_sequence) {
+      s = bad(it->path, 16, "covers sequence " + std::to_string(info.covered_sequence) + ", not the one in its name");
+    }
+    if (s) {
+      latest = std::move(info);
+      return Status::ok();
+    }
+    std::fprintf(stderr, "authswitch: snapshot: skipping an unusable snapshot, trying an older one: %s\n",
+                 s.to_string().c_str());
+    if (rejected != nullptr) rejected->push_back(std::move(s));
+  }
+  return Status::ok();
+}
+
+Status read_snapshot(const SnapshotInfo& info, const std::function<Status(std::span<const std::byte>)>& consume) {
+  FileDescriptor fd(::open(info.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno(errno, info.path, -1, "open snapshot");
+  SnapshotInfo checked;
+  std::uint32_t payload_crc = 0;
+  if (Status s = read_header(fd.get(), info.path, checked, payload_crc); !s) return s;
+  return stream_payload(fd.get(), checked, payload_crc, &consume);
+}
+
+Status prune_log(const std::string& dir, std::size_t keep, PruneResult* result) {
+  AS_ASSERT(keep >= 1);
+  PruneResult counts;
+  std::vector<SnapshotFile> snapshots;
+  if (Status s = list_snapshots(dir, snapshots); !s) return s;
+  // Leftovers of snapshots that never finished.
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      const std::string_view name = e->d_name;
+      if (name.starts_with("snap-") && name.ends_with(".snap.tmp")) ::unlink(join_path(dir, name).c_str());
+    }
+    ::closedir(d);
+  }
+  if (snapshots.empty()) return Status::ok();
+  const std::size_t drop = snapshots.size() > keep ? snapshots.size() - keep : 0;
+  for (std::size_t i = 0; i < drop; ++i) {
+    if (::unlink(snapshots[i].path.c_str()) != 0) return Status::from_errno(errno, snapshots[i].path, -1, "unlink");
+    ++counts.snapshots_removed;
+  }
+  const std::uint64_t covered = snapshots[drop].covered_sequence;
+  std::vector<SegmentFile> segments;
+  if (Status s = list_segments(dir, segments); !s) return s;
+  // Segment i holds sequences [first_i, first_{i+1}); it is wholly behind the
+  // snapshot when the next one starts at or before covered + 1.
+  for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
+    if (segments[i + 1].first_sequence > covered + 1) break;
+    if (::unlink(segments[i].path.c_str()) != 0) return Status::from_errno(errno, segments[i].path, -1, "unlink");
+    ++counts.segments_removed;
+  }
+  if (Status s = sync_directory(dir); !s) return s;
+  if (result != nullptr) *result = counts;
+  return Status::ok();
+}
+
+}  // namespace authswitch::ledger
