@@ -1,0 +1,332 @@
+#include "core/core.h"
+
+#include "core/assert.h"
+
+namespace authswitch::core {
+
+namespace {
+
+constexpr std::uint64_t approval_code_space = 2'176'782'336ull;  // 36^6
+constexpr char base36[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+// Rule 1 for the fields the core reads: the codec has parsed the message;
+// here the fields the MTI class requires must be present and in range.
+bool format_ok(const AuthRequest& r) {
+  using F = AuthRequest;
+  std::uint32_t need = F::f2 | F::f4 | F::f7 | F::f11;
+  if (r.mti_class == MtiClass::authorization || r.mti_class == MtiClass::financial) need |= F::f3;
+  if ((r.present & need) != need) return false;
+  if (!parse_pan(r.pan())) return false;
+  if (r.stan > 999'999 || r.acquirer > 99'999'999'999ull || r.field7 > 1'231'235'959u) return false;
+  if (r.has(F::f90) && (r.original.stan > 999'999 || r.original.acquirer > 99'999'999'999ull ||
+                        r.original.field7 > 1'231'235'959u)) {
+    return false;
+  }
+  return true;
+}
+
+bool is_debit(unsigned type) { return type == 0 || type == 1 || type == 9; }
+bool is_inquiry(unsigned type) { return type == 30 || type == 31; }
+constexpr unsigned refund_type = 20;
+
+}  // namespace
+
+Core::Core(std::unique_ptr<Accounts> accounts, CoreConfig config)
+    : acc_(std::move(accounts)), cfg_(std::move(config)), txns_(cfg_.txn_capacity) {
+  AS_ASSERT(cfg_.shards >= 1 && cfg_.shards <= constants::shards_max);
+  shards_ = std::make_unique<Shard[]>(cfg_.shards);
+  for (std::size_t c = 0; c < acc_->companies.size(); ++c) {
+    acc_->companies[c].shard = static_cast<std::uint16_t>(c % cfg_.shards);
+  }
+  for (std::size_t u = 0; u < acc_->users.size(); ++u) {
+    User& user = acc_->users[u];
+    user.shard = user.company != no_index ? acc_->companies[user.company].shard
+                                          : static_cast<std::uint16_t>(u % cfg_.shards);
+  }
+  for (const CardEntry& e : acc_->cards.entries()) {
+    if (e.pan_digits == 0) continue;
+    const_cast<CardEntry&>(e).shard = acc_->users[e.user].shard;
+  }
+  expiry_end_.resize(100 * 12);
+  for (int yy = 0; yy < 100; ++yy) {
+    for (int mm = 1; mm <= 12; ++mm) {
+      const date::year_month next = date::year{2000 + yy} / date::month{static_cast<unsigned>(mm)} + date::months{1};
+      expiry_end_[static_cast<std::size_t>(yy * 12 + mm - 1)] =
+          cfg_.zone.to_sys(LocalMinutes{date::local_days{next / 1}.time_since_epoch()});
+    }
+  }
+}
+
+Core::~Core() = default;
+
+TimeMs Core::expiry_end(std::uint16_t yymm) const noexcept {
+  const unsigned yy = yymm / 100u, mm = yymm % 100u;
+  if (mm < 1 || mm > 12 || yy > 99) return time_ms_min;  // treated as expired
+  return expiry_end_[yy * 12 + mm - 1];
+}
+
+std::uint64_t Core::approvals_issued(ShardId shard) const noexcept { return shards_[shard].approvals; }
+
+ShardId Core::route(const AuthRequest& r) const noexcept {
+  const auto pan = parse_pan(r.pan());
+  if (!pan) return 0;
+  if (const CardEntry* e = acc_->cards.find(*pan)) return load_relaxed(e->shard);
+  return static_cast<ShardId>(pan->value % cfg_.shards);
+}
+
+void Core::prefetch(const AuthRequest& r) const noexcept {
+  const auto pan = parse_pan(r.pan());
+  if (pan) acc_->cards.prefetch(*pan);
+  txns_.prefetch(make_txn_key(static_cast<std::uint8_t>(r.mti_class), r.acquirer, r.field7, r.stan));
+}
+
+void Core::prefetch_accounts(const AuthRequest& r) const noexcept {
+  const auto pan = parse_pan(r.pan());
+  if (!pan) return;
+  const CardEntry* e = acc_->cards.find(*pan);
+  if (e == nullptr) return;
+  const User& u = acc_->users[e->user];
+  __builtin_prefetch(&u);
+  // The slots' indices are in the user's line, which may not be here yet;
+  // the first slot usually follows the user's neighbours in the pool.
+  const std::uint8_t n = load_relaxed(u.limits.slot_count);
+  for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(&(*acc_->slots)[load_relaxed(u.limits.slots[i])]);
+}
+
+void Core::make_approval_code(ShardId shard, std::array<char, 6>& out) {
+  Shard& sh = shards_[shard];
+  std::uint64_t v = (sh.approvals * cfg_.shards + shard) % approval_code_space;
+  ++sh.approvals;
+  for (std::size_t i = out.size(); i-- > 0;) {
+    out[i] = base36[v % 36];
+    v /= 36;
+  }
+}
+
+void Core::note_approval_code(const std::array<char, 6>& code) {
+  std::uint64_t v = 0;
+  for (const char c : code) {
+    const auto digit = static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'A' + 10);
+    v = v * 36 + digit;
+  }
+  Shard& sh = shards_[v % cfg_.shards];
+  const std::uint64_t next = v / cfg_.shards + 1;
+  if (next > sh.approvals) sh.approvals = next;
+}
+
+AuthResponse Core::authorize(ShardId shard, const AuthRequest& r, EventSink& sink) {
+  AS_ASSERT(shard < cfg_.shards);
+  Shard& sh = shards_[shard];
+  if (r.mti_class == MtiClass::reversal || r.mti_class == MtiClass::reversal_advice) {
+    return decide_reversal(sh, shard, r, sink);
+  }
+  return decide_request(sh, shard, r, sink);
+}
+
+AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink) {
+  DecisionEvent& d = sh.scratch.emplace<DecisionEvent>();
+  d.mti_class = r.mti_class;
+  d.txn_time = r.txn_time_ms;
+  AuthResponse out;
+  auto finish = [&]() {
+    out.rc = d.rc;
+    out.reason = d.reason;
+    out.has_approval_code = d.has_approval;
+    out.approval_code = d.approval;
+    out.duplicate = d.duplicate;
+    sink.on_event(sh.scratch);
+    return out;
+  };
+
+  if (r.mti_class == MtiClass::other) {
+    d.rc = ResponseCode::invalid_transaction;
+    return finish();
+  }
+  const auto pan = parse_pan(r.pan());
+  if (!format_ok(r)) {
+    d.rc = ResponseCode::format_error;
+    return finish();
+  }
+  d.key = make_txn_key(static_cast<std::uint8_t>(r.mti_class), r.acquirer, r.field7, r.stan);
+  d.content = TxnContent{*pan, r.processing_code, r.amount, r.currency, r.amount_numeric};
+
+  // Rule 2 (and 3): the key.
+  const TxnTable::Result claim = txns_.find_or_claim(d.key, d.content, TxnState::pending);
+  if (claim.outcome == TxnTable::Outcome::full) {
+    d.rc = ResponseCode::system_unavailable;
+    return finish();
+  }
+  TxnEntry& e = *claim.entry;
+  if (claim.outcome == TxnTable::Outcome::found) {
+    auto state = static_cast<TxnState>(load_acquire(e.state));
+    if (state == TxnState::remembered) {
+      std::uint32_t expected = static_cast<std::uint32_t>(TxnState::remembered);
+      if (std::atomic_ref<std::uint32_t>(e.state).compare_exchange_strong(
+              expected, static_cast<std::uint32_t>(TxnState::taking), std::memory_order_acquire)) {
+        // Rule 3: a reversal came first; this original applies nothing.
+        d.rc = ResponseCode::do_not_honour;
+        d.reason = Reason{Reason::Kind::reversed};
+        d.stored = true;
+        d.took_remembered = true;
+        if (const CardEntry* c = acc_->cards.find(*pan)) d.card = c->card;
+        apply_decision(d, &e);
+        return finish();
+      }
+      state = static_cast<TxnState>(expected);
+    }
+    d.duplicate = true;
+    if (state == TxnState::taking) {
+      d.rc = ResponseCode::system_unavailable;  // being decided elsewhere: a retry will find the answer
+    } else if (e.content() != d.content) {
+      d.rc = ResponseCode::duplicate_transmission;
+    } else if (state == TxnState::pending) {
+      d.rc = ResponseCode::system_unavailable;
+    } else {
+      d.rc = static_cast<ResponseCode>(e.rc);
+      d.reason = decode_reason(e.reason);
+      d.has_approval = e.has_approval != 0;
+      d.approval = e.approval;
+      d.card = e.card;
+    }
+    return finish();
+  }
+
+  decide_fresh(shard, r, *pan, d);
+  d.stored = true;
+  apply_decision(d, &e);
+  if (d.rc == ResponseCode::approved && is_inquiry(r.transaction_type()) && d.effect.user != no_index) {
+    const User& u = acc_->users[d.effect.user];
+    out.has_available = u.has_balance;
+    out.available = load_relaxed(u.balance) - load_relaxed(u.open_holds);
+    const CardEntry* c = acc_->cards.find(*pan);
+    out.available_currency = c != nullptr ? c->currency : r.currency;
+  }
+  return finish();
+}
+
+// Rules 4 to 11 for a request whose key is new. Fills the decision and what it
+// would move; applies nothing.
+void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d) {
+  const bool advice = r.mti_class == MtiClass::advice;
+  const CardEntry* card = acc_->cards.find(pan);
+  if (card == nullptr) {
+    // Rule 4. An advice is always answered 00 (the network already approved);
+    // with no card there is nothing to apply it to.
+    d.rc = advice ? ResponseCode::approved : ResponseCode::no_such_card;
+    return;
+  }
+  AS_ASSERT(load_relaxed(card->shard) == shard);  // the io layer routes by card
+  d.card = card->card;
+  const std::uint32_t user_index = card->user;
+  const User& user = acc_->users[user_index];
+  const unsigned type = r.transaction_type();
+
+  if (!is_debit(type) && !is_inquiry(type) && type != refund_type) {
+    d.rc = advice ? ResponseCode::approved : ResponseCode::invalid_transaction;
+    return;
+  }
+  if (!advice) {
+    // Rule 5.
+    switch (static_cast<CardStatus>(load_relaxed(card->status))) {
+      case CardStatus::active: break;
+      case CardStatus::lost: d.rc = ResponseCode::lost_card; return;
+      case CardStatus::stolen: d.rc = ResponseCode::stolen_card; return;
+      case CardStatus::blocked: d.rc = ResponseCode::blocked_card; return;
+    }
+    // Rule 6.
+    if (r.txn_time_ms >= expiry_end(card->expiry_yymm) ||
+        (r.has(AuthRequest::f14) && r.expiry_yymm != card->expiry_yymm)) {
+      d.rc = ResponseCode::expired_card;
+      return;
+    }
+  }
+  d.effect.user = user_index;
+  if (is_inquiry(type) && !advice) {  // skips rules 7 to 10
+    d.rc = ResponseCode::approved;
+    make_approval_code(shard, d.approval);
+    d.has_approval = true;
+    return;
+  }
+  // Rule 7.
+  const bool billing = r.has(AuthRequest::f6);
+  if (!r.amount_numeric || r.amount <= 0 || (billing && (!r.billing_numeric || r.billing_amount <= 0))) {
+    d.rc = advice ? ResponseCode::approved : ResponseCode::invalid_amount;
+    return;
+  }
+  if (!advice && r.has(AuthRequest::f49) && r.currency != card->currency && !billing) {
+    d.rc = ResponseCode::do_not_honour;
+    return;
+  }
+  const std::int64_t amount = billing ? r.billing_amount : r.amount;
+  if (type == refund_type || is_inquiry(type)) {  // recorded; clearing settles it; clearing settles it
+    d.rc = ResponseCode::approved;
+    make_approval_code(shard, d.approval);
+    d.has_approval = true;
+    return;
+  }
+
+  const Company* company = user.company != no_index ? &acc_->companies[user.company] : nullptr;
+  const SlotPool& pool = *acc_->slots;
+  if (!advice) {
+    // Rule 8.
+    const std::int64_t tmax = load_relaxed(user.limits.transaction_max);
+    if (tmax != no_limit && amount > tmax) {
+      d.rc = ResponseCode::exceeds_limit;
+      d.reason = Reason::limit(LimitOwner::user, PeriodKind::transaction);
+      return;
+    }
+    // Rule 9: the user's period limits, then the company's.
+    auto over = [&](const LimitSet& set, LimitOwner owner, bool check_transaction) {
+      if (check_transaction) {
+        const std::int64_t m = load_relaxed(set.transaction_max);
+        if (m != no_limit && amount > m) {
+          d.reason = Reason::limit(owner, PeriodKind::transaction);
+          return true;
+        }
+      }
+      const std::uint8_t n = load_relaxed(set.slot_count);
+      for (std::size_t i = 0; i < n; ++i) {
+        const LimitSlot& s = pool[load_relaxed(set.slots[i])];
+        if (total_at(s, r.txn_time_ms) + amount > load_relaxed(s.max)) {
+          d.reason = Reason::limit(owner, unpack_spec(load_relaxed(s.spec)).kind);
+          return true;
+        }
+      }
+      return false;
+    };
+    if (over(user.limits, LimitOwner::user, false) ||
+        (company != nullptr && over(company->limits, LimitOwner::company, true))) {
+      d.rc = ResponseCode::exceeds_limit;
+      return;
+    }
+    // Rule 10.
+    if (user.has_balance && amount > load_relaxed(user.balance) - load_relaxed(user.open_holds)) {
+      d.rc = ResponseCode::insufficient_funds;
+      return;
+    }
+  }
+
+  // Rule 11 (and an advice, always): approve; record what moves.
+  d.rc = ResponseCode::approved;
+  make_approval_code(shard, d.approval);
+  d.has_approval = true;
+  d.effect_amount = amount;
+  if (r.mti_class == MtiClass::financial) {
+    d.effect_kind = EffectKind::posted;
+    d.effect.balance_delta = user.has_balance ? -amount : 0;
+  } else {
+    d.effect_kind = EffectKind::hold;
+    d.effect.hold_delta = amount;
+  }
+  auto moves = [&](const LimitSet& set, LimitOwner owner) {
+    const std::uint8_t n = load_relaxed(set.slot_count);
+    for (std::uint8_t i = 0; i < n; ++i) {
+      const LimitSlot& s = pool[load_relaxed(set.slots[i])];
+      d.effect.deltas[d.effect.delta_count++] = SlotDelta{owner, i, period_start_at(s, cfg_.zone, r.txn_time_ms), amount};
+    }
+  };
+  moves(user.limits, LimitOwner::user);
+  if (company != nullptr) moves(company->limits, LimitOwner::company);
+}
+
+}  // namespace authswitch::core

@@ -1,0 +1,196 @@
+// The decision core: SPEC 2 (flows), 3 (rules), 4 (limits), 5 (accounts).
+//
+// Threads and ownership (single writer per shard):
+//   - Every company (with its users and their cards) and every company-less
+//     user belongs to one shard. The io layer routes each request by card
+//     (`route`) to that shard's authorization thread; only that thread calls
+//     `authorize`, `adjust_balance`, `set_limits` and `expire_holds` for the
+//     shard. So an approval moves several totals and a balance together with
+//     no lock, and two requests can never both pass a limit only one fits.
+//   - `set_card_status` and `set_limit_max` may run on any thread (atomic
+//     stores: effective for the next request, totals kept).
+//   - `add_card` and the id lookups belong to one control thread (the HTTP
+//     API), serialised by the caller.
+//   - Readers (`read_user`, `read_company`) run on any thread, lock-free, and
+//     never see a partial application (seqlocks).
+//   - `apply` (replay) runs before the shard threads start.
+//
+// The hot path (`authorize`) allocates nothing and locks nothing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/accounts.h"
+#include "core/events.h"
+#include "core/request.h"
+#include "core/txn_table.h"
+#include "core/zone.h"
+
+namespace authswitch::core {
+
+using ShardId = std::uint16_t;
+
+struct CoreConfig {
+  Zone zone;
+  std::uint16_t shards = 1;
+  std::size_t txn_capacity = constants::txn_table_capacity_default;  // a power of two
+};
+
+// One period as the HTTP API shows it (SPEC 6).
+struct PeriodView {
+  TimeMs start = 0, end = 0;
+  std::int64_t total = 0;
+};
+struct LimitView {
+  Limit limit;
+  PeriodView current, next;  // unset for `transaction`
+};
+struct OwnerView {
+  std::uint8_t limit_count = 0;
+  std::array<LimitView, constants::limits_per_owner_max> limits{};
+  bool has_balance = false;
+  std::int64_t balance = 0, open_holds = 0;
+  std::uint32_t company = no_index;  // users only
+};
+
+enum class OpStatus : std::uint8_t {
+  ok,
+  replayed,       // same Idempotency-Key, same body: answered as the first time
+  conflict,       // same Idempotency-Key, different body (422)
+  not_found,      // unknown user, company or card (404)
+  invalid,        // bad limits, ids, ... (400)
+  no_balance,     // top-up of a user without a balance (400)
+  full,           // a preallocated table is full (503, retryable later)
+  duplicate,      // card id or PAN exists (409)
+};
+
+struct BalanceResult {
+  OpStatus status = OpStatus::ok;
+  std::int64_t balance_after = 0;
+};
+
+// A card as the API adds it (SPEC 5's record without `type`).
+struct NewCard {
+  std::string_view id;
+  Pan pan;
+  std::uint32_t user = no_index;
+  std::uint16_t expiry_yymm = 0;
+  CardStatus status = CardStatus::active;
+  std::uint16_t currency = 0;
+};
+
+class Core {
+ public:
+  Core(std::unique_ptr<Accounts> accounts, CoreConfig config);
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  // ---- routing and hints (any thread) ----
+  // The shard that owns the request's card; for an unknown card any shard
+  // will do (it answers 14), so one is picked from the PAN.
+  [[nodiscard]] ShardId route(const AuthRequest& r) const noexcept;
+  // Brings the card index entry and the duplicate-key slot of `r` towards the
+  // cache: issue it for the next requests of a batch before deciding this one.
+  void prefetch(const AuthRequest& r) const noexcept;
+  // Second stage (call after `prefetch`, a few requests later): the card's
+  // user, company and limit slots.
+  void prefetch_accounts(const AuthRequest& r) const noexcept;
+
+  // ---- hot path (the shard's thread) ----
+  [[nodiscard]] AuthResponse authorize(ShardId shard, const AuthRequest& r, EventSink& sink);
+
+  // ---- operator operations ----
+  // Shard thread of `user`. Same key and body hash as before: replayed with
+  // the first answer; different body: conflict.
+  [[nodiscard]] BalanceResult adjust_balance(ShardId shard, std::uint32_t user, std::int64_t amount,
+                                             std::string_view idempotency_key, std::uint64_t body_hash,
+                                             EventSink& sink);
+  // Shard thread of the owner. Keeps the totals of limits whose period and
+  // anchors are unchanged.
+  [[nodiscard]] OpStatus set_limits(ShardId shard, LimitOwner owner, std::uint32_t index, const LimitList& limits,
+                                    EventSink& sink, std::string* error);
+  // Any thread.
+  [[nodiscard]] OpStatus set_card_status(std::uint32_t card, CardStatus status, EventSink& sink);
+  // Control thread.
+  [[nodiscard]] OpStatus add_card(const NewCard& card, EventSink& sink, std::uint32_t* index_out = nullptr);
+  // Shard thread: releases holds placed before `now - hold_ms` and not
+  // reversed (SPEC 8); returns how many.
+  std::size_t expire_holds(ShardId shard, TimeMs now, TimeMs hold_ms, EventSink& sink);
+
+  // ---- replay (before the shard threads run) ----
+  void apply(const Event& e);
+
+  // ---- reading (any thread) ----
+  // Periods are presented as of `now` (a stored window the clock has moved
+  // past shows the period holding `now`, total 0).
+  [[nodiscard]] OwnerView read_user(std::uint32_t user, TimeMs now) const;
+  [[nodiscard]] OwnerView read_company(std::uint32_t company, TimeMs now) const;
+  // A user and its company as of one instant (both or neither of any approval).
+  void read_user_and_company(std::uint32_t user, OwnerView* u, OwnerView* c) const;
+  [[nodiscard]] std::int64_t available_balance(std::uint32_t user) const;
+
+  // ---- lookups (control thread) ----
+  [[nodiscard]] std::uint32_t find_user(std::string_view id) const noexcept { return acc_->user_ids.find(id); }
+  [[nodiscard]] std::uint32_t find_company(std::string_view id) const noexcept {
+    return acc_->company_ids.find(id);
+  }
+  [[nodiscard]] std::uint32_t find_card(std::string_view id) const noexcept { return acc_->card_ids.find(id); }
+  [[nodiscard]] const CardEntry* find_card_by_pan(Pan pan) const noexcept { return acc_->cards.find(pan); }
+  [[nodiscard]] ShardId shard_of_user(std::uint32_t user) const noexcept { return acc_->users[user].shard; }
+  [[nodiscard]] ShardId shard_of_company(std::uint32_t c) const noexcept { return acc_->companies[c].shard; }
+
+  [[nodiscard]] const Accounts& accounts() const noexcept { return *acc_; }
+  [[nodiscard]] const CoreConfig& config() const noexcept { return cfg_; }
+  [[nodiscard]] const TxnTable& transactions() const noexcept { return txns_; }
+  [[nodiscard]] std::uint64_t approvals_issued(ShardId shard) const noexcept;
+
+  // Every piece of state, one line each, in a canonical order: two cores that
+  // went through the same events print the same text (replay tests).
+  [[nodiscard]] std::string dump_state() const;
+
+ private:
+  struct IdempotencyRecord {
+    std::uint64_t body_hash;
+    std::int64_t balance_after;
+  };
+  struct alignas(constants::cache_line_bytes) Shard {
+    std::uint64_t approvals = 0;  // next approval counter
+    Event scratch;                // the event being built (no allocation per decision)
+    std::unordered_map<std::string, IdempotencyRecord> idempotency;
+  };
+
+  AuthResponse decide_request(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink);
+  AuthResponse decide_reversal(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink);
+  void decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d);
+  void make_approval_code(ShardId shard, std::array<char, 6>& out);
+  void note_approval_code(const std::array<char, 6>& code);
+
+  void apply_decision(const DecisionEvent& d, TxnEntry* entry);
+  void apply_reversal(const ReversalEvent& d, TxnEntry* entry);
+  void apply_effect(const Effect& e, TimeMs txn_time, bool add);
+  static void store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc, Reason reason, MtiClass cls,
+                           const std::array<char, 6>* approval);
+  static void store_content(TxnEntry& e, const TxnContent& content);
+  [[nodiscard]] LimitSlot* slot_at(std::uint32_t user, LimitOwner owner, std::uint8_t position) noexcept;
+  void apply_limits(LimitOwner owner, std::uint32_t index, const LimitList& limits);
+  void apply_card_added(const CardAddedEvent& e);
+  [[nodiscard]] OwnerView read_owner(const LimitSet& set, TimeMs now) const;
+  [[nodiscard]] TimeMs expiry_end(std::uint16_t yymm) const noexcept;
+
+  std::unique_ptr<Accounts> acc_;
+  CoreConfig cfg_;
+  TxnTable txns_;
+  std::unique_ptr<Shard[]> shards_;
+  // End (exclusive) of each expiry month YYMM, 2000-2099, in the zone: a card
+  // "2912" is good until 2030-01-01T00:00 local. Computed once.
+  std::vector<TimeMs> expiry_end_;
+};
+
+}  // namespace authswitch::core

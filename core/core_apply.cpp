@@ -1,0 +1,156 @@
+// Applying events: the one code path that changes shared state, used live
+// (right after a decision) and by replay.
+#include "core/assert.h"
+#include "core/core.h"
+
+namespace authswitch::core {
+
+LimitSlot* Core::slot_at(std::uint32_t user, LimitOwner owner, std::uint8_t position) noexcept {
+  const User& u = acc_->users[user];
+  const LimitSet* set = &u.limits;
+  if (owner == LimitOwner::company) {
+    if (u.company == no_index) return nullptr;
+    set = &acc_->companies[u.company].limits;
+  }
+  if (position >= load_relaxed(set->slot_count)) return nullptr;
+  return &(*acc_->slots)[load_relaxed(set->slots[position])];
+}
+
+void Core::store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc, Reason reason, MtiClass cls,
+                        const std::array<char, 6>* approval) {
+  // A claimed entry got its content with the claim, and other threads may be
+  // reading it: it is written here only into a remembered entry (no content).
+  if (content != nullptr) store_content(e, *content);
+  e.rc = static_cast<std::uint8_t>(rc);
+  e.reason = encode_reason(reason);
+  e.mti_class = static_cast<std::uint8_t>(cls);
+  e.has_approval = approval != nullptr ? 1 : 0;
+  if (approval != nullptr) e.approval = *approval;
+}
+
+void Core::store_content(TxnEntry& e, const TxnContent& content) {
+  e.pan = content.pan.value;
+  e.pan_digits = content.pan.digits;
+  e.processing_code = content.processing_code;
+  e.amount = content.amount;
+  e.currency = content.currency;
+  e.amount_numeric = content.amount_numeric ? 1 : 0;
+}
+
+// The user's and company's seqlocks bracket every store, so a reader sees all
+// of an effect or none of it.
+void Core::apply_effect(const Effect& ef, TimeMs txn_time, bool add) {
+  if (ef.user == no_index || ef.empty()) return;
+  User& u = acc_->users[ef.user];
+  Company* c = u.company != no_index ? &acc_->companies[u.company] : nullptr;
+  seq_write_begin(u.seq);
+  if (c != nullptr) seq_write_begin(c->seq);
+  for (std::size_t i = 0; i < ef.delta_count; ++i) {
+    const SlotDelta& sd = ef.deltas[i];
+    LimitSlot* s = slot_at(ef.user, sd.owner, sd.position);
+    if (s == nullptr) continue;
+    if (add) {
+      slot_add_at(*s, cfg_.zone, txn_time, sd.period_start, sd.amount);
+    } else {
+      (void)slot_adjust(*s, sd.period_start, sd.amount);  // a past period is only recorded
+    }
+  }
+  if (ef.hold_delta != 0) store_relaxed(u.open_holds, load_relaxed(u.open_holds) + ef.hold_delta);
+  if (ef.balance_delta != 0) store_relaxed(u.balance, load_relaxed(u.balance) + ef.balance_delta);
+  if (c != nullptr) seq_write_end(c->seq);
+  seq_write_end(u.seq);
+}
+
+void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
+  if (!d.stored) return;
+  if (entry == nullptr) {  // replay: find the key (a remembered reversal) or claim it
+    const TxnTable::Result res = txns_.find_or_claim(d.key, d.content, TxnState::pending);
+    AS_ASSERT(res.outcome != TxnTable::Outcome::full);  // replay into a table as large as the live one
+    entry = res.entry;
+  }
+  TxnEntry& e = *entry;
+  store_answer(e, d.took_remembered ? &d.content : nullptr, d.rc, d.reason, d.mti_class,
+               d.has_approval ? &d.approval : nullptr);
+  e.card = d.card;
+  e.user = d.effect.user;
+  e.txn_time = d.txn_time;
+  e.effect_kind = static_cast<std::uint8_t>(d.effect_kind);
+  e.effect_amount = d.effect_amount;
+  store_relaxed(e.remaining, d.effect_amount);
+  store_relaxed(e.reversed, std::uint8_t{d.took_remembered ? std::uint8_t{1} : std::uint8_t{0}});
+  e.slot_count = 0;
+  if (d.effect_kind != EffectKind::none) {
+    for (std::size_t i = 0; i < d.effect.delta_count; ++i) {
+      const SlotDelta& sd = d.effect.deltas[i];
+      const User& u = acc_->users[d.effect.user];
+      const LimitSet& set = sd.owner == LimitOwner::user ? u.limits : acc_->companies[u.company].limits;
+      e.slots[e.slot_count] = load_relaxed(set.slots[sd.position]);
+      e.period_starts[e.slot_count] = sd.period_start;
+      ++e.slot_count;
+    }
+    apply_effect(d.effect, d.txn_time, true);
+  }
+  if (d.has_approval) note_approval_code(d.approval);
+  store_release(e.state, static_cast<std::uint32_t>(TxnState::final));
+}
+
+void Core::apply_reversal(const ReversalEvent& d, TxnEntry* entry) {
+  if (!d.stored) return;
+  if (entry == nullptr) {
+    const TxnTable::Result res = txns_.find_or_claim(d.key, d.content, TxnState::pending);
+    AS_ASSERT(res.outcome != TxnTable::Outcome::full);
+    entry = res.entry;
+  }
+  if (d.remembered) {
+    // Live, the decision already claimed it; replay claims it here.
+    (void)txns_.find_or_claim(d.original_key, TxnContent{}, TxnState::remembered);
+  }
+  if (d.original_found) {
+    TxnEntry* orig = txns_.find(d.original_key);
+    AS_ASSERT(orig != nullptr);
+    store_relaxed(orig->reversed, std::uint8_t{1});
+    store_relaxed(orig->remaining, load_relaxed(orig->remaining) - d.released);
+    apply_effect(d.effect, d.txn_time, false);
+  }
+  TxnEntry& e = *entry;
+  store_answer(e, nullptr, d.rc, d.reason, d.mti_class, nullptr);
+  e.txn_time = d.txn_time;
+  e.user = d.effect.user;
+  store_release(e.state, static_cast<std::uint32_t>(TxnState::final));
+}
+
+void Core::apply(const Event& ev) {
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, DecisionEvent>) {
+          apply_decision(e, nullptr);
+        } else if constexpr (std::is_same_v<T, ReversalEvent>) {
+          apply_reversal(e, nullptr);
+        } else if constexpr (std::is_same_v<T, HoldExpiredEvent>) {
+          TxnEntry* orig = txns_.find(e.original_key);
+          AS_ASSERT(orig != nullptr);
+          store_relaxed(orig->remaining, load_relaxed(orig->remaining) - e.released);
+          apply_effect(e.effect, e.at, false);
+        } else if constexpr (std::is_same_v<T, LimitsSetEvent>) {
+          apply_limits(e.owner, e.index, e.limits);
+        } else if constexpr (std::is_same_v<T, CardStatusEvent>) {
+          CardEntry* c = acc_->cards.find(acc_->card_pans[e.card]);
+          AS_ASSERT(c != nullptr);
+          store_relaxed(c->status, static_cast<std::uint8_t>(e.status));
+        } else if constexpr (std::is_same_v<T, CardAddedEvent>) {
+          apply_card_added(e);
+        } else if constexpr (std::is_same_v<T, BalanceAdjustedEvent>) {
+          User& u = acc_->users[e.user];
+          seq_write_begin(u.seq);
+          store_relaxed(u.balance, load_relaxed(u.balance) + e.amount);
+          seq_write_end(u.seq);
+          shards_[u.shard].idempotency[std::to_string(e.user) + ":" +
+                                       std::string(e.idempotency_key.data(), e.idempotency_key_length)] =
+              IdempotencyRecord{e.body_hash, e.balance_after};
+        }
+      },
+      ev);
+}
+
+}  // namespace authswitch::core

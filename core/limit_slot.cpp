@@ -1,0 +1,57 @@
+#include "core/limit_slot.h"
+
+#include "core/assert.h"
+
+namespace authswitch::core {
+
+TimeMs period_start_at(const LimitSlot& s, const Zone& zone, TimeMs t) {
+  if (t < load_relaxed(s.current_end)) return load_relaxed(s.current_start);
+  if (t < load_relaxed(s.next_end)) return load_relaxed(s.current_end);
+  return period_window(unpack_spec(load_relaxed(s.spec)), zone, t).start;
+}
+
+namespace {
+
+// Moves the window so that t falls in it: by one period when t is in the
+// period right after `next` (the next total becomes current), else to a
+// fresh window starting at t's period.
+void slide(LimitSlot& s, const Zone& zone, TimeMs t) {
+  const PeriodWindow w = period_window(unpack_spec(load_relaxed(s.spec)), zone, t);
+  const TimeMs old_next_end = load_relaxed(s.next_end);
+  // A never-used slot (next_end == time_ms_min) has nothing to carry over.
+  if (w.start == old_next_end && old_next_end != time_ms_min) {
+    store_relaxed(s.current_start, load_relaxed(s.current_end));
+    store_relaxed(s.current_total, load_relaxed(s.next_total));
+    store_relaxed(s.current_end, w.start);
+    store_relaxed(s.next_end, w.end);
+    store_relaxed(s.next_total, std::int64_t{0});
+  } else {
+    store_relaxed(s.current_start, w.start);
+    store_relaxed(s.current_end, w.end);
+    store_relaxed(s.next_end, w.next_end);
+    store_relaxed(s.current_total, std::int64_t{0});
+    store_relaxed(s.next_total, std::int64_t{0});
+  }
+}
+
+}  // namespace
+
+void slot_add_at(LimitSlot& s, const Zone& zone, TimeMs t, TimeMs period_start, std::int64_t amount) {
+  if (t >= load_relaxed(s.next_end)) slide(s, zone, t);
+  const bool changed = slot_adjust(s, period_start, amount);
+  AS_ASSERT(changed);  // t's period is in the window after the slide
+}
+
+bool slot_adjust(LimitSlot& s, TimeMs period_start, std::int64_t amount) {
+  if (period_start == load_relaxed(s.current_start)) {
+    store_relaxed(s.current_total, load_relaxed(s.current_total) + amount);
+    return true;
+  }
+  if (period_start == load_relaxed(s.current_end) && period_start < load_relaxed(s.next_end)) {
+    store_relaxed(s.next_total, load_relaxed(s.next_total) + amount);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace authswitch::core

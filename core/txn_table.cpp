@@ -1,0 +1,74 @@
+#include "core/txn_table.h"
+
+#include <sys/mman.h>
+
+#include <bit>
+#include <new>
+#include <thread>
+
+#include "core/assert.h"
+
+namespace authswitch::core {
+
+TxnTable::TxnTable(std::size_t capacity) : mask_(capacity - 1) {
+  AS_ASSERT(std::has_single_bit(capacity) && capacity <= constants::txn_table_capacity_max);
+  // Zeroed pages: an all-zero TxnEntry is an empty slot. Committed as touched.
+  void* p = mmap(nullptr, capacity * sizeof(TxnEntry), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  entries_ = static_cast<TxnEntry*>(p);
+}
+
+TxnTable::~TxnTable() { munmap(entries_, capacity() * sizeof(TxnEntry)); }
+
+std::uint64_t TxnTable::settled_hi(const TxnEntry& e) noexcept {
+  std::uint64_t h = load_acquire(e.key_hi);
+  for (unsigned spins = 0; (h & claim_bit) != 0; ++spins) {
+    // The claimer is between two stores; on a shared core it may have been
+    // preempted, so yield after a short spin.
+    if (spins < 64) __builtin_ia32_pause();
+    else std::this_thread::yield();
+    h = load_acquire(e.key_hi);
+  }
+  return h;
+}
+
+TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& content, TxnState state) noexcept {
+  AS_ASSERT(key.hi != 0 && (key.hi & claim_bit) == 0);
+  std::size_t i = home(key);
+  for (std::size_t probes = 0; probes < constants::txn_probe_max && probes <= mask_; ++probes, i = (i + 1) & mask_) {
+    TxnEntry& e = entries_[i];
+    std::uint64_t h = load_acquire(e.key_hi);
+    if (h == 0) {
+      std::uint64_t expected = 0;
+      if (std::atomic_ref<std::uint64_t>(e.key_hi).compare_exchange_strong(expected, key.hi | claim_bit,
+                                                                           std::memory_order_acquire)) {
+        e.key_lo = key.lo;
+        e.pan = content.pan.value;
+        e.pan_digits = content.pan.digits;
+        e.processing_code = content.processing_code;
+        e.amount = content.amount;
+        e.currency = content.currency;
+        e.amount_numeric = content.amount_numeric ? 1 : 0;
+        store_relaxed(e.state, static_cast<std::uint32_t>(state));
+        store_release(e.key_hi, key.hi);
+        return {Outcome::claimed, &e};
+      }
+    }
+    h = settled_hi(e);
+    if (h == key.hi && e.key_lo == key.lo) return {Outcome::found, &e};
+  }
+  return {Outcome::full, nullptr};
+}
+
+TxnEntry* TxnTable::find(const TxnKey& key) noexcept {
+  std::size_t i = home(key);
+  for (std::size_t probes = 0; probes < constants::txn_probe_max && probes <= mask_; ++probes, i = (i + 1) & mask_) {
+    TxnEntry& e = entries_[i];
+    const std::uint64_t h = settled_hi(e);
+    if (h == 0) return nullptr;
+    if (h == key.hi && e.key_lo == key.lo) return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace authswitch::core
