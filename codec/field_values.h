@@ -7,7 +7,6 @@
 // encoding that equals the wire bytes a MessageView returns.
 #pragma once
 
-#include <array>
 #include <bit>
 #include <cstdint>
 #include <string_view>
@@ -20,13 +19,13 @@ namespace authswitch::codec {
 class FieldValues {
  public:
   // The MTI, 4 ASCII digits (checked by pack).
-  void set_mti(std::string_view mti) noexcept { values_[0] = mti; }
-  [[nodiscard]] std::string_view mti() const noexcept { return values_[0]; }
+  void set_mti(std::string_view mti) noexcept { mti_ = mti; }
+  [[nodiscard]] std::string_view mti() const noexcept { return mti_; }
 
   // Data fields 2..128. An empty value is present and empty (LLVAR "00").
   void set(int field, std::string_view text) noexcept {
     AS_ASSERT(field >= first_data_field && field <= last_data_field);
-    values_[static_cast<std::size_t>(field)] = text;
+    values_[static_cast<std::size_t>(field)] = {text.data(), text.size()};
     word(field) |= bit(field);
   }
   void clear(int field) noexcept {
@@ -39,7 +38,9 @@ class FieldValues {
     return (present_[field <= 64 ? 0 : 1] & bit(field)) != 0;
   }
   [[nodiscard]] std::string_view get(int field) const noexcept {
-    return has(field) ? values_[static_cast<std::size_t>(field)] : std::string_view{};
+    if (!has(field)) return {};
+    const Text& t = values_[static_cast<std::size_t>(field)];
+    return {t.data, t.size};
   }
 
   // Presence words in bitmap order (bit 63 of [0] is field 1, never set here).
@@ -50,7 +51,15 @@ class FieldValues {
   static constexpr std::uint64_t bit(int field) noexcept { return std::uint64_t{1} << (63 - ((field - 1) & 63)); }
   std::uint64_t& word(int field) noexcept { return present_[field <= 64 ? 0 : 1]; }
 
-  std::array<std::string_view, field_slots> values_{};
+  // Deliberately left uninitialised: a response is built per request, and
+  // zeroing 129 views (2 KiB) would cost more than packing it. Only slots
+  // whose presence bit is set are ever read, and set() writes them first.
+  struct Text {
+    const char* data;
+    std::size_t size;
+  };
+  Text values_[field_slots];
+  std::string_view mti_{};
   std::uint64_t present_[2] = {0, 0};
 };
 
