@@ -43,6 +43,12 @@ class FieldValues {
     return {t.data, t.size};
   }
 
+  // The value of a field known to be present (pack walks the presence bits).
+  [[nodiscard]] std::string_view get_present(int field) const noexcept {
+    const Text& t = values_[static_cast<std::size_t>(field)];
+    return {t.data, t.size};
+  }
+
   // Presence words in bitmap order (bit 63 of [0] is field 1, never set here).
   [[nodiscard]] std::uint64_t primary_fields() const noexcept { return present_[0]; }
   [[nodiscard]] std::uint64_t secondary_fields() const noexcept { return present_[1]; }

@@ -22,20 +22,39 @@ inline constexpr std::size_t content_ok = std::numeric_limits<std::size_t>::max(
   return -1;
 }
 
-// Index of the first byte that is not an ASCII digit, or content_ok. Eight
-// bytes a step: a digit is 0x30..0x39, so its high nibble is 3 and adding 6
-// leaves it 3; the add cannot carry across bytes once every high nibble is 3.
-[[nodiscard]] inline std::size_t first_non_digit(const unsigned char* p, std::size_t n) noexcept {
+// True when the 8 (or 4) bytes at p are all ASCII digits. A digit is
+// 0x30..0x39: its high nibble is 3, and adding 6 leaves it 3; the add cannot
+// carry across bytes once every high nibble is 3.
+[[nodiscard]] inline bool digits8(const unsigned char* p) noexcept {
   constexpr std::uint64_t high = 0xF0F0F0F0F0F0F0F0u;
   constexpr std::uint64_t threes = 0x3030303030303030u;
-  constexpr std::uint64_t sixes = 0x0606060606060606u;
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t x;
-    std::memcpy(&x, p + i, sizeof x);
-    if ((x & high) != threes || ((x + sixes) & high) != threes) break;
+  std::uint64_t x;
+  std::memcpy(&x, p, sizeof x);
+  return ((x & high) | ((x + 0x0606060606060606u) & high)) == threes;
+}
+[[nodiscard]] inline bool digits4(const unsigned char* p) noexcept {
+  std::uint32_t x;
+  std::memcpy(&x, p, sizeof x);
+  return ((x & 0xF0F0F0F0u) | ((x + 0x06060606u) & 0xF0F0F0F0u)) == 0x30303030u;
+}
+
+// Index of the first byte that is not an ASCII digit, or content_ok. Checks
+// whole words (the last one overlapping), and only walks bytes to find the
+// index once a word failed.
+[[nodiscard]] inline std::size_t first_non_digit(const unsigned char* p, std::size_t n) noexcept {
+  bool ok;
+  if (n >= 8) {
+    ok = true;
+    for (std::size_t i = 0; i + 8 < n; i += 8) ok &= digits8(p + i);
+    ok &= digits8(p + n - 8);
+  } else if (n >= 4) {
+    ok = digits4(p) && digits4(p + n - 4);
+  } else {
+    ok = true;
+    for (std::size_t i = 0; i < n; ++i) ok &= is_ascii_digit(p[i]);
   }
-  for (; i < n; ++i) {
+  if (ok) return content_ok;
+  for (std::size_t i = 0; i < n; ++i) {
     if (!is_ascii_digit(p[i])) return i;
   }
   return content_ok;
