@@ -231,7 +231,7 @@ LoadResult load_padded(simdjson::padded_string_view json, std::string_view name)
     out.error = std::string(name) + ":" + std::to_string(line) + ": " + field + ": " + reason;
     return std::move(out);
   };
-  if (auto err = parser.iterate_many(json).get(stream); err) return at(1, "json", simdjson::error_message(err));
+  if (auto err = parser.iterate_many(json.data(), json.size(), simdjson::dom::DEFAULT_BATCH_SIZE).get(stream); err) return at(1, "json", simdjson::error_message(err));
   std::size_t line = 1, counted_to = 0;
   for (auto it = stream.begin(); it != stream.end(); ++it) {
     const std::size_t offset = it.current_index();
