@@ -39,6 +39,8 @@ std::string_view Dialect::define(int field, const FieldSpec& spec) noexcept {
   FieldCodec& c = codecs_[static_cast<std::size_t>(field)];
   c.spec = spec;
   c.prefix_bytes = static_cast<std::uint8_t>(prefix_bytes(spec.length_type, spec.prefix));
+  c.text_is_wire = (spec.encoding == ContentEncoding::ascii || spec.encoding == ContentEncoding::binary) &&
+                   (spec.length_type == LengthType::fixed || spec.prefix == PrefixEncoding::ascii);
   return {};
 }
 

@@ -17,6 +17,9 @@ namespace authswitch::codec {
 struct FieldCodec {
   FieldSpec spec;
   std::uint8_t prefix_bytes = 0;
+  // Text equals wire bytes (ascii or binary content, ascii or no prefix):
+  // pack copies the value as it is, the common case of iso87-ascii.
+  bool text_is_wire = false;
 };
 
 class Dialect {

@@ -194,8 +194,34 @@ PackResult pack(const Dialect& dialect, const FieldValues& values, std::span<std
       const int field = w * 64 + k + 1;
       const FieldCodec& c = dialect.codec(field);
       const FieldSpec& spec = c.spec;
-      if (!spec.defined) return fail(ErrorCode::unknown_field, field, pos);
       const std::string_view value = values.get_present(field);
+      // Fast path: the value goes on the wire as it is, behind an ASCII
+      // length if variable. Short fixed values (padding) take the general path.
+      if (c.text_is_wire && (c.prefix_bytes != 0 || value.size() == spec.max_length)) [[likely]] {
+        const std::size_t len = value.size();
+        if (len > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
+        if (find_bad_text(spec, value) != content_ok) return fail(ErrorCode::bad_content, field, pos);
+        if (cap - pos < c.prefix_bytes + len) return fail(ErrorCode::buffer_too_small, field, pos);
+        unsigned char* p = o + pos;
+        switch (c.prefix_bytes) {
+          case 4:
+            *p++ = static_cast<unsigned char>('0' + len / 1000);
+            [[fallthrough]];
+          case 3:
+            *p++ = static_cast<unsigned char>('0' + len / 100 % 10);
+            [[fallthrough]];
+          case 2:
+            *p++ = static_cast<unsigned char>('0' + len / 10 % 10);
+            *p++ = static_cast<unsigned char>('0' + len % 10);
+            break;
+          default:
+            break;
+        }
+        copy_small(p, value.data(), len);
+        pos = static_cast<std::size_t>(p - o) + len;
+        continue;
+      }
+      if (!spec.defined) return fail(ErrorCode::unknown_field, field, pos);
       if (value.size() > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
       PaddedText text{value, 0, 0, spec.pad_char};
       if (spec.length_type == LengthType::fixed && value.size() < spec.max_length) {
