@@ -1,0 +1,281 @@
+// SPEC 2's message flows: holds, postings, advices, reversals (full, partial,
+// repeated, before their original, in a past period), and the operator
+// operations (top-ups, limits, card status, new cards).
+#include <gtest/gtest.h>
+
+#include "tests/core/accounts_text.h"
+#include "tests/core/core_fixture.h"
+
+namespace authswitch::core::testing {
+namespace {
+
+class Flows : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    core = make_core(rules_accounts);
+    ASSERT_TRUE(core);
+    u1 = core->find_user("u1");
+    u3 = core->find_user("u3");
+    acme = core->find_company("acme");
+  }
+  AuthResponse send(const AuthRequest& r) { return core->authorize(0, r, sink); }
+  std::int64_t daily_total(std::uint32_t user) {
+    const OwnerView v = core->read_user(user, time_ms_min);
+    return v.limits[1].current.total;  // [0] transaction, [1] daily, [2] monthly
+  }
+  std::int64_t monthly_total(std::uint32_t user) { return core->read_user(user, time_ms_min).limits[2].current.total; }
+  std::int64_t company_daily() { return core->read_company(acme, time_ms_min).limits[0].current.total; }
+
+  std::unique_ptr<Core> core;
+  RecordingSink sink;
+  std::uint32_t u1 = 0, u3 = 0, acme = 0;
+};
+
+TEST_F(Flows, AuthorizationPlacesAHoldAndMovesEveryTotal) {
+  ASSERT_EQ(rc(send(request(pan_c1, 30000, 1))), "00");
+  const OwnerView v = core->read_user(u1, time_ms_min);
+  EXPECT_EQ(v.balance, 500000);
+  EXPECT_EQ(v.open_holds, 30000);
+  EXPECT_EQ(daily_total(u1), 30000);
+  EXPECT_EQ(monthly_total(u1), 30000);
+  EXPECT_EQ(company_daily(), 30000);
+}
+
+TEST_F(Flows, FinancialRequestPostsAtOnceWithoutAHold) {
+  ASSERT_EQ(rc(send(request(pan_c1, 30000, 1, MtiClass::financial))), "00");
+  const OwnerView v = core->read_user(u1, time_ms_min);
+  EXPECT_EQ(v.balance, 470000);
+  EXPECT_EQ(v.open_holds, 0);
+  EXPECT_EQ(daily_total(u1), 30000);
+}
+
+TEST_F(Flows, AdviceIsAppliedPastEveryLimit) {
+  ASSERT_EQ(rc(send(request(pan_c3, 5000, 1, MtiClass::advice))), "00");
+  EXPECT_EQ(core->available_balance(u3), -4000);
+}
+
+TEST_F(Flows, ReversalReleasesTheHoldAndTheTotals) {
+  const AuthRequest orig = request(pan_c1, 30000, 1);
+  ASSERT_EQ(rc(send(orig)), "00");
+  const AuthResponse r = send(reversal_of(orig, 2));
+  EXPECT_EQ(rc(r), "00");
+  EXPECT_FALSE(r.has_approval_code);
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 0);
+  EXPECT_EQ(daily_total(u1), 0);
+  EXPECT_EQ(company_daily(), 0);
+}
+
+TEST_F(Flows, ReversalWithoutField90FindsTheOriginalByItsOwnKeyFields) {
+  const AuthRequest orig = request(pan_c1, 30000, 1);
+  ASSERT_EQ(rc(send(orig)), "00");
+  AuthRequest rev = orig;
+  rev.mti_class = MtiClass::reversal;  // same 32, 11, 7; no field 90
+  EXPECT_EQ(rc(send(rev)), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 0);
+}
+
+TEST_F(Flows, ReversalOfAFinancialRequestCreditsTheBalanceBack) {
+  const AuthRequest orig = request(pan_c1, 30000, 1, MtiClass::financial);
+  ASSERT_EQ(rc(send(orig)), "00");
+  ASSERT_EQ(rc(send(reversal_of(orig, 2))), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).balance, 500000);
+  EXPECT_EQ(daily_total(u1), 0);
+}
+
+TEST_F(Flows, PartialReversalReleasesOnlyTheDifference) {
+  const AuthRequest orig = request(pan_c1, 30000, 1);
+  ASSERT_EQ(rc(send(orig)), "00");
+  AuthRequest rev = reversal_of(orig, 2);
+  rev.present |= AuthRequest::f95;
+  rev.actual_amount = 12000;
+  ASSERT_EQ(rc(send(rev)), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 12000);
+  EXPECT_EQ(daily_total(u1), 12000);
+}
+
+TEST_F(Flows, SecondReversalReleasesNothingMore) {
+  const AuthRequest orig = request(pan_c1, 30000, 1);
+  ASSERT_EQ(rc(send(orig)), "00");
+  AuthRequest partial = reversal_of(orig, 2);
+  partial.present |= AuthRequest::f95;
+  partial.actual_amount = 10000;
+  ASSERT_EQ(rc(send(partial)), "00");
+  ASSERT_EQ(rc(send(reversal_of(orig, 3))), "00");
+  ASSERT_EQ(rc(send(reversal_of(orig, 4, MtiClass::reversal_advice))), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 10000);
+  EXPECT_EQ(daily_total(u1), 10000);
+}
+
+TEST_F(Flows, RetransmittedReversalGetsItsStoredAnswer) {
+  const AuthRequest orig = request(pan_c1, 30000, 1);
+  ASSERT_EQ(rc(send(orig)), "00");
+  const AuthRequest rev = reversal_of(orig, 2);
+  ASSERT_EQ(rc(send(rev)), "00");
+  const AuthResponse again = send(rev);
+  EXPECT_EQ(rc(again), "00");
+  EXPECT_TRUE(again.duplicate);
+  AuthRequest other = rev;
+  other.amount = 1;
+  EXPECT_EQ(rc(send(other)), "94");
+}
+
+TEST_F(Flows, ReversalBeforeItsOriginalIsRememberedAndTheOriginalDeclined) {
+  const AuthRequest orig = request(pan_c1, 30000, 1);
+  const AuthResponse r = send(reversal_of(orig, 2));
+  EXPECT_EQ(rc(r), "25");
+  EXPECT_EQ(reason(r), "ORIGINAL NOT FOUND");
+  const AuthResponse late = send(orig);
+  EXPECT_EQ(rc(late), "05");
+  EXPECT_EQ(reason(late), "REVERSED");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 0);
+  EXPECT_EQ(daily_total(u1), 0);
+  // Its retransmission gets the same stored answer.
+  EXPECT_EQ(rc(send(orig)), "05");
+}
+
+TEST_F(Flows, ReversalAdviceOfAnUnknownOriginalIs00AndRemembered) {
+  const AuthRequest orig = request(pan_c1, 30000, 1);
+  EXPECT_EQ(rc(send(reversal_of(orig, 2, MtiClass::reversal_advice))), "00");
+  EXPECT_EQ(rc(send(orig)), "05");
+}
+
+TEST_F(Flows, ReversalAdviceReleasesTheHold) {
+  const AuthRequest orig = request(pan_c1, 30000, 1);
+  ASSERT_EQ(rc(send(orig)), "00");
+  EXPECT_EQ(rc(send(reversal_of(orig, 2, MtiClass::reversal_advice))), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 0);
+}
+
+TEST_F(Flows, ReversalWithAnotherPanDoesNotMatch) {
+  const AuthRequest orig = request(pan_c1, 30000, 1);
+  ASSERT_EQ(rc(send(orig)), "00");
+  AuthRequest rev = reversal_of(orig, 2);
+  rev.set_pan(pan_nov);
+  EXPECT_EQ(rc(send(rev)), "25");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 30000);
+}
+
+TEST_F(Flows, ReversalInALaterPeriodChangesOnlyPeriodsStillInTheWindow) {
+  const AuthRequest day1 = request(pan_c1, 30000, 1);
+  ASSERT_EQ(rc(send(day1)), "00");
+  // Two days later: the daily window slides past day 1; the month stays.
+  ASSERT_EQ(rc(send(request(pan_c1, 5000, 2, MtiClass::authorization, t_noon_tokyo + 2 * ms_per_day))), "00");
+  ASSERT_EQ(rc(send(reversal_of(day1, 3))), "00");
+  // Day 1 is past (the window is now day 2, day 3): only recorded.
+  const OwnerView v = core->read_user(u1, time_ms_min);
+  EXPECT_EQ(v.limits[1].current.total, 0);
+  EXPECT_EQ(v.limits[1].next.total, 5000);
+  EXPECT_EQ(monthly_total(u1), 5000);  // still current: released
+  EXPECT_EQ(v.open_holds, 5000);
+}
+
+TEST_F(Flows, ReversalInTheNextPeriodStillReleases) {
+  const AuthRequest day1 = request(pan_c1, 30000, 1);
+  ASSERT_EQ(rc(send(day1)), "00");
+  ASSERT_EQ(rc(send(request(pan_c1, 5000, 2, MtiClass::authorization, t_noon_tokyo + ms_per_day))), "00");
+  ASSERT_EQ(rc(send(reversal_of(day1, 3))), "00");
+  const OwnerView v = core->read_user(u1, time_ms_min);
+  EXPECT_EQ(v.limits[1].current.total, 0);  // day 1 is current, day 2 next
+  EXPECT_EQ(v.limits[1].next.total, 5000);
+}
+
+TEST_F(Flows, ReadingPresentsPeriodsAsOfNow) {
+  ASSERT_EQ(rc(send(request(pan_c1, 12000, 1))), "00");
+  OwnerView v = core->read_user(u1, t_noon_tokyo);
+  ASSERT_EQ(v.limit_count, 3);
+  EXPECT_EQ(v.limits[0].limit.spec.kind, PeriodKind::transaction);
+  EXPECT_EQ(format_rfc3339(v.limits[1].current.start, core->config().zone), "2026-11-23T00:00:00+09:00");
+  EXPECT_EQ(format_rfc3339(v.limits[1].current.end, core->config().zone), "2026-11-24T00:00:00+09:00");
+  EXPECT_EQ(v.limits[1].current.total, 12000);
+  EXPECT_EQ(format_rfc3339(v.limits[1].next.end, core->config().zone), "2026-11-25T00:00:00+09:00");
+  EXPECT_EQ(v.limits[1].next.total, 0);
+  EXPECT_EQ(format_rfc3339(v.limits[2].current.start, core->config().zone), "2026-11-20T00:00:00+09:00");
+  // A day later, with nothing new: the new day shows as current, total 0.
+  v = core->read_user(u1, t_noon_tokyo + ms_per_day);
+  EXPECT_EQ(format_rfc3339(v.limits[1].current.start, core->config().zone), "2026-11-24T00:00:00+09:00");
+  EXPECT_EQ(v.limits[1].current.total, 0);
+  EXPECT_EQ(v.limits[2].current.total, 12000);
+}
+
+TEST_F(Flows, TopUpIsIdempotentByKeyAndBody) {
+  const BalanceResult first = core->adjust_balance(0, u3, 5000, "key-1", 42, sink);
+  EXPECT_EQ(first.status, OpStatus::ok);
+  EXPECT_EQ(first.balance_after, 6000);
+  const BalanceResult again = core->adjust_balance(0, u3, 5000, "key-1", 42, sink);
+  EXPECT_EQ(again.status, OpStatus::replayed);
+  EXPECT_EQ(again.balance_after, 6000);
+  EXPECT_EQ(core->adjust_balance(0, u3, 7000, "key-1", 43, sink).status, OpStatus::conflict);
+  EXPECT_EQ(core->adjust_balance(0, u3, -500, "key-2", 44, sink).balance_after, 5500);
+  EXPECT_EQ(core->adjust_balance(0, core->find_user("u2"), 5, "k", 1, sink).status, OpStatus::no_balance);
+  EXPECT_EQ(core->available_balance(u3), 5500);
+}
+
+TEST_F(Flows, ChangingALimitKeepsItsTotals) {
+  ASSERT_EQ(rc(send(request(pan_c1, 90000, 1))), "00");
+  LimitList l;
+  l.items[l.count++] = Limit{{PeriodKind::daily, 1, 1, 0}, 95000};
+  l.items[l.count++] = Limit{{PeriodKind::weekly, 1, 1, 0}, 1000};  // new: starts at zero
+  std::string err;
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, l, sink, &err), OpStatus::ok) << err;
+  const OwnerView v = core->read_user(u1, time_ms_min);
+  ASSERT_EQ(v.limit_count, 2);
+  EXPECT_EQ(v.limits[0].limit.max, 95000);
+  EXPECT_EQ(v.limits[0].current.total, 90000);
+  EXPECT_EQ(v.limits[1].current.total, 0);
+  const AuthResponse r = send(request(pan_c1, 1001, 2));
+  EXPECT_EQ(reason(r), "USER:WEEKLY");
+  // Unset everything: only the company's limits remain.
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, LimitList{}, sink, &err), OpStatus::ok);
+  EXPECT_EQ(rc(send(request(pan_c1, 150000, 3))), "00");
+}
+
+TEST_F(Flows, InvalidLimitsAreRefusedAndChangeNothing) {
+  LimitList l;
+  l.items[l.count++] = Limit{{PeriodKind::daily, 1, 1, 0}, 1};
+  l.items[l.count++] = Limit{{PeriodKind::daily, 1, 1, 0}, 2};
+  std::string err;
+  EXPECT_EQ(core->set_limits(0, LimitOwner::user, u1, l, sink, &err), OpStatus::invalid);
+  EXPECT_FALSE(err.empty());
+  EXPECT_EQ(core->read_user(u1, time_ms_min).limit_count, 3);
+}
+
+TEST_F(Flows, CardStatusTakesEffectForTheNextRequest) {
+  ASSERT_EQ(core->set_card_status(core->find_card("c1"), CardStatus::stolen, sink), OpStatus::ok);
+  EXPECT_EQ(rc(send(request(pan_c1, 100, 1))), "43");
+  ASSERT_EQ(core->set_card_status(core->find_card("c1"), CardStatus::active, sink), OpStatus::ok);
+  EXPECT_EQ(rc(send(request(pan_c1, 100, 2))), "00");
+}
+
+TEST_F(Flows, AddedCardIsAuthorizedAndDuplicatesRefused) {
+  NewCard c{"new", *parse_pan("5500000000000004"), u3, 3001, CardStatus::active, 392};
+  ASSERT_EQ(core->add_card(c, sink), OpStatus::ok);
+  EXPECT_EQ(rc(send(request("5500000000000004", 100, 1))), "00");
+  EXPECT_EQ(core->add_card(c, sink), OpStatus::duplicate);
+  c.id = "other";
+  EXPECT_EQ(core->add_card(c, sink), OpStatus::duplicate);  // same PAN
+}
+
+TEST_F(Flows, ExpiredHoldsAreReleased) {
+  ASSERT_EQ(rc(send(request(pan_c1, 30000, 1))), "00");
+  ASSERT_EQ(rc(send(request(pan_c1, 1000, 2, MtiClass::authorization, t_noon_tokyo + 6 * ms_per_day))), "00");
+  EXPECT_EQ(core->expire_holds(0, t_noon_tokyo + 7 * ms_per_day, 7 * ms_per_day, sink), 1u);
+  const OwnerView v = core->read_user(u1, time_ms_min);
+  EXPECT_EQ(v.open_holds, 1000);
+  EXPECT_EQ(v.limits[2].current.total, 1000);  // the month is still current
+  EXPECT_EQ(core->expire_holds(0, t_noon_tokyo + 7 * ms_per_day, 7 * ms_per_day, sink), 0u);
+}
+
+TEST_F(Flows, EveryDecisionEmitsOneEventWithoutAFullPan) {
+  ASSERT_EQ(rc(send(request(pan_c1, 30000, 1))), "00");
+  ASSERT_EQ(sink.events.size(), 1u);
+  const auto* d = std::get_if<DecisionEvent>(&sink.events[0]);
+  ASSERT_NE(d, nullptr);
+  EXPECT_TRUE(d->stored);
+  EXPECT_EQ(d->effect_kind, EffectKind::hold);
+  EXPECT_EQ(d->effect.hold_delta, 30000);
+  EXPECT_EQ(d->effect.delta_count, 4);  // user daily, monthly; company daily, monthly
+  EXPECT_EQ(mask_pan(d->content.pan), "400000******0002");
+}
+
+}  // namespace
+}  // namespace authswitch::core::testing
