@@ -244,7 +244,10 @@ LoadResult load_padded(simdjson::padded_string_view json, std::string_view name)
     if (!read_record(doc.value_unsafe(), &r, &f) || !loader.add(r, &f)) return at(line, f.field, f.reason);
   }
   if (stream.truncated_bytes() > 0) {
-    line += static_cast<std::size_t>(std::count(json.data() + counted_to, json.data() + text.size(), '\n'));
+    // The unparsed tail starts at the bad line (after any blank lines).
+    std::size_t bad = text.size() - stream.truncated_bytes();
+    while (bad < text.size() && (text[bad] == '\n' || text[bad] == ' ' || text[bad] == '\r' || text[bad] == '\t')) ++bad;
+    line += static_cast<std::size_t>(std::count(json.data() + counted_to, json.data() + bad, '\n'));
     return at(line, "json", "incomplete or malformed JSON line");
   }
   out.accounts = loader.finish();
