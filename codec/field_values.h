@@ -35,6 +35,7 @@ class FieldValues {
   void clear_all() noexcept { present_[0] = present_[1] = 0; }
 
   [[nodiscard]] bool has(int field) const noexcept {
+    AS_ASSERT(field >= 1 && field <= last_data_field);
     return (present_[field <= 64 ? 0 : 1] & bit(field)) != 0;
   }
   [[nodiscard]] std::string_view get(int field) const noexcept {

@@ -16,6 +16,7 @@
 
 #include "codec/error.h"
 #include "codec/format.h"
+#include "core/assert.h"
 
 namespace authswitch::codec {
 
@@ -32,6 +33,7 @@ class MessageView {
 
   // Field 2..128 present? (has(1): a secondary bitmap was sent.)
   [[nodiscard]] bool has(int field) const noexcept {
+    AS_ASSERT(field >= 1 && field <= last_data_field);
     const std::uint64_t word = field <= 64 ? primary_ : secondary_;
     return (word >> (63 - ((field - 1) & 63))) & 1u;
   }

@@ -141,6 +141,9 @@ TEST(Unpack, EmptyVariableFieldIsPresentAndEmpty) {
   EXPECT_TRUE(view.has(2));
   EXPECT_EQ(view.wire(2), "");
   EXPECT_EQ(view.wire(3), "123456");
+  EXPECT_EQ(view.offset(3), 14u);
+  EXPECT_EQ(view.length(3), 6u);
+  EXPECT_EQ(view.length(2), 0u);
   EXPECT_FALSE(view.has(4));
   EXPECT_EQ(view.wire(4), "");
 }
