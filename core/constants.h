@@ -64,6 +64,15 @@ inline constexpr std::size_t open_loop_inflight_slots = 1u << 20;
 // Per-connection receive/send staging of the loopback echo and the client:
 // 256 KiB holds ~1,400 0100-sized frames, a 10 ms stall at 100,000/s.
 inline constexpr std::size_t loopback_buffer_bytes = 256 * 1024;
+// The echo's provided buffer ring: 256 buffers of 16 KiB (4 MiB) take a
+// burst of ~90 0100-sized frames per buffer before receive sees -ENOBUFS.
+inline constexpr std::uint32_t echo_buffer_ring_entries = 256;
+inline constexpr std::size_t echo_buffer_bytes = 16 * 1024;
+// Submission queue of the echo: one multishot receive and one send per
+// connection per pass fit with room; the completion queue is 4x (liburing's
+// advice for multishot, which posts many completions per submission).
+inline constexpr unsigned echo_sq_entries = 256;
+static_assert((echo_buffer_ring_entries & (echo_buffer_ring_entries - 1)) == 0, "io_uring needs a power of two");
 
 // ---- codec (SPEC 1) ---------------------------------------------------------
 

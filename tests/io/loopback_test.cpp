@@ -1,0 +1,212 @@
+// The io_uring echo and the open-loop client over 127.0.0.1.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "io/latency_histogram.h"
+#include "io/open_loop_client.h"
+#include "io/uring_echo_server.h"
+
+namespace authswitch::io {
+namespace {
+
+// The echo on its own thread for the test's lifetime.
+class RunningEcho {
+ public:
+  RunningEcho() : server_(EchoServerOptions{"127.0.0.1", 0, 8, 4096}) {
+    const std::string error = server_.open();
+    EXPECT_EQ(error, "");
+    thread_ = std::thread([this] { error_ = server_.run(); });
+  }
+  ~RunningEcho() { stop(); }
+  void stop() {
+    if (!thread_.joinable()) return;
+    server_.stop();
+    thread_.join();
+    EXPECT_EQ(error_, "");
+  }
+  std::uint16_t port() const { return server_.port(); }
+  const EchoServerStats& stats() const { return server_.stats(); }
+
+ private:
+  UringEchoServer server_;
+  std::string error_;
+  std::thread thread_;
+};
+
+// A blocking client socket whose reads give up after 10 s, so a test that
+// waits for an echo fails instead of hanging.
+int connect_to(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  const timeval deadline{10, 0};
+  (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline));
+  return fd;
+}
+
+void send_all(int fd, const std::string& bytes) {
+  ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+}
+
+std::string receive_exactly(int fd, std::size_t size) {
+  std::string bytes(size, '\0');
+  std::size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::recv(fd, bytes.data() + got, size - got, 0);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  bytes.resize(got);
+  return bytes;
+}
+
+std::string frame(const std::string& payload) {
+  return std::string{static_cast<char>(payload.size() >> 8), static_cast<char>(payload.size() & 0xff)} + payload;
+}
+
+TEST(UringEchoServer, EchoesWholeFramesHoweverTheyArriveSplit) {
+  RunningEcho echo;
+  const int fd = connect_to(echo.port());
+  const std::string a = frame("0800first");
+  const std::string b = frame("0800second");
+  const std::string c = frame(std::string(3000, 'x'));
+  send_all(fd, a + b + c.substr(0, 1));  // two whole frames and one byte
+  EXPECT_EQ(receive_exactly(fd, a.size() + b.size()), a + b);
+  send_all(fd, c.substr(1, 1500));
+  send_all(fd, c.substr(1501));
+  EXPECT_EQ(receive_exactly(fd, c.size()), c);
+  ::close(fd);
+  echo.stop();
+  EXPECT_EQ(echo.stats().frames, 3u);
+  EXPECT_EQ(echo.stats().accepted, 1u);
+}
+
+struct OutOfStepCase {
+  const char* name;
+  std::string header;
+  friend std::ostream& operator<<(std::ostream& out, const OutOfStepCase& c) { return out << c.name; }
+};
+
+class EchoOutOfStep : public testing::TestWithParam<OutOfStepCase> {};
+
+TEST_P(EchoOutOfStep, ClosesTheConnection) {
+  RunningEcho echo;
+  const int fd = connect_to(echo.port());
+  send_all(fd, GetParam().header);
+  char byte = 0;
+  EXPECT_EQ(::recv(fd, &byte, 1, 0), 0) << "expected the echo to close the connection";
+  ::close(fd);
+  echo.stop();
+  EXPECT_EQ(echo.stats().closed_out_of_step, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, EchoOutOfStep,
+                         testing::Values(OutOfStepCase{"zero_length", std::string("\0\0", 2)},
+                                         OutOfStepCase{"above_max_frame", std::string("\x13\x89", 2)}));  // 5001
+
+TEST(EchoRequestSource, AnswerMatchesTheRequestItEchoes) {
+  EchoRequestSource source(180);
+  std::byte buffer[200];
+  ASSERT_EQ(source.build_frame(12345678901234ULL, buffer), 182u);
+  EXPECT_EQ(std::to_integer<int>(buffer[0]), 0);
+  EXPECT_EQ(std::to_integer<int>(buffer[1]), 180);
+  EXPECT_EQ(std::memcmp(buffer + 2, "0100", 4), 0);
+  EXPECT_EQ(source.match_answer(std::span(buffer + 2, 180)), 12345678901234ULL);
+  EXPECT_EQ(source.match_answer(std::span(buffer + 2, 179)), std::nullopt);  // wrong size
+  buffer[10] = std::byte{'x'};
+  EXPECT_EQ(source.match_answer(std::span(buffer + 2, 180)), std::nullopt);  // not digits
+}
+
+TEST(OpenLoopClient, EveryRequestIsAnsweredByTheEcho) {
+  RunningEcho echo;
+  OpenLoopOptions options;
+  options.port = echo.port();
+  options.rate_per_s = 5000;
+  options.seconds = 0.4;
+  options.connections = 3;
+  EchoRequestSource source;
+  LatencyRecorder recorder;
+  const OpenLoopResult result = run_open_loop(options, source, recorder);
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.sent, 2000u);
+  EXPECT_EQ(result.answered, 2000u);
+  EXPECT_EQ(result.timeouts, 0u);
+  EXPECT_EQ(result.unmatched, 0u);
+  LatencyHistogram latency;
+  latency.add(recorder);
+  EXPECT_EQ(latency.total_count(), 2000u);
+  echo.stop();
+  EXPECT_EQ(echo.stats().frames, 2000u);
+  EXPECT_EQ(echo.stats().accepted, 3u);
+}
+
+TEST(OpenLoopClient, ASilentServerYieldsTimeoutsAfterTheDrain) {
+  // Listens (connections complete in the backlog) but never reads.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  OpenLoopOptions options;
+  options.port = ntohs(address.sin_port);
+  options.rate_per_s = 1000;
+  options.seconds = 0.1;
+  options.connections = 1;
+  options.drain_timeout = std::chrono::milliseconds(100);
+  EchoRequestSource source;
+  LatencyRecorder recorder;
+  const OpenLoopResult result = run_open_loop(options, source, recorder);
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.sent, 100u);
+  EXPECT_EQ(result.answered, 0u);
+  EXPECT_EQ(result.timeouts, 100u);
+  ::close(listener);
+}
+
+TEST(OpenLoopClient, RefusedConnectionIsAnError) {
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  ::close(probe);  // the port is now free: nothing listens there
+  OpenLoopOptions options;
+  options.port = ntohs(address.sin_port);
+  EchoRequestSource source;
+  LatencyRecorder recorder;
+  const OpenLoopResult result = run_open_loop(options, source, recorder);
+  EXPECT_EQ(result.error, "connect: Connection refused");
+  EXPECT_EQ(result.sent, 0u);
+}
+
+TEST(OpenLoopClient, SummaryLineHasSpec11sFields) {
+  OpenLoopResult result;
+  result.sent = 10;
+  result.answered = 9;
+  result.timeouts = 1;
+  result.elapsed_s = 0.5;
+  LatencyHistogram latency;
+  latency.record(35'000, 9);  // its bucket's top is 35,071 ns
+  EXPECT_EQ(summary_json(result, latency),
+            "{\"sent\":10,\"answered\":9,\"timeouts\":1,\"unmatched\":0,\"p50_us\":35.1,\"p99_us\":35.1,"
+            "\"p999_us\":35.1,\"max_us\":35.1,\"per_s\":18}");
+}
+
+}  // namespace
+}  // namespace authswitch::io
