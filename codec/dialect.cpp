@@ -39,6 +39,10 @@ std::string_view Dialect::define(int field, const FieldSpec& spec) noexcept {
   FieldCodec& c = codecs_[static_cast<std::size_t>(field)];
   c.spec = spec;
   c.prefix_bytes = static_cast<std::uint8_t>(prefix_bytes(spec.length_type, spec.prefix));
+  const bool numeric = spec.type == ContentType::n || spec.type == ContentType::z;
+  c.check = !numeric ? ContentCheck::none
+            : (spec.type == ContentType::n && spec.encoding == ContentEncoding::ascii) ? ContentCheck::ascii_digits
+                                                                                      : ContentCheck::general;
   c.text_is_wire = (spec.encoding == ContentEncoding::ascii || spec.encoding == ContentEncoding::binary) &&
                    (spec.length_type == LengthType::fixed || spec.prefix == PrefixEncoding::ascii);
   return {};

@@ -14,9 +14,14 @@ namespace authswitch::codec {
 
 // What pack and unpack read per field: the spec plus what follows from it,
 // computed once so the per-field loop does no arithmetic on enums.
+// Which content check a field needs, decided once: most fields need none
+// (a, an, ans, b) or the ASCII digit check (n), which then inlines.
+enum class ContentCheck : std::uint8_t { none, ascii_digits, general };
+
 struct FieldCodec {
   FieldSpec spec;
   std::uint8_t prefix_bytes = 0;
+  ContentCheck check = ContentCheck::none;
   // Text equals wire bytes (ascii or binary content, ascii or no prefix):
   // pack copies the value as it is, the common case of iso87-ascii.
   bool text_is_wire = false;

@@ -200,7 +200,13 @@ PackResult pack(const Dialect& dialect, const FieldValues& values, std::span<std
       if (c.text_is_wire && (c.prefix_bytes != 0 || value.size() == spec.max_length)) [[likely]] {
         const std::size_t len = value.size();
         if (len > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
-        if (find_bad_text(spec, value) != content_ok) return fail(ErrorCode::bad_content, field, pos);
+        if (c.check == ContentCheck::ascii_digits) {
+          if (first_non_digit(reinterpret_cast<const unsigned char*>(value.data()), len) != content_ok) {
+            return fail(ErrorCode::bad_content, field, pos);
+          }
+        } else if (c.check != ContentCheck::none && find_bad_text(spec, value) != content_ok) {
+          return fail(ErrorCode::bad_content, field, pos);
+        }
         if (cap - pos < c.prefix_bytes + len) return fail(ErrorCode::buffer_too_small, field, pos);
         unsigned char* p = o + pos;
         switch (c.prefix_bytes) {

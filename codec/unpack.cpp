@@ -104,8 +104,11 @@ CodecError unpack(const Dialect& dialect, std::span<const std::byte> message, Me
       }
       const std::size_t wire = content_bytes(spec.encoding, length);
       if (size - pos < wire) return fail(ErrorCode::truncated_field, field, pos);
-      const std::size_t bad = find_bad_content(spec, data + pos, length);
-      if (bad != content_ok) return fail(ErrorCode::bad_content, field, pos + bad);
+      if (c.check != ContentCheck::none) {
+        const std::size_t bad = c.check == ContentCheck::ascii_digits ? first_non_digit(data + pos, length)
+                                                                      : find_bad_content(spec, data + pos, length);
+        if (bad != content_ok) return fail(ErrorCode::bad_content, field, pos + bad);
+      }
 
       view.slots_[static_cast<std::size_t>(field)] = {static_cast<std::uint16_t>(pos), static_cast<std::uint16_t>(length),
                                                       static_cast<std::uint16_t>(wire)};
