@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <string_view>
 
+#include "codec/field_set.h"
 #include "codec/format.h"
+#include "codec/message_view.h"
 #include "core/assert.h"
 
 namespace authswitch::codec {
@@ -48,6 +50,26 @@ class FieldValues {
   [[nodiscard]] std::string_view get_present(int field) const noexcept {
     const Text& t = values_[static_cast<std::size_t>(field)];
     return {t.data, t.size};
+  }
+
+  // Sets every field of `fields` that `request` carries to the request's
+  // wire bytes (a view, no copy): a response echoing its request (SPEC 2).
+  // Wire bytes are the text only for ascii and binary content; echo bcd or
+  // ebcdic fields with set(f, field_text(...)) instead.
+  void echo(const MessageView& request, const FieldSet& fields) noexcept {
+    for (int w = 0; w < 2; ++w) {
+      const std::uint64_t request_word = w == 0 ? request.primary_bitmap() & ~(std::uint64_t{1} << 63)
+                                                : request.secondary_bitmap();
+      std::uint64_t bits = request_word & fields.words[w];
+      present_[w] |= bits;
+      while (bits != 0) {
+        const int k = std::countl_zero(bits);
+        bits &= ~(std::uint64_t{1} << (63 - k));
+        const int field = w * 64 + k + 1;
+        const std::string_view v = request.wire_present(field);
+        values_[static_cast<std::size_t>(field)] = {v.data(), v.size()};
+      }
+    }
   }
 
   // Presence words in bitmap order (bit 63 of [0] is field 1, never set here).

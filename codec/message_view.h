@@ -47,6 +47,12 @@ class MessageView {
     return {base_ + s.offset, s.wire_bytes};
   }
 
+  // wire() for a field known to be present (e.g. from for_each_field).
+  [[nodiscard]] std::string_view wire_present(int field) const noexcept {
+    const Slot s = slots_[static_cast<std::size_t>(field)];
+    return {base_ + s.offset, s.wire_bytes};
+  }
+
   // The field's length in its own units (digits for n/z, characters, bytes
   // for b): what the length prefix said, or the fixed length.
   [[nodiscard]] std::size_t length(int field) const noexcept {

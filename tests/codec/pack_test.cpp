@@ -103,6 +103,19 @@ TEST(Pack, EchoesARequestsFieldsWithoutCopyingThem) {
             "0110" + bitmap({2, 3, 11, 39}) + "16" + "4000000000000002" + "000000" + "123456" + "00");
 }
 
+TEST(Pack, EchoCopiesTheViewsOfTheNamedFieldsTheRequestCarries) {
+  const std::string request = "0100" + bitmap({2, 3, 11, 70}) + "16" + "4000000000000002" + "000000" + "123456" + "001";
+  MessageView view;
+  ASSERT_TRUE(unpack(Dialect::iso87_ascii(), request, view).ok());
+  FieldValues v;
+  v.set_mti("0810");
+  v.echo(view, FieldSet{3, 4, 11, 70});  // 4 is not in the request
+  EXPECT_FALSE(v.has(2));
+  EXPECT_FALSE(v.has(4));
+  EXPECT_EQ(v.get(3).data(), request.data() + 38);  // MTI 4, bitmaps 16, field 2 18
+  EXPECT_EQ(pack_to_string(Dialect::iso87_ascii(), v).bytes, "0810" + bitmap({3, 11, 70}) + "000000" + "123456" + "001");
+}
+
 TEST(Pack, ClearedFieldsAreLeftOut) {
   FieldValues v = request_0100();
   v.clear(4);
