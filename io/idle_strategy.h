@@ -10,11 +10,16 @@
 //   3. park on a futex in the Doorbell until the producer rings it.
 //
 // Doorbell is the futex word with a "sleeping" flag, so the producer pays no
-// system call while the consumer is awake: ring() is one full fence and one
-// load of a line the consumer only writes when it parks. The fence pairs with
-// the one in park(): either the producer sees sleeping == 1 and wakes the
-// consumer, or the consumer sees the item when it re-checks after announcing
-// sleep. No wake is lost (tests/io/idle_strategy_test.cpp races the two).
+// system call while the consumer is awake: ring() is one locked read-modify-
+// write (fetch_add of 0) of a line the consumer only writes when it parks.
+// The consumer announces sleep with an exchange on the same word before it
+// re-checks its ring. Both are RMWs of one atomic, so they are totally
+// ordered: either the producer's comes later and reads 1 (and wakes the
+// consumer), or the consumer's comes later, reads from the producer's and so
+// synchronises with it, and the re-check sees the item published before it.
+// No wake is lost (tests/io/idle_strategy_test.cpp races the two). RMWs
+// rather than two seq_cst fences: the same cost on x86 (one locked
+// instruction each), and ThreadSanitizer understands them.
 //
 // Threads: one consumer per Doorbell parks; any number of producers may ring.
 #pragma once
@@ -38,11 +43,10 @@ inline void cpu_relax() noexcept {
 
 class Doorbell {
  public:
-  // Producer, after publishing work (one call may cover a batch). Costs a
-  // fence and a load; a futex wake only when the consumer is parked.
+  // Producer, after publishing work (one call may cover a batch). Costs one
+  // locked instruction; a futex wake only when the consumer is parked.
   void ring() noexcept {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (sleeping_.load(std::memory_order_relaxed) != 0) wake();
+    if (sleeping_.fetch_add(0, std::memory_order_seq_cst) != 0) wake();
   }
 
   // Wakes the consumer whatever it is doing (shutdown).
@@ -53,8 +57,7 @@ class Doorbell {
   // possible; the caller re-checks its ring anyway.
   template <typename HasWork>
   void park(HasWork&& has_work) noexcept {
-    sleeping_.store(1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    (void)sleeping_.exchange(1, std::memory_order_seq_cst);
     if (!has_work()) wait_while_sleeping();
     sleeping_.store(0, std::memory_order_relaxed);
   }
