@@ -3,9 +3,12 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 
 #include "tests/ledger/test_util.h"
 #include "tests/ledger/wait_until.h"
@@ -186,6 +189,29 @@ TEST(WalWriter, FullDiskFailsTheWriterAndKeepsWhatWasLogged) {
   ASSERT_TRUE(again.open());
   ASSERT_TRUE(again.close());
   EXPECT_TRUE(scan(dir.path()).status);
+}
+
+// A real limit rather than an injected errno: in a child process, files may
+// not grow past 32 KiB, so preallocating a 64 KiB segment fails as on a full
+// disk, and open() reports no_space naming the file.
+TEST(WalWriter, OpenWhereNoSegmentFitsFailsWithNoSpace) {
+  TempDir dir;
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{32 * 1024, 32 * 1024};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(10);
+    WalWriter w(options_for(dir));
+    const Status s = w.open();
+    if (s.fault() != Fault::no_space) ::_exit(11);
+    if (s.file().find(prepared_segment_name) == std::string::npos) ::_exit(12);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: setrlimit, 11: wrong fault, 12: file not named";
 }
 
 TEST(WalWriter, FailedSyncFailsTheWriter) {
