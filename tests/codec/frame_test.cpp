@@ -21,13 +21,17 @@ std::string len2(const std::string& body) {
 }
 
 TEST(Unframe, WholeFrames) {
-  const FrameResult ok = unframe(Framing::len2, bytes(len2("0800abc")));
+  // The frames outlive the bodies that point into them.
+  const std::string framed = len2("0800abc");
+  const FrameResult ok = unframe(Framing::len2, bytes(framed));
   ASSERT_TRUE(ok.error.ok());
   EXPECT_EQ(text(ok.body), "0800abc");
-  const FrameResult ascii4 = unframe(Framing::ascii4, bytes("00050800x"));
+  const std::string framed4 = "00050800x";
+  const FrameResult ascii4 = unframe(Framing::ascii4, bytes(framed4));
   ASSERT_TRUE(ascii4.error.ok());
   EXPECT_EQ(text(ascii4.body), "0800x");
-  const FrameResult none = unframe(Framing::none, bytes("0800"));
+  const std::string bare = "0800";
+  const FrameResult none = unframe(Framing::none, bytes(bare));
   EXPECT_EQ(text(none.body), "0800");
 }
 
