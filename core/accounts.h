@@ -31,15 +31,15 @@ inline constexpr std::int64_t no_limit = -1;  // transaction_max when unset
 
 // Limit slots of one owner, and its transaction limit.
 struct LimitSet {
-  std::int64_t transaction_max = no_limit;  // relaxed atomic
+  std::int64_t transaction_max = no_limit;  // atomic (atomic_word.h)
   std::array<std::uint32_t, constants::period_limits_per_owner_max> slots{};  // pool indices
-  std::uint8_t slot_count = 0;                                                // relaxed atomic
+  std::uint8_t slot_count = 0;                                                // atomic (atomic_word.h)
 };
 
 struct alignas(constants::cache_line_bytes) User {
   SeqWord seq;
   std::uint32_t company = no_index;
-  std::int64_t balance = 0;     // minor units; relaxed atomic under seq
+  std::int64_t balance = 0;     // minor units; atomic (atomic_word.h) under seq
   std::int64_t open_holds = 0;  // sum of held amounts not yet released
   LimitSet limits;
   std::uint16_t shard = 0;

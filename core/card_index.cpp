@@ -44,7 +44,7 @@ CardEntry* CardIndex::insert(const CardEntry& e) {
   }
   CardEntry& slot = entries_[i];
   slot.pan = e.pan;
-  store_relaxed(slot.status, e.status);
+  store_release(slot.status, e.status);
   slot.currency = e.currency;
   slot.expiry_yymm = e.expiry_yymm;
   slot.shard = e.shard;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/pan.h"
-#include "core/relaxed.h"
+#include "core/atomic_word.h"
 
 namespace authswitch::core {
 
@@ -24,7 +24,7 @@ enum class CardStatus : std::uint8_t { active = 0, blocked = 1, lost = 2, stolen
 struct CardEntry {
   std::uint64_t pan = 0;
   std::uint8_t pan_digits = 0;  // 0: empty; stored last, with release
-  std::uint8_t status = 0;      // CardStatus; relaxed atomic, any thread may change it
+  std::uint8_t status = 0;      // CardStatus; atomic, any thread may change it
   std::uint16_t currency = 0;
   std::uint16_t expiry_yymm = 0;
   std::uint16_t shard = 0;

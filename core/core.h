@@ -96,12 +96,13 @@ class Core {
   // The shard that owns the request's card; for an unknown card any shard
   // will do (it answers 14), so one is picked from the PAN.
   [[nodiscard]] ShardId route(const AuthRequest& r) const noexcept;
-  // Brings the card index entry and the duplicate-key slot of `r` towards the
-  // cache: issue it for the next requests of a batch before deciding this one.
-  void prefetch(const AuthRequest& r) const noexcept;
-  // Second stage (call after `prefetch`, a few requests later): the card's
-  // user, company and limit slots.
-  void prefetch_accounts(const AuthRequest& r) const noexcept;
+  // Prefetching for a batch: the authorization thread issues stage `index`
+  // for a request a few requests ahead, stage `user` for one a little closer
+  // and stage `limits` for the next one; each stage reads only lines the
+  // previous stage brought in, so the misses of several requests overlap
+  // instead of following each other. Hints only: never required.
+  enum class PrefetchStage : std::uint8_t { index, user, limits };
+  void prefetch(const AuthRequest& r, PrefetchStage stage) const noexcept;
 
   // ---- hot path (the shard's thread) ----
   [[nodiscard]] AuthResponse authorize(ShardId shard, const AuthRequest& r, EventSink& sink);

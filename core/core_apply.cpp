@@ -12,8 +12,8 @@ LimitSlot* Core::slot_at(std::uint32_t user, LimitOwner owner, std::uint8_t posi
     if (u.company == no_index) return nullptr;
     set = &acc_->companies[u.company].limits;
   }
-  if (position >= load_relaxed(set->slot_count)) return nullptr;
-  return &(*acc_->slots)[load_relaxed(set->slots[position])];
+  if (position >= load_acquire(set->slot_count)) return nullptr;
+  return &(*acc_->slots)[load_acquire(set->slots[position])];
 }
 
 void Core::store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc, Reason reason, MtiClass cls,
@@ -55,8 +55,8 @@ void Core::apply_effect(const Effect& ef, TimeMs txn_time, bool add) {
       (void)slot_adjust(*s, sd.period_start, sd.amount);  // a past period is only recorded
     }
   }
-  if (ef.hold_delta != 0) store_relaxed(u.open_holds, load_relaxed(u.open_holds) + ef.hold_delta);
-  if (ef.balance_delta != 0) store_relaxed(u.balance, load_relaxed(u.balance) + ef.balance_delta);
+  if (ef.hold_delta != 0) store_release(u.open_holds, load_acquire(u.open_holds) + ef.hold_delta);
+  if (ef.balance_delta != 0) store_release(u.balance, load_acquire(u.balance) + ef.balance_delta);
   if (c != nullptr) seq_write_end(c->seq);
   seq_write_end(u.seq);
 }
@@ -76,15 +76,15 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
   e.txn_time = d.txn_time;
   e.effect_kind = static_cast<std::uint8_t>(d.effect_kind);
   e.effect_amount = d.effect_amount;
-  store_relaxed(e.remaining, d.effect_amount);
-  store_relaxed(e.reversed, std::uint8_t{d.took_remembered ? std::uint8_t{1} : std::uint8_t{0}});
+  store_release(e.remaining, d.effect_amount);
+  store_release(e.reversed, std::uint8_t{d.took_remembered ? std::uint8_t{1} : std::uint8_t{0}});
   e.slot_count = 0;
   if (d.effect_kind != EffectKind::none) {
     for (std::size_t i = 0; i < d.effect.delta_count; ++i) {
       const SlotDelta& sd = d.effect.deltas[i];
       const User& u = acc_->users[d.effect.user];
       const LimitSet& set = sd.owner == LimitOwner::user ? u.limits : acc_->companies[u.company].limits;
-      e.slots[e.slot_count] = load_relaxed(set.slots[sd.position]);
+      e.slots[e.slot_count] = load_acquire(set.slots[sd.position]);
       e.period_starts[e.slot_count] = sd.period_start;
       ++e.slot_count;
     }
@@ -108,8 +108,8 @@ void Core::apply_reversal(const ReversalEvent& d, TxnEntry* entry) {
   if (d.original_found) {
     TxnEntry* orig = txns_.find(d.original_key);
     AS_ASSERT(orig != nullptr);
-    store_relaxed(orig->reversed, std::uint8_t{1});
-    store_relaxed(orig->remaining, load_relaxed(orig->remaining) - d.released);
+    store_release(orig->reversed, std::uint8_t{1});
+    store_release(orig->remaining, load_acquire(orig->remaining) - d.released);
     apply_effect(d.effect, d.txn_time, false);
   }
   TxnEntry& e = *entry;
@@ -130,20 +130,20 @@ void Core::apply(const Event& ev) {
         } else if constexpr (std::is_same_v<T, HoldExpiredEvent>) {
           TxnEntry* orig = txns_.find(e.original_key);
           AS_ASSERT(orig != nullptr);
-          store_relaxed(orig->remaining, load_relaxed(orig->remaining) - e.released);
+          store_release(orig->remaining, load_acquire(orig->remaining) - e.released);
           apply_effect(e.effect, e.at, false);
         } else if constexpr (std::is_same_v<T, LimitsSetEvent>) {
           apply_limits(e.owner, e.index, e.limits);
         } else if constexpr (std::is_same_v<T, CardStatusEvent>) {
           CardEntry* c = acc_->cards.find(acc_->card_pans[e.card]);
           AS_ASSERT(c != nullptr);
-          store_relaxed(c->status, static_cast<std::uint8_t>(e.status));
+          store_release(c->status, static_cast<std::uint8_t>(e.status));
         } else if constexpr (std::is_same_v<T, CardAddedEvent>) {
           apply_card_added(e);
         } else if constexpr (std::is_same_v<T, BalanceAdjustedEvent>) {
           User& u = acc_->users[e.user];
           seq_write_begin(u.seq);
-          store_relaxed(u.balance, load_relaxed(u.balance) + e.amount);
+          store_release(u.balance, load_acquire(u.balance) + e.amount);
           seq_write_end(u.seq);
           shards_[u.shard].idempotency[std::to_string(e.user) + ":" +
                                        std::string(e.idempotency_key.data(), e.idempotency_key_length)] =

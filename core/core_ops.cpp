@@ -25,7 +25,7 @@ BalanceResult Core::adjust_balance(ShardId shard, std::uint32_t user, std::int64
   BalanceAdjustedEvent& e = sh.scratch.emplace<BalanceAdjustedEvent>();
   e.user = user;
   e.amount = amount;
-  e.balance_after = load_relaxed(u.balance) + amount;
+  e.balance_after = load_acquire(u.balance) + amount;
   e.idempotency_key_length = static_cast<std::uint8_t>(idempotency_key.size());
   idempotency_key.copy(e.idempotency_key.data(), idempotency_key.size());
   e.body_hash = body_hash;
@@ -131,11 +131,11 @@ std::size_t Core::expire_holds(ShardId shard, TimeMs now, TimeMs hold_ms, EventS
   for (std::size_t i = 0; i < txns_.capacity(); ++i) {
     TxnEntry& e = entries[i];
     if (load_acquire(e.key_hi) == 0 || static_cast<TxnState>(load_acquire(e.state)) != TxnState::final) continue;
-    if (static_cast<EffectKind>(e.effect_kind) != EffectKind::hold || load_relaxed(e.reversed) != 0) continue;
-    const std::int64_t remaining = load_relaxed(e.remaining);
+    if (static_cast<EffectKind>(e.effect_kind) != EffectKind::hold || load_acquire(e.reversed) != 0) continue;
+    const std::int64_t remaining = load_acquire(e.remaining);
     if (remaining <= 0 || e.txn_time + hold_ms > now || acc_->users[e.user].shard != shard) continue;
     HoldExpiredEvent& h = shards_[shard].scratch.emplace<HoldExpiredEvent>();
-    h.original_key = TxnKey{load_relaxed(e.key_hi), e.key_lo};
+    h.original_key = TxnKey{load_acquire(e.key_hi), e.key_lo};
     h.at = now;
     h.released = remaining;
     h.effect.user = e.user;
@@ -145,9 +145,9 @@ std::size_t Core::expire_holds(ShardId shard, TimeMs now, TimeMs hold_ms, EventS
       for (const LimitOwner owner : {LimitOwner::user, LimitOwner::company}) {
         if (owner == LimitOwner::company && u.company == no_index) continue;
         const LimitSet& set = owner == LimitOwner::user ? u.limits : acc_->companies[u.company].limits;
-        const std::uint8_t n = load_relaxed(set.slot_count);
+        const std::uint8_t n = load_acquire(set.slot_count);
         for (std::uint8_t p = 0; p < n; ++p) {
-          if (load_relaxed(set.slots[p]) == e.slots[s]) {
+          if (load_acquire(set.slots[p]) == e.slots[s]) {
             h.effect.deltas[h.effect.delta_count++] = SlotDelta{owner, p, e.period_starts[s], -remaining};
           }
         }

@@ -32,11 +32,11 @@ void present(const SlotView& v, const Zone& zone, TimeMs now, LimitView* out) {
 
 OwnerView Core::read_owner(const LimitSet& set, TimeMs now) const {
   OwnerView v;
-  const std::int64_t tmax = load_relaxed(set.transaction_max);
+  const std::int64_t tmax = load_acquire(set.transaction_max);
   if (tmax != no_limit) v.limits[v.limit_count++].limit = Limit{LimitSpec{PeriodKind::transaction, 1, 1, 0}, tmax};
-  const std::uint8_t n = load_relaxed(set.slot_count);
+  const std::uint8_t n = load_acquire(set.slot_count);
   for (std::size_t i = 0; i < n && i < constants::period_limits_per_owner_max; ++i) {
-    const SlotView s = read_slot((*acc_->slots)[load_relaxed(set.slots[i])]);
+    const SlotView s = read_slot((*acc_->slots)[load_acquire(set.slots[i])]);
     LimitView& lv = v.limits[v.limit_count++];
     lv.limit = Limit{s.spec, s.max};
     // The zone is only needed for stale windows; raw values are kept when
@@ -59,8 +59,8 @@ OwnerView Core::read_user(std::uint32_t user, TimeMs now) const {
     const std::uint32_t b = seq_read_begin(u.seq);
     v = read_owner(u.limits, time_ms_min);
     v.has_balance = u.has_balance;
-    v.balance = load_relaxed(u.balance);
-    v.open_holds = load_relaxed(u.open_holds);
+    v.balance = load_acquire(u.balance);
+    v.open_holds = load_acquire(u.open_holds);
     v.company = u.company;
     if (!seq_read_retry(u.seq, b)) break;
   }
@@ -104,8 +104,8 @@ void Core::read_user_and_company(std::uint32_t user, OwnerView* uv, OwnerView* c
     const std::uint32_t bc = c != nullptr ? seq_read_begin(c->seq) : 0;
     *uv = read_owner(u.limits, time_ms_min);
     uv->has_balance = u.has_balance;
-    uv->balance = load_relaxed(u.balance);
-    uv->open_holds = load_relaxed(u.open_holds);
+    uv->balance = load_acquire(u.balance);
+    uv->open_holds = load_acquire(u.open_holds);
     uv->company = u.company;
     if (c != nullptr) *cv = read_owner(c->limits, time_ms_min);
     const bool retry_u = seq_read_retry(u.seq, bu);
@@ -118,7 +118,7 @@ std::int64_t Core::available_balance(std::uint32_t user) const {
   const User& u = acc_->users[user];
   while (true) {
     const std::uint32_t b = seq_read_begin(u.seq);
-    const std::int64_t a = load_relaxed(u.balance) - load_relaxed(u.open_holds);
+    const std::int64_t a = load_acquire(u.balance) - load_acquire(u.open_holds);
     if (!seq_read_retry(u.seq, b)) return a;
   }
 }
@@ -148,7 +148,7 @@ std::string Core::dump_state() const {
     std::snprintf(line, sizeof line, "card %zu id=%.*s pan=%s status=%d user=%u exp=%u cur=%u\n", c,
                   static_cast<int>(acc_->card_ids.name(static_cast<std::uint32_t>(c)).size()),
                   acc_->card_ids.name(static_cast<std::uint32_t>(c)).data(), mask_pan(acc_->card_pans[c]).c_str(),
-                  e != nullptr ? load_relaxed(e->status) : -1, e != nullptr ? e->user : 0u,
+                  e != nullptr ? load_acquire(e->status) : -1, e != nullptr ? e->user : 0u,
                   e != nullptr ? e->expiry_yymm : 0u, e != nullptr ? e->currency : 0u);
     out += line;
   }
@@ -159,12 +159,12 @@ std::string Core::dump_state() const {
     int n = std::snprintf(line, sizeof line,
                           "txn %016llx:%016llx state=%u rc=%u reason=%u cls=%u appr=%.*s pan=%s/%u pc=%u amt=%lld/%u cur=%u card=%u user=%u t=%lld eff=%u/%lld rem=%lld rev=%u slots=",
                           static_cast<unsigned long long>(e.key_hi), static_cast<unsigned long long>(e.key_lo),
-                          load_relaxed(e.state), e.rc, e.reason, e.mti_class, e.has_approval ? 6 : 0,
+                          load_acquire(e.state), e.rc, e.reason, e.mti_class, e.has_approval ? 6 : 0,
                           e.approval.data(), mask_pan(Pan{e.pan, e.pan_digits}).c_str(), e.pan_digits,
                           e.processing_code, static_cast<long long>(e.amount), e.amount_numeric, e.currency, e.card,
                           e.user, static_cast<long long>(e.txn_time), e.effect_kind,
-                          static_cast<long long>(e.effect_amount), static_cast<long long>(load_relaxed(e.remaining)),
-                          load_relaxed(e.reversed));
+                          static_cast<long long>(e.effect_amount), static_cast<long long>(load_acquire(e.remaining)),
+                          load_acquire(e.reversed));
     std::string s(line, static_cast<std::size_t>(n));
     for (std::size_t k = 0; k < e.slot_count; ++k) {
       s += std::to_string(e.slots[k]) + "@" + std::to_string(e.period_starts[k]) + ",";

@@ -90,8 +90,8 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
     d.original_found = true;
     d.rc = ResponseCode::approved;
     const auto kind = static_cast<EffectKind>(orig->effect_kind);
-    const std::int64_t remaining = load_relaxed(orig->remaining);
-    if (kind != EffectKind::none && load_relaxed(orig->reversed) == 0 && remaining > 0) {
+    const std::int64_t remaining = load_acquire(orig->remaining);
+    if (kind != EffectKind::none && load_acquire(orig->reversed) == 0 && remaining > 0) {
       AS_ASSERT(acc_->users[orig->user].shard == shard);
       std::int64_t release = remaining;
       if (r.has(F::f95)) {
@@ -110,9 +110,9 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
         for (const LimitOwner owner : {LimitOwner::user, LimitOwner::company}) {
           if (owner == LimitOwner::company && u.company == no_index) continue;
           const LimitSet& set = owner == LimitOwner::user ? u.limits : acc_->companies[u.company].limits;
-          const std::uint8_t n = load_relaxed(set.slot_count);
+          const std::uint8_t n = load_acquire(set.slot_count);
           for (std::uint8_t p = 0; p < n; ++p) {
-            if (load_relaxed(set.slots[p]) == orig->slots[i]) {
+            if (load_acquire(set.slots[p]) == orig->slots[i]) {
               d.effect.deltas[d.effect.delta_count++] = SlotDelta{owner, p, orig->period_starts[i], -release};
             }
           }

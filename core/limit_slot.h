@@ -13,7 +13,7 @@
 // starts at zero, and it happens only on the owning shard thread as part of an
 // approval, inside the seqlock of the slot's owner.
 //
-// Every word is written with relaxed atomic stores by the owning shard thread
+// Every word is written with atomic stores (atomic_word.h) by the owning shard thread
 // and read by others under the owner's seqlock (core/seqlock.h).
 #pragma once
 
@@ -21,7 +21,7 @@
 
 #include "core/constants.h"
 #include "core/period.h"
-#include "core/relaxed.h"
+#include "core/atomic_word.h"
 
 namespace authswitch::core {
 
@@ -58,18 +58,18 @@ struct SlotView {
 };
 
 [[nodiscard]] inline SlotView read_slot(const LimitSlot& s) noexcept {
-  return SlotView{unpack_spec(load_relaxed(s.spec)),      load_relaxed(s.max),
-                  load_relaxed(s.current_start),          load_relaxed(s.current_end),
-                  load_relaxed(s.next_end),               load_relaxed(s.current_total),
-                  load_relaxed(s.next_total)};
+  return SlotView{unpack_spec(load_acquire(s.spec)),      load_acquire(s.max),
+                  load_acquire(s.current_start),          load_acquire(s.current_end),
+                  load_acquire(s.next_end),               load_acquire(s.current_total),
+                  load_acquire(s.next_total)};
 }
 
 // The total t would count against, without changing anything (decisions
 // check before they apply). A time past the next period counts in a period
 // not yet opened: its total is zero.
 [[nodiscard]] inline std::int64_t total_at(const LimitSlot& s, TimeMs t) noexcept {
-  if (t < load_relaxed(s.current_end)) return load_relaxed(s.current_total);
-  if (t < load_relaxed(s.next_end)) return load_relaxed(s.next_total);
+  if (t < load_acquire(s.current_end)) return load_acquire(s.current_total);
+  if (t < load_acquire(s.next_end)) return load_acquire(s.next_total);
   return 0;
 }
 

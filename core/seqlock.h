@@ -1,4 +1,4 @@
-// Seqlock over a group of relaxed-atomic words (a user's or a company's limit
+// Seqlock over a group of atomic words (a user's or a company's limit
 // slots and balance).
 //
 // One writer only: the shard thread that owns the group (single writer per
@@ -16,7 +16,7 @@
 #include <cstdint>
 
 #include "core/assert.h"
-#include "core/relaxed.h"
+#include "core/atomic_word.h"
 
 namespace authswitch::core {
 
@@ -26,15 +26,15 @@ struct SeqWord {
 };
 
 inline void seq_write_begin(SeqWord& s) noexcept {
-  const std::uint32_t v = load_relaxed(s.value);
+  const std::uint32_t v = load_acquire(s.value);
   AS_ASSERT((v & 1u) == 0);  // one writer: never nested, never concurrent
-  store_relaxed(s.value, v + 1);
-  // Orders the odd sequence before the data stores that follow.
-  std::atomic_thread_fence(std::memory_order_release);
+  // The data stores that follow are release stores: a reader that sees any
+  // of them also sees this odd sequence (no fence needed).
+  store_release(s.value, v + 1);
 }
 
 inline void seq_write_end(SeqWord& s) noexcept {
-  const std::uint32_t v = load_relaxed(s.value);
+  const std::uint32_t v = load_acquire(s.value);
   store_release(s.value, v + 1);
 }
 
@@ -42,10 +42,10 @@ inline void seq_write_end(SeqWord& s) noexcept {
 // means a write is under way and `retry` will say so.
 [[nodiscard]] inline std::uint32_t seq_read_begin(const SeqWord& s) noexcept { return load_acquire(s.value); }
 
+// The data loads between begin and retry are acquire loads, so this second
+// read of the sequence cannot move before them.
 [[nodiscard]] inline bool seq_read_retry(const SeqWord& s, std::uint32_t begin) noexcept {
-  // Orders the data loads before the second read of the sequence.
-  std::atomic_thread_fence(std::memory_order_acquire);
-  return (begin & 1u) != 0 || load_relaxed(s.value) != begin;
+  return (begin & 1u) != 0 || load_acquire(s.value) != begin;
 }
 
 }  // namespace authswitch::core

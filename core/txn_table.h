@@ -10,7 +10,8 @@
 //   answer:  the claimer (a shard thread) writes the answer and the effect,
 //            then stores state = final (release).
 //
-// A prober meeting a slot mid-claim waits for those few stores (the only
+// All its memory is committed when it is built (no page fault on the hot
+// path). A prober meeting a slot mid-claim waits for those few stores (the only
 // wait there is; it spans no decision). A full table (or a probe run past
 // txn_probe_max) answers 91: a live entry is never overwritten.
 //
@@ -23,7 +24,7 @@
 
 #include "core/constants.h"
 #include "core/pan.h"
-#include "core/relaxed.h"
+#include "core/atomic_word.h"
 #include "core/time_ms.h"
 
 namespace authswitch::core {
@@ -79,13 +80,13 @@ struct alignas(constants::cache_line_bytes) TxnEntry {
   std::uint8_t has_approval = 0;
   std::array<char, 6> approval{};
   std::uint8_t effect_kind = 0;  // EffectKind
-  std::uint8_t reversed = 0;     // relaxed atomic: a reversal has been applied
+  std::uint8_t reversed = 0;     // atomic (atomic_word.h): a reversal has been applied
   // Effect: owned by the shard of `card`'s user.
   std::uint8_t slot_count = 0;
   std::uint32_t user = 0;
   TimeMs txn_time = 0;
   std::int64_t effect_amount = 0;  // what the approval moved
-  std::int64_t remaining = 0;      // relaxed atomic: not yet released
+  std::int64_t remaining = 0;      // atomic (atomic_word.h): not yet released
   std::array<std::uint32_t, constants::slots_per_decision_max> slots{};
   std::array<TimeMs, constants::slots_per_decision_max> period_starts{};
 
@@ -113,7 +114,8 @@ class TxnTable {
   [[nodiscard]] Result find_or_claim(const TxnKey& key, const TxnContent& content, TxnState state) noexcept;
   // Finds `key`; null when absent.
   [[nodiscard]] TxnEntry* find(const TxnKey& key) noexcept;
-  void prefetch(const TxnKey& key) const noexcept { __builtin_prefetch(&entries_[home(key)]); }
+  // With intent to write: the claim's CAS needs the line exclusive.
+  void prefetch(const TxnKey& key) const noexcept { __builtin_prefetch(&entries_[home(key)], 1); }
 
   [[nodiscard]] std::size_t capacity() const noexcept { return mask_ + 1; }
   // For state dumps and scans (quiescent callers, or tolerant of races).

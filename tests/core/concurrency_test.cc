@@ -164,18 +164,18 @@ void run_stress(std::uint64_t seed) {
             bad_user = false;
             for (int k = 0; k < users_per_company; ++k) {
               const User& u = acc.users[static_cast<std::size_t>(c * users_per_company + k)];
-              const SlotView day = read_slot(pool[load_relaxed(u.limits.slots[0])]);
-              const SlotView month = read_slot(pool[load_relaxed(u.limits.slots[1])]);
+              const SlotView day = read_slot(pool[load_acquire(u.limits.slots[0])]);
+              const SlotView month = read_slot(pool[load_acquire(u.limits.slots[1])]);
               sum_users += month.current_total;
-              const std::int64_t spent = load_relaxed(u.open_holds) +
-                                         (u.has_balance ? balance_prepaid - load_relaxed(u.balance) : 0);
+              const std::int64_t spent = load_acquire(u.open_holds) +
+                                         (u.has_balance ? balance_prepaid - load_acquire(u.balance) : 0);
               if (day.current_total > user_daily || day.next_total > user_daily) bad_user = true;
-              if (u.has_balance && load_relaxed(u.balance) - load_relaxed(u.open_holds) < 0) bad_user = true;
+              if (u.has_balance && load_acquire(u.balance) - load_acquire(u.open_holds) < 0) bad_user = true;
               if (u.has_balance && spent != month.current_total) bad_user = true;
-              if (!u.has_balance && load_relaxed(u.open_holds) > month.current_total) bad_user = true;
+              if (!u.has_balance && load_acquire(u.open_holds) > month.current_total) bad_user = true;
             }
-            const SlotView cday = read_slot(pool[load_relaxed(co.limits.slots[0])]);
-            company_month = read_slot(pool[load_relaxed(co.limits.slots[1])]).current_total;
+            const SlotView cday = read_slot(pool[load_acquire(co.limits.slots[0])]);
+            company_month = read_slot(pool[load_acquire(co.limits.slots[1])]).current_total;
             company_day_max_seen = std::max(cday.current_total, cday.next_total);
             if (!seq_read_retry(co.seq, b)) break;
           }
