@@ -149,6 +149,10 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& options, RequestSource& sour
   while (result.answered < result.sent || next < total) {
     std::uint64_t now = now_ns();
     if (now >= give_up) break;
+    if (options.progress != nullptr && now >= next_progress) {
+      options.progress(options.progress_context, result.sent, result.answered);
+      next_progress += 1'000'000'000;
+    }
 
     // Queue every request that is due, round robin over the connections.
     while (next < total && due_of(next) <= now) {
@@ -217,10 +221,6 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& options, RequestSource& sour
       c.in_len -= offset;
     }
     if (!result.error.empty()) break;
-    if (options.progress != nullptr && now >= next_progress) {
-      options.progress(options.progress_context, result.sent, result.answered);
-      next_progress += 1'000'000'000;
-    }
   }
   for (Connection& c : connections) ::close(c.fd);
   result.timeouts = result.sent - result.answered;

@@ -132,22 +132,29 @@ TEST(OpenLoopClient, EveryRequestIsAnsweredByTheEcho) {
   RunningEcho echo;
   OpenLoopOptions options;
   options.port = echo.port();
-  options.rate_per_s = 5000;
-  options.seconds = 0.4;
+  options.rate_per_s = 2000;
+  options.seconds = 1.1;  // long enough for one progress report
   options.connections = 3;
+  std::uint64_t progress_calls = 0;
+  options.progress_context = &progress_calls;
+  options.progress = [](void* calls, std::uint64_t sent, std::uint64_t) {
+    ++*static_cast<std::uint64_t*>(calls);
+    EXPECT_GT(sent, 0u);
+  };
   EchoRequestSource source;
   LatencyRecorder recorder;
   const OpenLoopResult result = run_open_loop(options, source, recorder);
   ASSERT_TRUE(result.ok()) << result.error;
-  EXPECT_EQ(result.sent, 2000u);
-  EXPECT_EQ(result.answered, 2000u);
+  EXPECT_GE(progress_calls, 1u);
+  EXPECT_EQ(result.sent, 2200u);
+  EXPECT_EQ(result.answered, 2200u);
   EXPECT_EQ(result.timeouts, 0u);
   EXPECT_EQ(result.unmatched, 0u);
   LatencyHistogram latency;
   latency.add(recorder);
-  EXPECT_EQ(latency.total_count(), 2000u);
+  EXPECT_EQ(latency.total_count(), 2200u);
   echo.stop();
-  EXPECT_EQ(echo.stats().frames, 2000u);
+  EXPECT_EQ(echo.stats().frames, 2200u);
   EXPECT_EQ(echo.stats().accepted, 3u);
 }
 
