@@ -125,6 +125,17 @@ TEST(UnpackErrors, EbcdicNonDigitInNField) {
   EXPECT_TRUE(unpack(d, mti + bitmap({3}) + "\xF1\xF2\xF3\xF4\xF5\xF6", view).ok());
 }
 
+TEST(UnpackErrors, EbcdicTrackField) {
+  Dialect d;
+  FieldSpec spec = Dialect::iso87_ascii().field(35);
+  spec.encoding = ContentEncoding::ebcdic;
+  ASSERT_TRUE(d.define(35, spec).empty());
+  MessageView view;
+  // '=' (0x7E) and 'D' (0xC4) are separators; 'A' (0xC1) is not.
+  EXPECT_TRUE(unpack(d, mti + bitmap({35}) + "04" + "\xF1\x7E\xC4\xF2", view).ok());
+  EXPECT_EQ(unpack(d, mti + bitmap({35}) + "04" + "\xF1\x7E\xC1\xF2", view), (CodecError{ErrorCode::bad_content, 35, 16}));
+}
+
 TEST(Unpack, AcceptsAnAllZeroSecondaryBitmap) {
   MessageView view;
   const std::string message = mti + bitmap({3}, true) + "123456";  // outlives the view's use
