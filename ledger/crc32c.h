@@ -1,9 +1,10 @@
 // CRC32C (Castagnoli), the checksum of log records and snapshots.
 //
-// Uses the SSE4.2 crc32 instruction when the CPU has it (~8 bytes a cycle
-// with three interleaved streams unnecessary at record sizes: one stream of
-// 8-byte steps already checks a 100-byte record in ~15 ns), and a table
-// otherwise. The choice is made once, at first use.
+// Uses the SSE4.2 crc32 instruction when the CPU has it, and a byte table
+// otherwise; the choice is made once, at first use. One stream of 8-byte
+// crc32 steps checks a 128-byte record in ~25 ns (bench_ledger), against
+// ~550 ns for the table, so the interleaved three-stream variant that pays off
+// on long buffers is not worth its code at record sizes.
 #pragma once
 
 #include <cstddef>

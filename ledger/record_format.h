@@ -93,9 +93,9 @@ inline constexpr std::uint64_t segment_magic = 0x4745534c41575341ULL;  // "ASWAL
 inline constexpr std::uint32_t format_version = 1;
 inline constexpr std::size_t segment_header_payload_bytes = 16;
 
-// log_opened payload: u64 bytes of torn tail cut during the recovery that
-// preceded this run (0 when the previous run ended cleanly or mid-record
-// boundary), u64 last sequence found.
+// log_opened payload: u64 bytes of torn tail cut when this run opened the log
+// (0 when the previous run ended on a record boundary), u64 the last sequence
+// the previous run left.
 inline constexpr std::size_t log_opened_payload_bytes = 16;
 // snapshot_marker payload: u64 sequence the snapshot covers.
 inline constexpr std::size_t snapshot_marker_payload_bytes = 8;
