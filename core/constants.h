@@ -33,10 +33,12 @@ inline constexpr int iso_field_count = 128;
 
 // Idle strategy of a consumer thread with nothing to do. 2 cores are shared
 // by the io loop, the authorization thread and the kernel's network path, so
-// a consumer may only burn a short time before giving the core away: 2,000
-// pause instructions are ~10-80 us on current x86 (a `pause` costs 5-40
-// cycles), about one 50,000/s inter-arrival gap; then 64 sched_yield (each
-// ~1 us when nothing else runs) before parking on a futex.
+// a consumer may only burn a short time before giving the core away. A
+// `pause` measured ~50 ns on the 2-vCPU EPYC dev VM (bench/RESULTS.md), so
+// 2,000 of them are ~100 us: five 50,000/s inter-arrival gaps, within which
+// a busy link never parks its consumer; then 64 sched_yield (~1 us each when
+// nothing else runs) before parking on a futex, whose wake-up costs ~50 us
+// there.
 inline constexpr std::uint32_t idle_spins_max = 2000;
 inline constexpr std::uint32_t idle_yields_max = 64;
 // Latency histograms record integer nanoseconds from 1 ns to 100 s (a stalled
