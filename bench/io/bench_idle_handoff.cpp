@@ -81,6 +81,13 @@ void BM_HandoffYield(benchmark::State& state) {
 void BM_HandoffPark(benchmark::State& state) { run_handoff(state, io::IdlePolicy{0, 0}); }
 void BM_HandoffDefault(benchmark::State& state) { run_handoff(state, io::IdlePolicy{}); }
 
+// What one spin of the idle strategy costs: sets how long its spin phase
+// lasts (constants::idle_spins_max pauses).
+void BM_Pause(benchmark::State& state) {
+  for (auto _ : state) io::cpu_relax();
+}
+BENCHMARK(BM_Pause);
+
 // Gaps: 20 us (one 50,000/s inter-arrival) and 200 us (a quiet link).
 BENCHMARK(BM_HandoffSpin)->Arg(20)->Arg(200)->Iterations(5000)->UseRealTime();
 BENCHMARK(BM_HandoffYield)->Arg(20)->Arg(200)->Iterations(5000)->UseRealTime();
