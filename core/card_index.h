@@ -16,6 +16,7 @@
 
 #include "core/pan.h"
 #include "core/atomic_word.h"
+#include "core/prefetch.h"
 
 namespace authswitch::core {
 
@@ -51,7 +52,7 @@ class CardIndex {
   }
   // Brings the first probe's cache line in; for the authorization thread to
   // issue a few requests ahead.
-  void prefetch(Pan pan) const noexcept { __builtin_prefetch(&entries_[home(pan)]); }
+  void prefetch(Pan pan) const noexcept { prefetch_read(&entries_[home(pan)]); }
 
   [[nodiscard]] const std::vector<CardEntry>& entries() const noexcept { return entries_; }
 

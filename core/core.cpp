@@ -11,12 +11,12 @@ constexpr char base36[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 // Rule 1 for the fields the core reads: the codec has parsed the message;
 // here the fields the MTI class requires must be present and in range.
-bool format_ok(const AuthRequest& r) {
+bool format_ok(const AuthRequest& r, const std::optional<Pan>& pan) {
   using F = AuthRequest;
   std::uint32_t need = F::f2 | F::f4 | F::f7 | F::f11;
   if (r.mti_class == MtiClass::authorization || r.mti_class == MtiClass::financial) need |= F::f3;
   if ((r.present & need) != need) return false;
-  if (!parse_pan(r.pan())) return false;
+  if (!pan) return false;
   if (r.stan > 999'999 || r.acquirer > 99'999'999'999ull || r.field7 > 1'231'235'959u) return false;
   if (r.has(F::f90) && (r.original.stan > 999'999 || r.original.acquirer > 99'999'999'999ull ||
                         r.original.field7 > 1'231'235'959u)) {
@@ -86,15 +86,15 @@ void Core::prefetch(const AuthRequest& r, PrefetchStage stage) const noexcept {
   if (e == nullptr) return;
   const User& u = acc_->users[e->user];
   if (stage == PrefetchStage::user) {
-    __builtin_prefetch(&u, 1);
+    prefetch_write(&u);
     return;
   }
   const SlotPool& pool = *acc_->slots;
   const std::uint8_t n = load_acquire(u.limits.slot_count);
-  for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(&pool[load_acquire(u.limits.slots[i])], 1);
+  for (std::size_t i = 0; i < n; ++i) prefetch_write(&pool[load_acquire(u.limits.slots[i])]);
   // Companies are few (one per 100 users in the demo: 5,000 lines and their
   // slots, 640 KiB) and mostly cached; their slots are not chased here.
-  if (u.company != no_index) __builtin_prefetch(&acc_->companies[u.company], 1);
+  if (u.company != no_index) prefetch_write(&acc_->companies[u.company]);
 }
 
 void Core::make_approval_code(ShardId shard, std::array<char, 6>& out) {
@@ -147,7 +147,7 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
     return finish();
   }
   const auto pan = parse_pan(r.pan());
-  if (!format_ok(r)) {
+  if (!format_ok(r, pan)) {
     d.rc = ResponseCode::format_error;
     return finish();
   }

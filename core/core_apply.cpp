@@ -63,7 +63,8 @@ void Core::apply_effect(const Effect& ef, TimeMs txn_time, bool add) {
 
 void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
   if (!d.stored) return;
-  if (entry == nullptr) {  // replay: find the key (a remembered reversal) or claim it
+  const bool replay = entry == nullptr;
+  if (replay) {  // find the key (a remembered reversal) or claim it
     const TxnTable::Result res = txns_.find_or_claim(d.key, d.content, TxnState::pending);
     AS_ASSERT(res.outcome != TxnTable::Outcome::full);  // replay into a table as large as the live one
     entry = res.entry;
@@ -90,7 +91,8 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
     }
     apply_effect(d.effect, d.txn_time, true);
   }
-  if (d.has_approval) note_approval_code(d.approval);
+  // Live, make_approval_code has already moved the counter on.
+  if (replay && d.has_approval) note_approval_code(d.approval);
   store_release(e.state, static_cast<std::uint32_t>(TxnState::final));
 }
 

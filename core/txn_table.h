@@ -25,6 +25,7 @@
 #include "core/constants.h"
 #include "core/pan.h"
 #include "core/atomic_word.h"
+#include "core/prefetch.h"
 #include "core/time_ms.h"
 
 namespace authswitch::core {
@@ -115,7 +116,7 @@ class TxnTable {
   // Finds `key`; null when absent.
   [[nodiscard]] TxnEntry* find(const TxnKey& key) noexcept;
   // With intent to write: the claim's CAS needs the line exclusive.
-  void prefetch(const TxnKey& key) const noexcept { __builtin_prefetch(&entries_[home(key)], 1); }
+  void prefetch(const TxnKey& key) const noexcept { prefetch_write(&entries_[home(key)]); }
 
   [[nodiscard]] std::size_t capacity() const noexcept { return mask_ + 1; }
   // For state dumps and scans (quiescent callers, or tolerant of races).

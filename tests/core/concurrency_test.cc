@@ -16,7 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include <concurrentqueue/concurrentqueue.h>
+#include <deque>
+#include <mutex>
 
 #include "tests/core/core_fixture.h"
 
@@ -88,6 +89,29 @@ struct Item {
   std::uint32_t index;
 };
 
+// The routing queue of one shard: many producers, one consumer. A mutex is
+// enough for a test harness (the io layer's rings are tested in tests/io);
+// moodycamel's queue would not build under ThreadSanitizer, which rejects
+// its std::atomic_thread_fence.
+class ShardQueue {
+ public:
+  void push(Item item) {
+    const std::lock_guard<std::mutex> lock(mu_);
+    items_.push_back(item);
+  }
+  bool try_pop(Item& item) {
+    const std::lock_guard<std::mutex> lock(mu_);
+    if (items_.empty()) return false;
+    item = items_.front();
+    items_.pop_front();
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<Item> items_;
+};
+
 void run_stress(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   const int producers = 2 + static_cast<int>(rng() % 7);  // 2..8
@@ -111,7 +135,7 @@ void run_stress(std::uint64_t seed) {
     }
   }
 
-  std::vector<moodycamel::ConcurrentQueue<Item>> queues(shards);
+  std::vector<ShardQueue> queues(shards);
   std::vector<std::vector<std::pair<std::uint32_t, ResponseCode>>> logs(shards);
   std::atomic<int> producers_left{producers};
   std::atomic<int> shards_left{shards};
@@ -123,7 +147,7 @@ void run_stress(std::uint64_t seed) {
       for (int i = 0; i < per_producer; ++i) {
         const auto index = static_cast<std::uint32_t>(p * per_producer + i);
         const ShardId s = core->route(reqs[index]);
-        while (!queues[s].enqueue(Item{index})) std::this_thread::yield();
+        queues[s].push(Item{index});
       }
       producers_left.fetch_sub(1, std::memory_order_release);
     });
@@ -133,10 +157,10 @@ void run_stress(std::uint64_t seed) {
       NullSink sink;
       Item item;
       while (true) {
-        if (queues[s].try_dequeue(item)) {
+        if (queues[s].try_pop(item)) {
           logs[s].emplace_back(item.index, core->authorize(s, reqs[item.index], sink).rc);
         } else if (producers_left.load(std::memory_order_acquire) == 0) {
-          if (!queues[s].try_dequeue(item)) break;
+          if (!queues[s].try_pop(item)) break;
           logs[s].emplace_back(item.index, core->authorize(s, reqs[item.index], sink).rc);
         } else {
           std::this_thread::yield();
