@@ -34,8 +34,8 @@ inline constexpr int iso_field_count = 128;
 // Idle strategy of a consumer thread with nothing to do. 2 cores are shared
 // by the io loop, the authorization thread and the kernel's network path, so
 // a consumer may only burn a short time before giving the core away. A
-// `pause` measured ~50 ns on the 2-vCPU EPYC dev VM (bench/RESULTS.md), so
-// 2,000 of them are ~100 us: five 50,000/s inter-arrival gaps, within which
+// `pause` measured 20-50 ns on the 2-vCPU EPYC dev VM (bench/RESULTS.md), so
+// 2,000 of them are 40-100 us: 2-5 50,000/s inter-arrival gaps, within which
 // a busy link never parks its consumer; then 64 sched_yield (~1 us each when
 // nothing else runs) before parking on a futex, whose wake-up costs ~50 us
 // there.
