@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -31,13 +33,21 @@ std::string read_file(const std::string& path) {
 }
 
 ToolRun run(const std::string& args, const std::string& input) {
-  const std::string dir = ::testing::TempDir();
-  const std::string in = dir + "/iso_in", out = dir + "/iso_out", err = dir + "/iso_err";
+  // ctest runs tests in parallel: each test and each call gets its own files.
+  static int calls = 0;
+  const std::string stem = ::testing::TempDir() + "/iso_tool_" +
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                           std::to_string(::getpid()) + "_" + std::to_string(calls++);
+  const std::string in = stem + ".in", out = stem + ".out", err = stem + ".err";
   std::ofstream(in) << input;
   const std::string command =
       std::string(AUTHSWITCH_BINARY_DIR) + "/authswitch " + args + " <" + in + " >" + out + " 2>" + err;
   const int raw = std::system(command.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
+  ToolRun result{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
+  std::remove(in.c_str());
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  return result;
 }
 
 std::vector<std::string> lines(const std::string& text) {
@@ -184,7 +194,7 @@ TEST(IsoTool, SpecPrintsTheShippedFile) {
 }
 
 TEST(IsoTool, CustomSpecFile) {
-  const std::string spec = ::testing::TempDir() + "/bcd.json";
+  const std::string spec = ::testing::TempDir() + "/iso_tool_bcd_" + std::to_string(::getpid()) + ".json";
   std::ofstream(spec) << R"({"mti_encoding":"bcd","bitmap_encoding":"hex-ascii","fields":[
       {"number":2,"content_type":"n","length_type":"LLVAR","max_length":19,"prefix_encoding":"bcd","content_encoding":"bcd"}]})";
   const ToolRun enc = run("iso encode --framing none --spec " + spec, R"({"0":"0100","2":"123"})" "\n");
