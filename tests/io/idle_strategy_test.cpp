@@ -58,6 +58,32 @@ class Consumer {
 
 constexpr IdlePolicy park_at_once{0, 0};
 
+// Single thread: idle() spins, then yields, then parks, and reset() starts
+// over. has_work() answering true makes park() return at once, so the test
+// never sleeps.
+TEST(IdleStrategy, EscalatesFromSpinToYieldToParkAndResets) {
+  Doorbell bell;
+  IdleStrategy idle(bell, IdlePolicy{3, 2});
+  int checks = 0;
+  const auto has_work = [&] {
+    ++checks;
+    return true;
+  };
+  for (int i = 0; i < 5; ++i) idle.idle(has_work);  // 3 spins, 2 yields
+  EXPECT_EQ(idle.parks(), 0u);
+  EXPECT_EQ(checks, 0);
+  idle.idle(has_work);
+  EXPECT_EQ(idle.parks(), 1u);
+  EXPECT_EQ(checks, 1);  // asked again after announcing sleep
+  EXPECT_FALSE(bell.consumer_sleeping());
+  idle.idle(has_work);  // stays in the park stage until work is found
+  EXPECT_EQ(idle.parks(), 2u);
+  idle.reset();
+  for (int i = 0; i < 5; ++i) idle.idle(has_work);
+  EXPECT_EQ(idle.parks(), 2u);
+  EXPECT_EQ(bell.wake_calls(), 0u);
+}
+
 TEST(IdleStrategy, ParkedConsumerWakesOnPush) {
   SpscRing<std::uint64_t> ring(16);
   Doorbell bell;
