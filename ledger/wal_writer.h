@@ -113,6 +113,11 @@ class WalWriter {
   [[nodiscard]] std::uint64_t released_count(ProducerId producer) const noexcept {
     return options_.durability == Durability::sync ? durable_count(producer) : written_count(producer);
   }
+  // The io loop's check before it releases an answer: has the record with
+  // this ticket reached the durability the config asks for?
+  [[nodiscard]] bool is_released(ProducerId producer, std::uint64_t ticket) const noexcept {
+    return released_count(producer) >= ticket;
+  }
   // Highest sequence written / durable so far, all producers together.
   [[nodiscard]] std::uint64_t written_sequence() const noexcept {
     return written_sequence_.load(std::memory_order_acquire);
@@ -126,7 +131,8 @@ class WalWriter {
 
   [[nodiscard]] Status close();
 
-  // After close(): totals for benchmarks and tests.
+  // After close() only (the writer thread updates them while it runs):
+  // totals for benchmarks and tests.
   [[nodiscard]] WalStats stats() const noexcept { return stats_; }
   [[nodiscard]] const WalOptions& options() const noexcept { return options_; }
 

@@ -47,7 +47,7 @@ void append_all(WalWriter& w, ProducerId p, int from, int to) {
     ASSERT_TRUE(r.ok()) << fault_name(r.fault);
     last = r.ticket;
   }
-  ASSERT_TRUE(wait_until([&] { return w.released_count(p) >= last || w.failed(); }));
+  ASSERT_TRUE(wait_until([&] { return w.is_released(p, last) || w.failed(); }));
 }
 
 std::vector<std::string> texts(int from, int to) {
