@@ -114,11 +114,17 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& options, RequestSource& sour
   AS_ASSERT(options.rate_per_s > 0 && options.connections > 0 && options.seconds > 0.0);
   OpenLoopResult result;
   const auto total = static_cast<std::uint64_t>(options.seconds * options.rate_per_s);
-  // Due times of outstanding requests by sequence (0: answered or never
-  // sent). The table holds more than any drain can leave outstanding.
-  std::vector<std::uint64_t> due_by_slot(constants::open_loop_inflight_slots, 0);
-  constexpr std::size_t slot_mask = constants::open_loop_inflight_slots - 1;
-  static_assert((constants::open_loop_inflight_slots & slot_mask) == 0);
+  // Outstanding requests by sequence modulo the table size. A slot still
+  // live when its sequence comes round again has waited longer than any
+  // sane timeout: it is overwritten, and stays counted as sent but
+  // unanswered (a timeout); a late answer to it then matches nothing.
+  AS_ASSERT(options.inflight_slots != 0 && (options.inflight_slots & (options.inflight_slots - 1)) == 0);
+  struct Outstanding {
+    std::uint64_t sequence = 0;
+    std::uint64_t due_ns = 0;  // 0: free
+  };
+  std::vector<Outstanding> outstanding(options.inflight_slots);
+  const std::size_t slot_mask = options.inflight_slots - 1;
   std::vector<Connection> connections(options.connections);
   std::vector<pollfd> polls(options.connections);
   if (std::string error = connect_all(options, connections); !error.empty()) {
@@ -158,10 +164,8 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& options, RequestSource& sour
     while (next < total && due_of(next) <= now) {
       Connection& c = connections[next % connections.size()];
       if (c.out_len + frame_bytes_max > constants::loopback_buffer_bytes) break;  // the peer stopped reading
-      const std::uint64_t due = due_of(next);
-      AS_ASSERT(due_by_slot[next & slot_mask] == 0);  // the table is never lapped
       c.out_len += source.build_frame(next, std::span(c.out.get() + c.out_len, frame_bytes_max));
-      due_by_slot[next & slot_mask] = due;
+      outstanding[next & slot_mask] = Outstanding{next, due_of(next)};
       ++next;
       ++result.sent;
     }
@@ -206,10 +210,10 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& options, RequestSource& sour
         const std::size_t length = (std::size_t{header[0]} << 8) | header[1];
         if (c.in_len - offset < 2 + length) break;
         const std::optional<std::uint64_t> sequence = source.match_answer(std::span(c.in.get() + offset + 2, length));
-        std::uint64_t* due = sequence && *sequence < next ? &due_by_slot[*sequence & slot_mask] : nullptr;
-        if (due != nullptr && *due != 0) {
-          latency.record(received - *due);
-          *due = 0;
+        Outstanding* slot = sequence ? &outstanding[*sequence & slot_mask] : nullptr;
+        if (slot != nullptr && slot->due_ns != 0 && slot->sequence == *sequence) {
+          latency.record(received - slot->due_ns);
+          slot->due_ns = 0;
           ++result.answered;
           last_answer = received;
         } else {

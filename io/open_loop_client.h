@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 
+#include "core/constants.h"
 #include "io/latency_histogram.h"
 
 namespace authswitch::io {
@@ -55,6 +56,10 @@ struct OpenLoopOptions {
   std::uint32_t connections = 4;
   // After the last request is due: how long to wait for the last answers.
   std::chrono::milliseconds drain_timeout{2000};
+  // Requests tracked at once (a power of two). The default holds > 10 s at
+  // 100,000/s; a request still unanswered when its slot comes round again
+  // is counted as a timeout.
+  std::size_t inflight_slots = constants::open_loop_inflight_slots;
   // Called about once a second with the counts so far (may be null).
   void (*progress)(void* context, std::uint64_t sent, std::uint64_t answered) = nullptr;
   void* progress_context = nullptr;

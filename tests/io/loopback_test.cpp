@@ -184,6 +184,34 @@ TEST(OpenLoopClient, ASilentServerYieldsTimeoutsAfterTheDrain) {
   ::close(listener);
 }
 
+TEST(OpenLoopClient, AnswersOutlivedByTheirSlotMatchNothing) {
+  // A table of 4 slots at 20,000/s laps every 200 us, faster than the echo
+  // answers: lapped requests count as timeouts, their late answers as
+  // unmatched, and nothing is attributed to the wrong request.
+  RunningEcho echo;
+  OpenLoopOptions options;
+  options.port = echo.port();
+  options.rate_per_s = 20'000;
+  options.seconds = 0.1;
+  options.connections = 1;
+  options.inflight_slots = 4;
+  options.drain_timeout = std::chrono::milliseconds(500);
+  EchoRequestSource source;
+  LatencyRecorder recorder;
+  const OpenLoopResult result = run_open_loop(options, source, recorder);
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.sent, 2000u);
+  EXPECT_EQ(result.answered + result.timeouts, result.sent);
+  EXPECT_EQ(result.answered + result.unmatched, 2000u);  // the echo answers every one
+  LatencyHistogram latency;
+  latency.add(recorder);
+  EXPECT_EQ(latency.total_count(), result.answered);
+  // An answer credited to a later request sharing its slot would have been
+  // "received" before that request was due: a negative latency, recorded as
+  // the histogram's 137 s ceiling.
+  EXPECT_LT(latency.max_ns(), 10'000'000'000u);
+}
+
 TEST(OpenLoopClient, RefusedConnectionIsAnError) {
   const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
