@@ -13,6 +13,7 @@
 #include "io/latency_histogram.h"
 #include "io/open_loop_client.h"
 #include "io/uring_echo_server.h"
+#include "tests/io/alloc_counter.h"
 
 namespace authswitch::io {
 namespace {
@@ -90,6 +91,23 @@ TEST(UringEchoServer, EchoesWholeFramesHoweverTheyArriveSplit) {
   echo.stop();
   EXPECT_EQ(echo.stats().frames, 3u);
   EXPECT_EQ(echo.stats().accepted, 1u);
+}
+
+TEST(UringEchoServer, ServingAllocatesNothing) {
+  RunningEcho echo;
+  const int fd = connect_to(echo.port());
+  char request[182] = {0, 100};
+  char answer[sizeof(request)];
+  // The first exchange also proves the connection was accepted and armed.
+  ASSERT_EQ(::send(fd, request, 102, MSG_NOSIGNAL), 102);
+  ASSERT_EQ(::recv(fd, answer, 102, MSG_WAITALL), 102);
+  const std::uint64_t before = test::allocations();
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(::send(fd, request, 102, MSG_NOSIGNAL), 102);
+    ASSERT_EQ(::recv(fd, answer, 102, MSG_WAITALL), 102);
+  }
+  EXPECT_EQ(test::allocations(), before);
+  ::close(fd);
 }
 
 struct OutOfStepCase {
