@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <fstream>
+#include <string>
 #include <cstdint>
 #include <limits>
 #include <thread>
@@ -30,9 +35,11 @@ class Consumer {
   [[nodiscard]] std::uint64_t received() const { return received_.load(); }
   [[nodiscard]] std::uint64_t sum() const { return sum_.load(); }
   [[nodiscard]] std::uint64_t parks() const { return parks_.load(); }
+  [[nodiscard]] pid_t tid() const { return tid_.load(); }
 
  private:
   void run(IdlePolicy policy, std::uint64_t expected) {
+    tid_.store(static_cast<pid_t>(syscall(SYS_gettid)));
     IdleStrategy idle(bell_, policy);
     const auto has_work = [this] { return ring_.front() != nullptr || stop_.load(); };
     while (received_.load() < expected && !stop_.load()) {
@@ -53,10 +60,20 @@ class Consumer {
   std::atomic<std::uint64_t> received_{0};
   std::atomic<std::uint64_t> sum_{0};
   std::atomic<std::uint64_t> parks_{0};
+  std::atomic<pid_t> tid_{0};
   std::thread thread_;
 };
 
 constexpr IdlePolicy park_at_once{0, 0};
+
+// The scheduler's view of a thread: 'S' while it sleeps in the kernel.
+char thread_state(pid_t tid) {
+  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const std::size_t close = line.rfind(')');  // the name may hold spaces
+  return close == std::string::npos || close + 2 >= line.size() ? '?' : line[close + 2];
+}
 
 // Single thread: idle() spins, then yields, then parks, and reset() starts
 // over. has_work() answering true makes park() return at once, so the test
@@ -88,7 +105,10 @@ TEST(IdleStrategy, ParkedConsumerWakesOnPush) {
   SpscRing<std::uint64_t> ring(16);
   Doorbell bell;
   Consumer consumer(ring, bell, park_at_once, 1);
-  ASSERT_TRUE(wait_until([&] { return bell.consumer_sleeping(); }));
+  // Announced, and asleep in the futex (its only blocking call after that).
+  ASSERT_TRUE(wait_until([&] {
+    return bell.consumer_sleeping() && consumer.tid() != 0 && thread_state(consumer.tid()) == 'S';
+  }));
   ASSERT_TRUE(ring.try_push(42));
   bell.ring();
   ASSERT_TRUE(wait_until([&] { return consumer.received() == 1; }));
