@@ -217,7 +217,8 @@ Status WalWriter::prepare_segment() {
   if (!fd.valid()) return Status::from_errno(errno, prepared_path_, -1, "create segment");
   // Preallocated so a write into it never finds the disk full and the file
   // size never changes on fdatasync; the reader knows the zeros for the end.
-  const int rc = ::posix_fallocate(fd.get(), 0, static_cast<off_t>(options_.segment_bytes));
+  const int injected = inject_prepare_errno_.load(std::memory_order_acquire);
+  const int rc = injected != 0 ? injected : ::posix_fallocate(fd.get(), 0, static_cast<off_t>(options_.segment_bytes));
   if (rc != 0) {
     ::unlink(prepared_path_.c_str());
     return Status::from_errno(rc, prepared_path_, 0, "preallocate segment");
@@ -245,6 +246,7 @@ Status WalWriter::rotate() {
   segment_fd_ = std::move(prepared_fd_);
   segment_path_ = std::move(path);
   segment_offset_ = 0;
+  prepare_failed_ = false;
   ++stats_.rotations;
   std::array<std::byte, format::segment_header_payload_bytes> header{};
   format::store<std::uint64_t>(header.data(), format::segment_magic);
@@ -347,7 +349,6 @@ void WalWriter::fail(Status status) noexcept {
 void WalWriter::run() noexcept {
   const bool sync_each_batch = options_.durability == Durability::sync;
   const std::int64_t interval_ns = static_cast<std::int64_t>(options_.flush_interval_ms) * ns_per_ms;
-  bool prepare_failed = false;
   for (;;) {
     std::size_t taken = 0;
     for (;;) {
@@ -372,10 +373,10 @@ void WalWriter::run() noexcept {
       }
       // Prepare the next segment once this one is half full, between
       // batches, so a rotation only renames.
-      if (!prepared_fd_.valid() && !prepare_failed &&
+      if (!prepared_fd_.valid() && !prepare_failed_ &&
           segment_offset_ > static_cast<std::int64_t>(options_.segment_bytes / 2)) {
         if (Status s = prepare_segment(); !s) {
-          prepare_failed = true;  // retried once more at rotation, which fails the writer if it fails again
+          prepare_failed_ = true;  // retried once more at rotation, which fails the writer if it fails again
           std::fprintf(stderr, "authswitch: wal: warning: cannot prepare the next segment: %s\n",
                        s.to_string().c_str());
         }

@@ -140,6 +140,10 @@ class WalWriter {
   // next write / fdatasync fails with this errno.
   void inject_write_error_for_test(int err) noexcept { inject_write_errno_.store(err, std::memory_order_release); }
   void inject_sync_error_for_test(int err) noexcept { inject_sync_errno_.store(err, std::memory_order_release); }
+  // Every segment preallocation fails with this errno until set back to 0.
+  void inject_prepare_error_for_test(int err) noexcept {
+    inject_prepare_errno_.store(err, std::memory_order_release);
+  }
 
  private:
   enum class State : std::uint8_t { closed, running, failed };
@@ -187,6 +191,7 @@ class WalWriter {
   Status failure_;  // set once, before state_ becomes failed (release)
   std::atomic<int> inject_write_errno_{0};
   std::atomic<int> inject_sync_errno_{0};
+  std::atomic<int> inject_prepare_errno_{0};
 
   // Writer thread only from here on.
   std::thread thread_;
@@ -203,6 +208,7 @@ class WalWriter {
   std::uint64_t staged_last_sequence_ = 0;
   std::uint64_t written_last_sequence_ = 0;
   bool unsynced_ = false;
+  bool prepare_failed_ = false;        // ahead-of-time preparation failed; retry at rotation
   std::int64_t last_sync_ns_ = 0;      // CLOCK_MONOTONIC
   // Per producer: records staged in the current batch, and totals written.
   std::unique_ptr<std::uint64_t[]> staged_counts_;

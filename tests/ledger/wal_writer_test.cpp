@@ -214,6 +214,35 @@ TEST(WalWriter, OpenWhereNoSegmentFitsFailsWithNoSpace) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "10: setrlimit, 11: wrong fault, 12: file not named";
 }
 
+// The disk fills while the writer runs: the next segment cannot be prepared
+// ahead of time (a warning), nor at rotation, where the writer fails with
+// no_space; everything acknowledged before stays readable.
+TEST(WalWriter, NoRoomForTheNextSegmentFailsAtRotation) {
+  TempDir dir;
+  WalOptions o = options_for(dir);
+  o.segment_bytes = constants::wal_segment_bytes_min;
+  WalWriter w(o);
+  ASSERT_TRUE(w.open());
+  const ProducerId p = w.register_producer();
+  w.inject_prepare_error_for_test(ENOSPC);
+  std::uint64_t acknowledged = 0;
+  const auto bytes = payload_of(std::string(100, 'x'));
+  for (int i = 0; i < 1000 && !w.failed(); ++i) {
+    const AppendResult r = w.append(p, 1, bytes);
+    if (!r.ok()) break;
+    if (!wait_until([&] { return w.is_released(p, r.ticket) || w.failed(); })) FAIL() << "no progress";
+    if (w.is_released(p, r.ticket)) acknowledged = r.ticket;
+  }
+  ASSERT_TRUE(w.failed());
+  EXPECT_EQ(w.failure().fault(), Fault::no_space) << w.failure().to_string();
+  EXPECT_NE(w.failure().file().find(prepared_segment_name), std::string::npos) << w.failure().to_string();
+  EXPECT_GT(acknowledged, 0u);
+  EXPECT_EQ(w.close().fault(), Fault::no_space);
+  const ScanOutcome s = scan(dir.path());
+  ASSERT_TRUE(s.status) << s.status.to_string();
+  EXPECT_EQ(event_payloads(s).size(), acknowledged);
+}
+
 TEST(WalWriter, FailedSyncFailsTheWriter) {
   TempDir dir;
   WalWriter w(options_for(dir));
