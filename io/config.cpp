@@ -190,7 +190,8 @@ class Parser {
     dom::object object;
     if (!read_object(e, path, object)) return false;
     if (!check_keys(object, path,
-                    {"name", "mode", "host", "port", "framing", "spec", "echo_interval_s", "max_inflight", "sign_on"})) {
+                    {"name", "mode", "host", "port", "framing", "spec", "echo_interval_s", "max_inflight",
+                     "sign_on"})) {
       return false;
     }
     for (const dom::key_value_pair field : object) {

@@ -141,7 +141,8 @@ void LatencyHistogram::append_percentile_distribution(std::string& out, double v
           const double ticks = static_cast<double>(ticks_per_half_distance) * std::pow(2.0, halvings + 1.0);
           level += 100.0 / ticks;
         } else {
-          append_format(out, "%12.2f %2.12f %10llu\n", value, fraction, static_cast<unsigned long long>(count_to_index));
+          append_format(out, "%12.2f %2.12f %10llu\n", value, fraction,
+                        static_cast<unsigned long long>(count_to_index));
         }
         emitted = true;
         break;

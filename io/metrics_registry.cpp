@@ -34,8 +34,9 @@ void Gauge::set(double value) noexcept {
 
 void Gauge::add(double delta) noexcept {
   std::uint64_t old_bits = slot_->bits.load(std::memory_order_relaxed);
-  while (!slot_->bits.compare_exchange_weak(old_bits, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old_bits) + delta),
-                                            std::memory_order_relaxed)) {
+  for (;;) {
+    const auto new_bits = std::bit_cast<std::uint64_t>(std::bit_cast<double>(old_bits) + delta);
+    if (slot_->bits.compare_exchange_weak(old_bits, new_bits, std::memory_order_relaxed)) return;
   }
 }
 

@@ -83,7 +83,8 @@ std::string UringEchoServer::open() {
   io_uring_params params{};
   // Disabled until run() enables it: SINGLE_ISSUER binds the ring to the
   // task that enables it, which is the loop's thread, not the opener.
-  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE | IORING_SETUP_R_DISABLED;
+  params.flags =
+      IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE | IORING_SETUP_R_DISABLED;
   params.cq_entries = 4 * constants::echo_sq_entries;
   int rc = io_uring_queue_init_params(constants::echo_sq_entries, &ring_, &params);
   if (rc == -EINVAL) {  // kernels before 6.1 lack DEFER_TASKRUN
