@@ -66,7 +66,7 @@ if [[ ${SKIP_SANITIZERS:-0} != 1 ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_ctest build-asan -LE no-asan
 
   step "ThreadSanitizer (concurrent tests)"
-  configure_and_build build-tsan all -DAUTHSWITCH_SANITIZE=thread -DAUTHSWITCH_BENCH=OFF
+  configure_and_build build-tsan concurrent_tests -DAUTHSWITCH_SANITIZE=thread -DAUTHSWITCH_BENCH=OFF
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 run_ctest build-tsan -L concurrent
 fi
 
