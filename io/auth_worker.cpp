@@ -1,0 +1,110 @@
+#include "io/auth_worker.h"
+
+#include <time.h>
+
+#include <string>
+
+#include "core/assert.h"
+#include "io/cpu_affinity.h"
+
+namespace authswitch::io {
+namespace {
+
+std::uint64_t monotonic_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
+AuthWorker::AuthWorker(core::Core& core, core::ShardId shard, std::span<ConnectionSlot> slots,
+                       ledger::WalWriter& wal, ledger::ProducerId producer, LatencyRecorder* decision_latency)
+    : core_(core), shard_(shard), slots_(slots), sink_(wal, producer), decision_latency_(decision_latency) {}
+
+void AuthWorker::start(int cpu) {
+  AS_ASSERT(!thread_.joinable());
+  thread_ = std::thread([this, cpu] {
+    if (cpu >= 0) (void)pin_current_thread(cpu, "auth " + std::to_string(shard_));
+    run();
+  });
+}
+
+void AuthWorker::stop() {
+  stopping_.store(true, std::memory_order_release);
+  doorbell_.wake();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AuthWorker::post(ShardTask task) {
+  tasks_.enqueue(std::move(task));
+  doorbell_.ring();
+}
+
+bool AuthWorker::has_work() const noexcept {
+  if (stopping_.load(std::memory_order_acquire) || tasks_.size_approx() != 0) return true;
+  for (const ConnectionSlot& s : slots_) {
+    if (s.active.load(std::memory_order_acquire) && !s.to_auth[shard_]->empty()) return true;
+  }
+  return false;
+}
+
+std::size_t AuthWorker::pass() noexcept {
+  std::size_t total = 0;
+  for (ConnectionSlot& s : slots_) {
+    if (!s.active.load(std::memory_order_acquire)) continue;
+    SpscRing<AuthResult>& back = *s.from_auth[shard_];
+    const std::size_t n = s.to_auth[shard_]->pop_batch(constants::switch_auth_batch_max, [&](AuthJob& job) {
+      const std::uint64_t t0 = monotonic_ns();
+      AuthResult result;
+      result.inflight = job.inflight;
+      result.response = core_.authorize(shard_, job.request, sink_);
+      if (sink_.failed()) {
+        // No record, no answer that moved state on the wire as if it had
+        // one: 96 tells the network the issuer had a fault (SPEC 3).
+        result.response = core::AuthResponse{};
+        result.response.rc = core::ResponseCode::system_error;
+      }
+      result.ticket = sink_.last_ticket();
+      result.decision_ns = monotonic_ns() - t0;
+      if (decision_latency_ != nullptr) decision_latency_->record(result.decision_ns);
+      // Never full: the ring holds the slot's whole in-flight table.
+      const bool pushed = back.try_push(result);
+      AS_ASSERT(pushed);
+    });
+    if (n != 0) {
+      s.waker.ring();
+      total += n;
+    }
+  }
+  if (total != 0) decided_.fetch_add(total, std::memory_order_relaxed);
+  return total;
+}
+
+std::size_t AuthWorker::run_tasks() noexcept {
+  std::size_t n = 0;
+  ShardTask task;
+  while (tasks_.try_dequeue(task)) {
+    task(core_, shard_, sink_);
+    task = nullptr;
+    ++n;
+  }
+  return n;
+}
+
+void AuthWorker::run() noexcept {
+  IdleStrategy idle(doorbell_, IdlePolicy{});
+  for (;;) {
+    const std::size_t work = pass() + run_tasks();
+    if (work != 0) {
+      idle.reset();
+      continue;
+    }
+    // Stop only when nothing is left: the runtime stops workers after every
+    // connection loop has ended, so an empty pass now is final.
+    if (stopping_.load(std::memory_order_acquire)) return;
+    idle.idle([this] { return has_work(); });
+  }
+}
+
+}  // namespace authswitch::io

@@ -1,0 +1,74 @@
+// An authorization thread (SPEC 13): owns one core shard, takes AuthJobs
+// from every active connection slot's ring, decides them with
+// Core::authorize (the hot path: no lock, no allocation), appends the
+// decision to the write-ahead log through its own producer, and hands the
+// AuthResult with the record's ticket back on the slot's return ring. The
+// connection loop sends the answer once the log has released that ticket.
+//
+// Between batches it drains its task queue (run_on_shard): operator work
+// (balance top-ups, limit changes) that must run on the shard's owning
+// thread. Waiting: spin, yield, then park on its Doorbell, which connection
+// loops ring after pushing a batch.
+//
+// Threads: run() on the worker's own thread; post(), stop() from any.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <thread>
+
+#include <concurrentqueue/concurrentqueue.h>
+
+#include "core/core.h"
+#include "io/idle_strategy.h"
+#include "io/latency_histogram.h"
+#include "io/switch_records.h"
+#include "io/switch_slots.h"
+
+namespace authswitch::io {
+
+// Work run on a shard's thread: the core, the shard, the sink that logs.
+using ShardTask = std::function<void(core::Core&, core::ShardId, core::EventSink&)>;
+
+class AuthWorker {
+ public:
+  AuthWorker(core::Core& core, core::ShardId shard, std::span<ConnectionSlot> slots, ledger::WalWriter& wal,
+             ledger::ProducerId producer, LatencyRecorder* decision_latency);
+  AuthWorker(const AuthWorker&) = delete;
+  AuthWorker& operator=(const AuthWorker&) = delete;
+
+  // Starts the thread, pinned to `cpu` (-1: unpinned).
+  void start(int cpu);
+  // After every connection loop has ended (no job can arrive any more):
+  // finishes what is queued and joins.
+  void stop();
+
+  // Any thread. Runs `task` between batches; may allocate (not the hot path).
+  void post(ShardTask task);
+
+  [[nodiscard]] Doorbell& doorbell() noexcept { return doorbell_; }
+  [[nodiscard]] core::ShardId shard() const noexcept { return shard_; }
+  [[nodiscard]] std::uint64_t decided() const noexcept { return decided_.load(std::memory_order_relaxed); }
+
+ private:
+  void run() noexcept;
+  // One pass over every slot; returns the jobs decided.
+  std::size_t pass() noexcept;
+  std::size_t run_tasks() noexcept;
+  [[nodiscard]] bool has_work() const noexcept;
+
+  core::Core& core_;
+  core::ShardId shard_;
+  std::span<ConnectionSlot> slots_;
+  WalDecisionSink sink_;
+  LatencyRecorder* decision_latency_;
+  Doorbell doorbell_;
+  moodycamel::ConcurrentQueue<ShardTask> tasks_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> decided_{0};
+  std::thread thread_;
+};
+
+}  // namespace authswitch::io

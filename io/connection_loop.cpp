@@ -1,0 +1,526 @@
+#include "io/connection_loop.h"
+
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/assert.h"
+#include "io/auth_worker.h"
+
+namespace authswitch::io {
+namespace {
+
+std::uint64_t monotonic_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+core::TimeMs realtime_ms() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<core::TimeMs>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+std::uint64_t data_of(std::uint8_t op) noexcept { return op; }
+
+// A receive takes at most this much, so that the answers to one receive's
+// requests always fit the free output space checked before arming it: a
+// response is at most ~5x its request (a 14-byte request with every echoed
+// field absent still gets 39; real ones are about the same size).
+constexpr std::size_t recv_bytes_max = 64 * 1024;
+constexpr std::size_t out_room_for_recv = 6 * recv_bytes_max;
+static_assert(constants::switch_send_buffer_bytes >= 2 * out_room_for_recv);
+
+std::uint32_t parse_stan(std::string_view s) noexcept {
+  std::uint32_t v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+ConnectionLoop::ConnectionLoop(const LoopShared& shared, const LinkShared& link, ConnectionSlot& slot,
+                               std::size_t slot_index, int fd, std::uint16_t peer_port)
+    : shared_(shared),
+      link_(link),
+      slot_(slot),
+      slot_index_(slot_index),
+      fd_(fd),
+      peer_port_(peer_port),
+      in_(std::make_unique<std::byte[]>(shared.max_message_bytes + 4 + constants::switch_receive_extra_bytes)),
+      deframer_(link.framing,
+                std::span<std::byte>(in_.get(), shared.max_message_bytes + 4 + constants::switch_receive_extra_bytes),
+                shared.max_message_bytes),
+      out_capacity_(constants::switch_send_buffer_bytes),
+      pending_(std::make_unique<std::byte[]>(constants::switch_send_buffer_bytes)),
+      sending_(std::make_unique<std::byte[]>(constants::switch_send_buffer_bytes)),
+      rang_(shared.workers.size(), 0) {
+  const std::uint32_t capacity = static_cast<std::uint32_t>(slot.to_auth.front()->capacity());
+  const std::uint32_t table =
+      link.config->max_inflight < capacity ? link.config->max_inflight : capacity;
+  inflight_.resize(table);
+  free_.reserve(table);
+  for (std::uint32_t i = table; i-- > 0;) free_.push_back(i);
+}
+
+ConnectionLoop::~ConnectionLoop() {
+  if (ring_ready_) io_uring_queue_exit(&ring_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void ConnectionLoop::log(const std::string& line) const {
+  if (shared_.log != nullptr) shared_.log(shared_.log_context, line);
+}
+
+io_uring_sqe* ConnectionLoop::next_sqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) {
+    (void)io_uring_submit(&ring_);
+    sqe = io_uring_get_sqe(&ring_);
+  }
+  AS_ASSERT(sqe != nullptr);
+  return sqe;
+}
+
+void ConnectionLoop::arm_recv() {
+  std::span<std::byte> w = deframer_.writable();
+  AS_ASSERT(!w.empty());
+  const std::size_t n = w.size() < recv_bytes_max ? w.size() : recv_bytes_max;
+  io_uring_sqe* sqe = next_sqe();
+  io_uring_prep_recv(sqe, fd_, w.data(), n, 0);
+  io_uring_sqe_set_data64(sqe, data_of(static_cast<std::uint8_t>(Op::recv)));
+  recv_armed_ = true;
+}
+
+void ConnectionLoop::arm_wake() {
+  io_uring_sqe* sqe = next_sqe();
+  io_uring_prep_read(sqe, slot_.waker.fd(), &wake_value_, sizeof(wake_value_), 0);
+  io_uring_sqe_set_data64(sqe, data_of(static_cast<std::uint8_t>(Op::wake)));
+}
+
+void ConnectionLoop::maybe_arm_recv() {
+  if (recv_armed_ || closing_ || out_free() < out_room_for_recv) return;
+  arm_recv();
+}
+
+void ConnectionLoop::record_link(SwitchRecord type) {
+  const LinkRecord r{static_cast<std::uint16_t>(link_.index), static_cast<std::uint16_t>(slot_index_), peer_port_, 0};
+  (void)append_record(*shared_.wal, slot_.producer, type, r);
+}
+
+void ConnectionLoop::record_dropped(std::string_view mti, std::uint8_t reason) {
+  DroppedRecord r;
+  r.link = static_cast<std::uint16_t>(link_.index);
+  r.connection = static_cast<std::uint16_t>(slot_index_);
+  for (std::size_t i = 0; i < 4 && i < mti.size(); ++i) r.mti[i] = mti[i];
+  r.reason = reason;
+  (void)append_record(*shared_.wal, slot_.producer, SwitchRecord::dropped, r);
+  link_.metrics->dropped.inc();
+}
+
+void ConnectionLoop::begin_close() {
+  if (closing_) return;
+  closing_ = true;
+  if (recv_armed_ && !cancel_sent_) {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_cancel64(sqe, data_of(static_cast<std::uint8_t>(Op::recv)), 0);
+    io_uring_sqe_set_data64(sqe, data_of(static_cast<std::uint8_t>(Op::cancel)));
+    cancel_sent_ = true;
+  }
+}
+
+void ConnectionLoop::on_recv(int result) {
+  recv_armed_ = false;
+  if (result <= 0) {  // 0: the peer closed; <0: cancelled (stopping) or an error
+    begin_close();
+    return;
+  }
+  deframer_.commit(static_cast<std::size_t>(result));
+  const std::uint64_t now_ns = monotonic_ns();
+  const core::TimeMs now_ms = realtime_ms();
+  last_activity_ns_ = now_ns;
+  for (;;) {
+    const codec::Deframer::Next next = deframer_.next();
+    if (next.status == codec::Deframer::Status::need_more) break;
+    if (next.status == codec::Deframer::Status::out_of_step) {
+      // SPEC 9: the stream cannot be resynchronised; this connection only.
+      stats_.out_of_step = true;
+      link_.metrics->out_of_step.inc();
+      record_link(SwitchRecord::out_of_step);
+      log("link " + link_.config->name + ": connection " + std::to_string(slot_index_) +
+          ": frame out of step at byte " + std::to_string(next.error.offset) + ", closing");
+      begin_close();
+      break;
+    }
+    handle_message(next.body, now_ns, now_ms);
+  }
+}
+
+void ConnectionLoop::handle_message(std::span<const std::byte> body, std::uint64_t now_mono_ns,
+                                    core::TimeMs now_ms) {
+  codec::MessageView view;
+  const codec::CodecError error = codec::unpack(*link_.dialect, body, view);
+  if (!error.ok()) {
+    // SPEC 9: 30 when MTI and STAN are readable, else recorded and dropped.
+    const bool mti_readable = error.field >= 1 || error.code == codec::ErrorCode::trailing_bytes;
+    if (mti_readable && message_kind(view.mti()) == MessageKind::request &&
+        field_readable_after_error(view, error, 11)) {
+      EchoCapture echo;
+      capture_echo(*link_.dialect, view, echo, &error);
+      ++stats_.received;
+      reply_now(echo, core::ResponseCode::format_error);
+    } else {
+      record_dropped(mti_readable ? view.mti() : std::string_view{}, 2);
+    }
+    return;
+  }
+  switch (message_kind(view.mti())) {
+    case MessageKind::request:
+      handle_request(view, now_mono_ns, now_ms);
+      return;
+    case MessageKind::network_management:
+      ++stats_.received;
+      reply_network(view);
+      return;
+    case MessageKind::response:
+      handle_response(view);
+      return;
+    case MessageKind::other:
+      record_dropped(view.mti(), 3);
+      return;
+  }
+}
+
+void ConnectionLoop::handle_request(const codec::MessageView& view, std::uint64_t now_mono_ns, core::TimeMs now_ms) {
+  ++stats_.received;
+  const std::string_view mti = view.mti();
+  const unsigned mti_number = parse_stan(mti);
+  if (core::mti_class_of(mti_number) == core::MtiClass::other) {
+    EchoCapture echo;
+    capture_echo(*link_.dialect, view, echo);
+    reply_now(echo, core::ResponseCode::invalid_transaction);  // SPEC 2: an MTI not served gets 12
+    return;
+  }
+  AuthJob job;
+  if (read_request(*link_.dialect, view, now_ms, job.request) != ReadStatus::ok || free_.empty()) {
+    EchoCapture echo;
+    capture_echo(*link_.dialect, view, echo);
+    // A field the core reads holds unreadable text: 30. No in-flight entry
+    // left (max_inflight): 91 at once rather than queue without bound.
+    reply_now(echo, free_.empty() ? core::ResponseCode::system_unavailable : core::ResponseCode::format_error);
+    return;
+  }
+  if (shared_.clock == ClockSource::message && job.request.has(core::AuthRequest::f7)) {
+    if (const auto t = field7_time_ms(job.request.field7, now_ms)) job.request.txn_time_ms = *t;
+  }
+  const std::uint32_t index = free_.back();
+  free_.pop_back();
+  Inflight& entry = inflight_[index];
+  capture_echo(*link_.dialect, view, entry.echo);
+  entry.received_ns = now_mono_ns;
+  entry.stan = job.request.stan;
+  job.inflight = index;
+
+  ReceivedRecord r;
+  r.link = static_cast<std::uint16_t>(link_.index);
+  r.connection = static_cast<std::uint16_t>(slot_index_);
+  r.inflight = index;
+  for (std::size_t i = 0; i < 4; ++i) r.mti[i] = mti[i];
+  r.stan = job.request.stan;
+  r.amount = job.request.amount;
+  r.field7 = job.request.field7;
+  mask_into(job.request.pan(), r.masked_pan, r.pan_length);
+  (void)append_record(*shared_.wal, slot_.producer, SwitchRecord::received, r);
+
+  const core::ShardId shard = shared_.core->route(job.request);
+  AS_ASSERT(shard < shared_.workers.size());
+  const bool pushed = slot_.to_auth[shard]->try_push(job);
+  AS_ASSERT(pushed);  // the ring holds the whole in-flight table
+  rang_[shard] = 1;
+  ++inflight_count_;
+  link_.metrics->inflight.add(1);
+}
+
+void ConnectionLoop::handle_response(const codec::MessageView& view) {
+  // Our own 0800's answer, matched by 11 and 7 (SPEC 2).
+  if (view.mti() == "0810" && outstanding_.active && view.has(11) && view.has(7) &&
+      parse_stan(view.wire(11)) == outstanding_.stan &&
+      view.wire(7) == std::string_view(outstanding_.field7.data(), outstanding_.field7.size())) {
+    outstanding_.active = false;
+    if (outstanding_.code == 1 && view.wire(39) == "00") {
+      stats_.signed_on = true;
+      record_link(SwitchRecord::signed_on);
+      link_.metrics->link_up.set(1);
+      log("link " + link_.config->name + ": signed on");
+    }
+    return;
+  }
+  record_dropped(view.mti(), 1);  // a stray response: recorded and dropped
+}
+
+bool ConnectionLoop::pack_out(const codec::FieldValues& values, std::string_view rc, std::uint32_t inflight,
+                              std::uint32_t stan, std::string_view approval) {
+  const codec::PackResult packed =
+      codec::pack(*link_.dialect, values, std::span<std::byte>(pending_.get() + pending_len_, out_free()),
+                  codec::PackOptions{.framing = link_.framing, .secondary_bitmap = {}});
+  if (!packed.error.ok()) {
+    log("link " + link_.config->name + ": cannot pack a response: " +
+        std::string(codec::describe(packed.error.code)) + " (field " + std::to_string(packed.error.field) + ")");
+    return false;
+  }
+  pending_len_ += packed.size;
+  ++stats_.answered;
+  WrittenRecord w;
+  w.link = static_cast<std::uint16_t>(link_.index);
+  w.connection = static_cast<std::uint16_t>(slot_index_);
+  w.inflight = inflight;
+  const std::string_view mti = values.mti();
+  for (std::size_t i = 0; i < 4; ++i) w.mti[i] = mti[i];
+  w.stan = stan;
+  w.rc = {rc[0], rc[1]};
+  for (std::size_t i = 0; i < approval.size() && i < w.approval.size(); ++i) w.approval[i] = approval[i];
+  (void)append_record(*shared_.wal, slot_.producer, SwitchRecord::response_written, w);
+  return true;
+}
+
+void ConnectionLoop::reply_now(const EchoCapture& echo, core::ResponseCode rc) {
+  build_reply(echo, core::response_code_text(rc), text_, values_);
+  const std::size_t mti_index = response_mti_index(values_.mti());
+  if (pack_out(values_, core::response_code_text(rc), 0xffffffffu, 0, {})) {
+    link_.metrics->messages[mti_index][static_cast<std::size_t>(rc)].inc();
+  }
+}
+
+void ConnectionLoop::reply_network(const codec::MessageView& view) {
+  // 0800: sign-on 001, sign-off 002, echo 301; answered 00, echoing 70.
+  build_reply(*link_.dialect, view, "00", text_, values_);
+  std::array<char, 8> code{};
+  if (view.has(70)) values_.set(70, codec::field_text(*link_.dialect, view, 70, code));
+  if (pack_out(values_, "00", 0xffffffffu, parse_stan(view.wire(11)), {})) {
+    link_.metrics->messages[response_mti_index("0810")][0].inc();
+  }
+}
+
+void ConnectionLoop::send_network(std::uint16_t code) {
+  // Our own 0800 carries 7 (UTC now), 11 (a fresh STAN) and 70.
+  std::array<char, 10> f7{};
+  std::array<char, 6> f11{};
+  std::array<char, 3> f70{};
+  const std::time_t t = static_cast<std::time_t>(realtime_ms() / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  const unsigned v[5] = {static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday),
+                         static_cast<unsigned>(tm.tm_hour), static_cast<unsigned>(tm.tm_min),
+                         static_cast<unsigned>(tm.tm_sec)};
+  for (std::size_t i = 0; i < 5; ++i) {
+    f7[2 * i] = static_cast<char>('0' + v[i] / 10);
+    f7[2 * i + 1] = static_cast<char>('0' + v[i] % 10);
+  }
+  const std::uint32_t stan = next_stan_;
+  next_stan_ = next_stan_ % 999'999 + 1;
+  std::uint32_t s = stan;
+  for (std::size_t i = 6; i-- > 0;) {
+    f11[i] = static_cast<char>('0' + s % 10);
+    s /= 10;
+  }
+  unsigned c = code;
+  for (std::size_t i = 3; i-- > 0;) {
+    f70[i] = static_cast<char>('0' + c % 10);
+    c /= 10;
+  }
+  codec::FieldValues values;
+  values.clear_all();
+  values.set_mti("0800");
+  values.set(7, {f7.data(), f7.size()});
+  values.set(11, {f11.data(), f11.size()});
+  values.set(70, {f70.data(), f70.size()});
+  const codec::PackResult packed =
+      codec::pack(*link_.dialect, values, std::span<std::byte>(pending_.get() + pending_len_, out_free()),
+                  codec::PackOptions{.framing = link_.framing, .secondary_bitmap = {}});
+  if (!packed.error.ok()) return;
+  pending_len_ += packed.size;
+  outstanding_ = Outstanding{true, stan, f7, code};
+}
+
+bool ConnectionLoop::results_waiting() noexcept {
+  for (std::size_t w = 0; w < shared_.workers.size(); ++w) {
+    if (slot_.from_auth[w]->front() != nullptr) return true;
+  }
+  return false;
+}
+
+void ConnectionLoop::release_answers() {
+  unreleased_ = false;
+  const bool wal_failed = shared_.wal->failed();
+  for (std::size_t w = 0; w < shared_.workers.size(); ++w) {
+    SpscRing<AuthResult>& ring = *slot_.from_auth[w];
+    const std::uint64_t released = shared_.wal->released_count(shared_.worker_producers[w]);
+    while (AuthResult* r = ring.front()) {
+      // Tickets of one worker rise, so the first unreleased one ends the batch.
+      if (r->ticket > released && !wal_failed) {
+        unreleased_ = true;
+        break;
+      }
+      if (out_free() < constants::switch_response_bytes_max) break;  // after the next send
+      core::AuthResponse response = r->response;
+      if (r->ticket > released) {  // the log failed before this decision was kept
+        response = core::AuthResponse{};
+        response.rc = core::ResponseCode::system_error;
+      }
+      Inflight& entry = inflight_[r->inflight];
+      build_response(entry.echo, response, text_, values_);
+      const std::string_view rc = core::response_code_text(response.rc);
+      if (pack_out(values_, rc, r->inflight, entry.stan, response.approval())) {
+        link_.metrics->messages[response_mti_index(values_.mti())][static_cast<std::size_t>(response.rc)].inc();
+        link_.metrics->end_to_end->recorder(slot_index_).record(monotonic_ns() - entry.received_ns);
+      }
+      free_.push_back(r->inflight);
+      --inflight_count_;
+      link_.metrics->inflight.add(-1);
+      ring.pop();
+    }
+  }
+}
+
+void ConnectionLoop::flush_send() {
+  if (send_in_flight_ || pending_len_ == 0) return;
+  if (send_broken_) {  // the peer is gone: what it would have read is dropped
+    pending_len_ = 0;
+    return;
+  }
+  std::swap(pending_, sending_);
+  sending_len_ = pending_len_;
+  sending_offset_ = 0;
+  pending_len_ = 0;
+  io_uring_sqe* sqe = next_sqe();
+  io_uring_prep_send(sqe, fd_, sending_.get(), sending_len_, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, data_of(static_cast<std::uint8_t>(Op::send)));
+  send_in_flight_ = true;
+}
+
+void ConnectionLoop::on_send(int result) {
+  send_in_flight_ = false;
+  if (result < 0) {
+    send_broken_ = true;
+    begin_close();
+    return;
+  }
+  sending_offset_ += static_cast<std::size_t>(result);
+  if (sending_offset_ < sending_len_) {  // a short send: the rest first
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_send(sqe, fd_, sending_.get() + sending_offset_, sending_len_ - sending_offset_, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, data_of(static_cast<std::uint8_t>(Op::send)));
+    send_in_flight_ = true;
+  }
+}
+
+bool ConnectionLoop::done() const noexcept {
+  return closing_ && !recv_armed_ && inflight_count_ == 0 && pending_len_ == 0 && !send_in_flight_;
+}
+
+void ConnectionLoop::wait() {
+  __kernel_timespec timeout{};
+  __kernel_timespec* wait_for = nullptr;
+  const std::uint32_t echo_s = link_.config->echo_interval_s;
+  if (unreleased_) {
+    timeout.tv_nsec = constants::switch_release_poll_ns;
+    wait_for = &timeout;
+  } else if (echo_s != 0 && !closing_) {
+    const std::uint64_t due = last_activity_ns_ + std::uint64_t{echo_s} * 1'000'000'000u;
+    const std::uint64_t now = monotonic_ns();
+    const std::uint64_t left = due > now ? due - now : 0;
+    timeout.tv_sec = static_cast<long long>(left / 1'000'000'000u);
+    timeout.tv_nsec = static_cast<long long>(left % 1'000'000'000u);
+    wait_for = &timeout;
+  }
+  // Announce before the last look at the rings: a worker that pushes after
+  // the announcement writes the eventfd (LoopWaker).
+  slot_.waker.announce_sleep();
+  if (results_waiting() && !unreleased_) {
+    slot_.waker.awake();
+    (void)io_uring_submit(&ring_);
+    return;
+  }
+  io_uring_cqe* cqe = nullptr;
+  if (wait_for != nullptr) {
+    (void)io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, wait_for, nullptr);
+  } else {
+    (void)io_uring_submit_and_wait(&ring_, 1);
+  }
+  slot_.waker.awake();
+}
+
+std::string ConnectionLoop::run() {
+  io_uring_params params{};
+  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  int rc = io_uring_queue_init_params(constants::switch_sq_entries, &ring_, &params);
+  if (rc == -EINVAL) {  // kernels before 6.1 lack DEFER_TASKRUN
+    params = io_uring_params{};
+    rc = io_uring_queue_init_params(constants::switch_sq_entries, &ring_, &params);
+  }
+  if (rc < 0) return std::string("io_uring_queue_init_params: ") + std::strerror(-rc);
+  ring_ready_ = true;
+
+  slot_.active.store(true, std::memory_order_release);
+  record_link(SwitchRecord::link_up);
+  last_activity_ns_ = monotonic_ns();
+  if (link_.config->mode == LinkMode::connect && link_.config->sign_on) send_network(1);
+  arm_recv();
+  arm_wake();
+  bool stop_seen = false;
+  while (true) {
+    if (!stop_seen && shared_.stopping->load(std::memory_order_acquire)) {
+      stop_seen = true;
+      begin_close();  // stop reading; finish what was read
+    }
+    release_answers();
+    for (std::size_t w = 0; w < rang_.size(); ++w) {
+      if (rang_[w] != 0) {
+        shared_.workers[w]->doorbell().ring();
+        rang_[w] = 0;
+      }
+    }
+    if (!closing_ && link_.config->echo_interval_s != 0 && !outstanding_.active &&
+        monotonic_ns() - last_activity_ns_ >= std::uint64_t{link_.config->echo_interval_s} * 1'000'000'000u) {
+      send_network(301);
+      last_activity_ns_ = monotonic_ns();
+    }
+    flush_send();
+    maybe_arm_recv();
+    if (done()) break;
+    wait();
+    unsigned head = 0;
+    unsigned seen = 0;
+    io_uring_cqe* cqe = nullptr;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      ++seen;
+      switch (static_cast<Op>(io_uring_cqe_get_data64(cqe))) {
+        case Op::recv:
+          on_recv(cqe->res);
+          break;
+        case Op::send:
+          on_send(cqe->res);
+          break;
+        case Op::wake:
+          arm_wake();
+          break;
+        case Op::cancel:
+          break;
+      }
+    }
+    io_uring_cq_advance(&ring_, seen);
+  }
+  record_link(SwitchRecord::link_down);
+  slot_.active.store(false, std::memory_order_release);
+  ::shutdown(fd_, SHUT_RDWR);
+  return {};
+}
+
+}  // namespace authswitch::io

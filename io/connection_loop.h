@@ -1,0 +1,172 @@
+// One connection of a link on its own io_uring loop thread (SPEC 9, 13).
+//
+// Per loop pass: answers whose decision record the log has released go out
+// (from the return rings, in ticket order per authorization thread), packed
+// into the pending output; one send per pass (double-buffered); then one
+// io_uring_submit_and_wait. A receive completion is cut into frames (codec
+// Deframer), each message unpacked and either answered on the spot (0800,
+// unserved MTI 12, malformed 30, more than max_inflight 91) or turned into an
+// AuthJob for the authorization thread that owns its card's shard.
+//
+// Waiting: with nothing to do the loop announces sleep (LoopWaker) and
+// blocks in the kernel until a receive, a send or the waker's eventfd
+// completes. While answers wait only on the log it sleeps at most
+// switch_release_poll_ns, then re-reads the WAL's released counts (one
+// acquire load each).
+//
+// Closing (peer closed, frame out of step, runtime stopping): the loop stops
+// reading, waits until every request it read is answered and written, then
+// closes. Every request read gets its answer (SPEC 0).
+//
+// Threads: run() on the loop's own thread, once. Allocates its buffers in the
+// constructor (at accept/connect time); nothing per message.
+#pragma once
+
+// The ledger's queue (moodycamel) must be seen before liburing's headers,
+// whose kernel includes define macros that clash with its identifiers.
+#include "io/switch_records.h"
+#include "io/switch_slots.h"
+
+#include <liburing.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "codec/codec.h"
+#include "core/core.h"
+#include "io/config.h"
+#include "io/iso_adapter.h"
+#include "io/switch_metrics.h"
+#include "io/switch_slots.h"
+
+namespace authswitch::io {
+
+class AuthWorker;
+
+// What every connection of the runtime shares.
+struct LoopShared {
+  core::Core* core = nullptr;
+  ledger::WalWriter* wal = nullptr;
+  std::span<AuthWorker* const> workers;
+  std::span<const ledger::ProducerId> worker_producers;
+  ClockSource clock = ClockSource::system;
+  std::size_t max_message_bytes = 4096;
+  const std::atomic<bool>* stopping = nullptr;
+  void (*log)(void* context, const std::string& line) = nullptr;
+  void* log_context = nullptr;
+};
+
+// One link's fixed facts.
+struct LinkShared {
+  std::size_t index = 0;
+  const LinkConfig* config = nullptr;
+  const codec::Dialect* dialect = nullptr;
+  codec::Framing framing = codec::Framing::len2;
+  LinkMetrics* metrics = nullptr;
+};
+
+struct ConnectionStats {
+  std::uint64_t received = 0;    // requests read (each gets an answer)
+  std::uint64_t answered = 0;    // answers packed for sending
+  bool out_of_step = false;
+  bool signed_on = false;
+};
+
+class ConnectionLoop {
+ public:
+  ConnectionLoop(const LoopShared& shared, const LinkShared& link, ConnectionSlot& slot, std::size_t slot_index,
+                 int fd, std::uint16_t peer_port);
+  ~ConnectionLoop();
+  ConnectionLoop(const ConnectionLoop&) = delete;
+  ConnectionLoop& operator=(const ConnectionLoop&) = delete;
+
+  // Serves until the connection ends; closes the descriptor. Empty string,
+  // or why the loop itself failed (io_uring setup).
+  std::string run();
+
+  [[nodiscard]] const ConnectionStats& stats() const noexcept { return stats_; }
+
+ private:
+  struct Inflight {
+    EchoCapture echo;
+    std::uint64_t received_ns = 0;
+    std::uint32_t stan = 0;
+  };
+  struct Outstanding {  // our own 0800, awaiting its 0810
+    bool active = false;
+    std::uint32_t stan = 0;
+    std::array<char, 10> field7{};
+    std::uint16_t code = 0;
+  };
+  enum class Op : std::uint8_t { recv = 1, send = 2, wake = 3, cancel = 4 };
+
+  io_uring_sqe* next_sqe();
+  void arm_recv();
+  void arm_wake();
+  void maybe_arm_recv();
+  void on_recv(int result);
+  void on_send(int result);
+  void handle_message(std::span<const std::byte> body, std::uint64_t now_mono_ns, core::TimeMs now_ms);
+  void handle_request(const codec::MessageView& view, std::uint64_t now_mono_ns, core::TimeMs now_ms);
+  void handle_response(const codec::MessageView& view);
+  void reply_now(const EchoCapture& echo, core::ResponseCode rc);
+  void reply_network(const codec::MessageView& view);
+  void send_network(std::uint16_t code);
+  void release_answers();
+  bool pack_out(const codec::FieldValues& values, std::string_view rc, std::uint32_t inflight, std::uint32_t stan,
+                std::string_view approval);
+  void record_dropped(std::string_view mti, std::uint8_t reason);
+  void record_link(SwitchRecord type);
+  void flush_send();
+  void begin_close();
+  [[nodiscard]] bool results_waiting() noexcept;
+  [[nodiscard]] bool done() const noexcept;
+  void wait();
+  void log(const std::string& line) const;
+  [[nodiscard]] std::size_t out_free() const noexcept { return out_capacity_ - pending_len_; }
+
+  const LoopShared& shared_;
+  const LinkShared& link_;
+  ConnectionSlot& slot_;
+  std::size_t slot_index_;
+  int fd_;
+  std::uint16_t peer_port_;
+
+  io_uring ring_{};
+  bool ring_ready_ = false;
+  std::uint64_t wake_value_ = 0;
+  bool recv_armed_ = false;
+  bool cancel_sent_ = false;
+  bool send_in_flight_ = false;
+  bool send_broken_ = false;
+  bool closing_ = false;
+
+  std::unique_ptr<std::byte[]> in_;
+  codec::Deframer deframer_;
+  std::size_t out_capacity_;
+  std::unique_ptr<std::byte[]> pending_;
+  std::size_t pending_len_ = 0;
+  std::unique_ptr<std::byte[]> sending_;
+  std::size_t sending_len_ = 0;
+  std::size_t sending_offset_ = 0;
+
+  std::vector<Inflight> inflight_;
+  std::vector<std::uint32_t> free_;
+  std::uint32_t inflight_count_ = 0;
+  std::vector<char> rang_;  // per worker: jobs pushed this pass
+  bool unreleased_ = false;
+
+  Outstanding outstanding_;
+  std::uint32_t next_stan_ = 1;
+  std::uint64_t last_activity_ns_ = 0;
+
+  ResponseText text_;
+  codec::FieldValues values_;
+  ConnectionStats stats_;
+};
+
+}  // namespace authswitch::io

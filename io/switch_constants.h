@@ -1,0 +1,59 @@
+// Bounds of the switch runtime (io/switch_*, connection_loop, auth_worker),
+// each with its reason. Kept beside the runtime rather than in
+// core/constants.h so that file's owners are not edited under; they follow
+// the same rules (TIGER_STYLE: a limit on everything, allocated at start-up).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/constants.h"
+
+namespace authswitch::constants {
+
+// Connection slots (all links together), each preallocated at start-up with
+// its rings, in-flight table and buffers (~3 MiB each at the default
+// in-flight bound with two authorization threads). A card network allows
+// only a few TCP connections (SPEC 0); 8 covers several links with a spare
+// for a reconnect overlapping its old connection's drain.
+inline constexpr std::size_t switch_connection_slots = 8;
+// Authorization threads: one per `cores.auth` entry; 4 is twice this
+// machine's cores.
+inline constexpr std::size_t switch_auth_threads_max = 4;
+// WAL producers the runtime registers: one per connection slot, one per
+// authorization thread, one for the runtime itself (start-up, shutdown).
+inline constexpr std::size_t switch_wal_producers =
+    switch_connection_slots + switch_auth_threads_max + 1;
+static_assert(switch_wal_producers <= wal_producers_max);
+// In-flight requests per connection: the table (and each SPSC ring to an
+// authorization thread) holds min(link max_inflight, this). 4096 at 100,000/s
+// is 40 ms of decisions outstanding, far above a slow fdatasync (~10 ms).
+inline constexpr std::uint32_t switch_inflight_per_connection_max = 4096;
+// Receive buffer of a connection: a header plus max_message_bytes is the
+// Deframer's minimum; 64 KiB more lets one recv take ~350 0100s at once.
+inline constexpr std::size_t switch_receive_extra_bytes = 64 * 1024;
+// Output staging per connection, double-buffered: 1 MiB is ~5,000
+// responses, a 50 ms stall of the peer at 100,000/s, and twice the room a
+// receive is only armed with (connection_loop.cpp: 6 x a 64 KiB receive,
+// since a response is at most ~5x its request). Full: answers wait in their
+// rings and receiving pauses (backpressure); nothing is dropped.
+inline constexpr std::size_t switch_send_buffer_bytes = 1024 * 1024;
+// A response packs into at most this much (0110 with every echoed field,
+// 38, 39, 44 and 54 stays under 300 bytes).
+inline constexpr std::size_t switch_response_bytes_max = 1024;
+// Items an authorization thread takes from one ring before looking at the
+// next: bounds one connection's share of a pass (Aeron's bounded read).
+inline constexpr std::size_t switch_auth_batch_max = 64;
+// While answers wait on the log, the connection loop re-checks the WAL's
+// released count after this long asleep. In sync mode the wait is one
+// fdatasync (~0.1-10 ms here); 50 us keeps the added latency under the
+// loopback floor's p50 while costing at most 20,000 wake-ups a second.
+inline constexpr std::int64_t switch_release_poll_ns = 50'000;
+// Submission queue of a connection's ring: one recv, one send, one wake
+// read and one timeout in flight at most, with room.
+inline constexpr unsigned switch_sq_entries = 16;
+// Reconnect backoff of `connect` links (SPEC 9): 1 s doubling to 30 s.
+inline constexpr std::int64_t switch_reconnect_initial_ms = 1'000;
+inline constexpr std::int64_t switch_reconnect_max_ms = 30'000;
+
+}  // namespace authswitch::constants

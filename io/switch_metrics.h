@@ -1,0 +1,41 @@
+// The switch's series in a MetricsRegistry (SPEC 12), registered at start-up
+// so the hot path only bumps handles: messages per link, response MTI and
+// response code; in-flight and link-up gauges; decision and end-to-end
+// histograms. Another engineer's HTTP API renders the registry at /metrics.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/response_code.h"
+#include "io/metrics_registry.h"
+
+namespace authswitch::io {
+
+// Response MTIs the switch writes, in a fixed order for the counter table.
+inline constexpr std::array<std::string_view, 7> response_mtis = {"0110", "0210", "0130", "0410", "0430", "0810",
+                                                                  "other"};
+[[nodiscard]] std::size_t response_mti_index(std::string_view mti) noexcept;
+
+struct LinkMetrics {
+  std::array<std::array<Counter, core::response_code_count>, response_mtis.size()> messages{};
+  Counter dropped;  // stray responses, unreadable messages
+  Counter out_of_step;
+  Gauge inflight;
+  Gauge link_up;
+  HistogramSeries* end_to_end = nullptr;  // writer i: connection slot i
+};
+
+struct SwitchMetrics {
+  SwitchMetrics(MetricsRegistry& registry, const std::vector<std::string>& link_names, std::size_t auth_threads,
+                std::size_t connection_slots);
+  std::vector<LinkMetrics> links;
+  HistogramSeries* decision = nullptr;  // writer i: authorization thread i
+  Counter duplicates;
+};
+
+}  // namespace authswitch::io

@@ -1,0 +1,133 @@
+// The io layer's write-ahead log records (SPEC 7: link up/down, request
+// received, response written, stray and out-of-step input), and a minimal
+// decision record the authorization threads append until ledger/'s event
+// codec (ledger/event_codec.*, ledger/wal_event_sink.*) lands.
+//
+// Payloads are small fixed structs copied byte for byte (little-endian, the
+// only target), so appending one is a memcpy into the WAL producer's queue:
+// no allocation on the hot path. A PAN only ever appears masked (first 6,
+// last 4), never whole.
+//
+// Types live in 0x0200..0x02ff so they cannot collide with the core's event
+// types (the ledger's catalogue starts at 1) or the ledger's own (>= 0x8000).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "core/events.h"
+#include "ledger/wal_writer.h"
+
+namespace authswitch::io {
+
+enum class SwitchRecord : std::uint16_t {
+  link_up = 0x0201,           // LinkRecord
+  link_down = 0x0202,         // LinkRecord
+  signed_on = 0x0203,         // LinkRecord
+  received = 0x0204,          // ReceivedRecord
+  response_written = 0x0205,  // WrittenRecord
+  dropped = 0x0206,           // DroppedRecord: a stray response or an unreadable message
+  out_of_step = 0x0207,       // LinkRecord: a frame length of 0 or too large
+  decision = 0x0210,          // DecisionRecord (interim, until ledger's event codec)
+  reversal = 0x0211,          // DecisionRecord
+  core_event = 0x0212,        // CoreEventRecord: other core events, by kind only (interim)
+};
+
+struct LinkRecord {
+  std::uint16_t link = 0;        // index in the config's links
+  std::uint16_t connection = 0;  // connection slot
+  std::uint16_t peer_port = 0;
+  std::uint16_t reserved = 0;
+};
+
+struct ReceivedRecord {
+  std::uint16_t link = 0;
+  std::uint16_t connection = 0;
+  std::uint32_t inflight = 0;    // the connection's in-flight slot
+  std::array<char, 4> mti{};
+  std::uint32_t stan = 0;
+  std::int64_t amount = 0;
+  std::array<char, 19> masked_pan{};  // first 6, last 4; '*' between
+  std::uint8_t pan_length = 0;
+  std::uint32_t field7 = 0;
+  std::uint32_t reserved = 0;
+};
+
+struct WrittenRecord {
+  std::uint16_t link = 0;
+  std::uint16_t connection = 0;
+  std::uint32_t inflight = 0;
+  std::array<char, 4> mti{};     // the response's
+  std::uint32_t stan = 0;
+  std::array<char, 2> rc{};
+  std::array<char, 6> approval{};
+};
+
+struct DroppedRecord {
+  std::uint16_t link = 0;
+  std::uint16_t connection = 0;
+  std::array<char, 4> mti{};     // as read; zeros when unreadable
+  std::uint8_t reason = 0;       // 1 stray response, 2 unreadable MTI or STAN, 3 other (not a request)
+  std::array<std::uint8_t, 7> reserved{};
+};
+
+struct DecisionRecord {
+  std::uint64_t key_hi = 0;
+  std::uint64_t key_lo = 0;
+  std::int64_t amount = 0;
+  std::uint8_t mti_class = 0;
+  std::uint8_t rc = 0;
+  std::uint8_t reason = 0;
+  std::uint8_t flags = 0;        // 1 has approval, 2 duplicate, 4 stored
+  std::array<char, 6> approval{};
+  std::array<char, 19> masked_pan{};
+  std::uint8_t pan_length = 0;
+  std::uint32_t card = 0;
+};
+
+struct CoreEventRecord {
+  std::uint32_t kind = 0;        // the Event variant's index
+  std::uint32_t reserved = 0;
+};
+
+// Appends any of the records above. False when the writer refused it.
+template <typename Record>
+[[nodiscard]] ledger::AppendResult append_record(ledger::WalWriter& wal, ledger::ProducerId producer,
+                                                 SwitchRecord type, const Record& record) noexcept {
+  return wal.append(producer, static_cast<std::uint16_t>(type),
+                    std::as_bytes(std::span<const Record, 1>(&record, 1)));
+}
+
+// A masked PAN into a record's fixed field.
+void mask_into(std::string_view pan, std::array<char, 19>& out, std::uint8_t& length) noexcept;
+
+// Interim core::EventSink: every event becomes one record appended through
+// the authorization thread's own producer. last_ticket() is what the answer
+// waits for (WalWriter::released_count >= ticket). A full queue is retried
+// (the writer drains it); a failed writer sets failed(), and the worker
+// answers 96 instead of an approval without a record.
+class WalDecisionSink final : public core::EventSink {
+ public:
+  WalDecisionSink(ledger::WalWriter& wal, ledger::ProducerId producer) noexcept : wal_(wal), producer_(producer) {}
+  void on_event(const core::Event& e) override;
+
+  [[nodiscard]] std::uint64_t last_ticket() const noexcept { return last_ticket_; }
+  [[nodiscard]] bool failed() const noexcept { return failed_; }
+  [[nodiscard]] ledger::ProducerId producer() const noexcept { return producer_; }
+
+ private:
+  void append_bytes(SwitchRecord type, std::span<const std::byte> payload) noexcept;
+
+  ledger::WalWriter& wal_;
+  ledger::ProducerId producer_;
+  std::uint64_t last_ticket_ = 0;
+  bool failed_ = false;
+};
+
+// Registers the names of these records with `wal dump` (ledger/record_registry.h).
+void register_switch_record_types();
+
+}  // namespace authswitch::io

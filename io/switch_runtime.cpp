@@ -1,0 +1,367 @@
+#include "io/switch_runtime.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <future>
+
+#include "core/assert.h"
+#include "io/cpu_affinity.h"
+
+namespace authswitch::io {
+namespace {
+
+constexpr std::size_t no_slot = static_cast<std::size_t>(-1);
+
+std::string errno_text(const std::string& what, int error) { return what + ": " + std::strerror(error); }
+
+codec::Framing to_codec(Framing f) { return f == Framing::ascii4 ? codec::Framing::ascii4 : codec::Framing::len2; }
+
+void set_nodelay(int fd) {
+  const int one = 1;
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+std::uint16_t peer_port_of(const sockaddr_in& a) { return ntohs(a.sin_port); }
+
+// Waits up to `ms` on the stop eventfd; true when stopping was signalled.
+bool wait_stop(int stop_fd, int ms) {
+  pollfd p{stop_fd, POLLIN, 0};
+  return ::poll(&p, 1, ms) > 0;
+}
+
+}  // namespace
+
+SwitchRuntime::SwitchRuntime(SwitchOptions options) : options_(std::move(options)) {}
+
+SwitchRuntime::~SwitchRuntime() {
+  if (started_) (void)stop();
+  for (const int fd : slot_eventfds_) ::close(fd);
+  for (const int fd : listen_fds_) {
+    if (fd >= 0) ::close(fd);
+  }
+  if (stop_fd_ >= 0) ::close(stop_fd_);
+}
+
+void SwitchRuntime::log_line(const std::string& line) {
+  const std::lock_guard<std::mutex> lock(log_mutex_);
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::printf("authswitch: %s\n", line.c_str());
+    std::fflush(stdout);
+  }
+}
+
+void SwitchRuntime::log_trampoline(void* context, const std::string& line) {
+  static_cast<SwitchRuntime*>(context)->log_line(line);
+}
+
+std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
+  AS_ASSERT(!started_);
+  const Config& cfg = options_.config;
+  const std::size_t workers = cfg.cores.auth.empty() ? 1 : cfg.cores.auth.size();
+  if (workers > constants::switch_auth_threads_max) {
+    return "cores.auth names " + std::to_string(workers) + " CPUs; at most " +
+           std::to_string(constants::switch_auth_threads_max) + " authorization threads";
+  }
+
+  // Dialects, one per link.
+  for (const LinkConfig& link : cfg.links) {
+    auto d = std::make_unique<codec::DialectResult>();
+    if (link.spec == builtin_spec) {
+      d->dialect = codec::Dialect::iso87_ascii();
+    } else {
+      *d = codec::load_dialect(link.spec);
+      if (!d->dialect) return "link " + link.name + ": spec " + link.spec + ": " + d->error;
+    }
+    dialects_.push_back(std::move(d));
+  }
+
+  // The core.
+  std::string zone_error;
+  const std::optional<core::Zone> zone = core::Zone::parse(cfg.timezone, &zone_error);
+  if (!zone) return "timezone " + cfg.timezone + ": " + zone_error;
+  core_ = std::make_unique<core::Core>(std::move(accounts),
+                                       core::CoreConfig{*zone, static_cast<std::uint16_t>(workers),
+                                                        options_.txn_capacity});
+
+  // The log.
+  ledger::WalOptions wal_options;
+  wal_options.dir = cfg.wal.dir.string();
+  wal_options.durability =
+      cfg.wal.durability == Durability::sync ? ledger::Durability::sync : ledger::Durability::async;
+  wal_options.flush_interval_ms = cfg.wal.flush_interval_ms;
+  wal_options.producers = constants::switch_wal_producers;
+  wal_ = std::make_unique<ledger::WalWriter>(wal_options);
+  if (const ledger::Status s = wal_->open(); !s.ok()) return "write-ahead log " + wal_options.dir + ": " + s.to_string();
+
+  // Metrics, slots, workers.
+  std::vector<std::string> names;
+  for (const LinkConfig& link : cfg.links) names.push_back(link.name);
+  metrics_ = std::make_unique<SwitchMetrics>(registry_, names, workers, constants::switch_connection_slots);
+  std::uint32_t ring_capacity = 1;
+  for (const LinkConfig& link : cfg.links) {
+    const std::uint32_t want = link.max_inflight < constants::switch_inflight_per_connection_max
+                                   ? link.max_inflight
+                                   : constants::switch_inflight_per_connection_max;
+    if (want > ring_capacity) ring_capacity = want;
+  }
+  slots_ = std::make_unique<ConnectionSlot[]>(constants::switch_connection_slots);
+  slot_busy_ = std::make_unique<std::atomic<bool>[]>(constants::switch_connection_slots);
+  slot_threads_.resize(constants::switch_connection_slots);
+  for (std::size_t i = 0; i < constants::switch_connection_slots; ++i) {
+    const int efd = eventfd(0, EFD_CLOEXEC);
+    if (efd < 0) return errno_text("eventfd", errno);
+    slot_eventfds_.push_back(efd);
+    slots_[i].init(workers, ring_capacity, efd);
+    slots_[i].producer = wal_->register_producer();
+  }
+  for (std::size_t w = 0; w < workers; ++w) {
+    const ledger::ProducerId producer = wal_->register_producer();
+    worker_producers_.push_back(producer);
+    workers_.push_back(std::make_unique<AuthWorker>(*core_, static_cast<core::ShardId>(w),
+                                                    std::span<ConnectionSlot>(slots_.get(), constants::switch_connection_slots), *wal_, producer,
+                                                    &metrics_->decision->recorder(w)));
+    worker_ptrs_.push_back(workers_.back().get());
+  }
+
+  shared_.core = core_.get();
+  shared_.wal = wal_.get();
+  shared_.workers = worker_ptrs_;
+  shared_.worker_producers = worker_producers_;
+  shared_.clock = cfg.clock;
+  shared_.max_message_bytes = cfg.max_message_bytes;
+  shared_.stopping = &stopping_;
+  shared_.log = &SwitchRuntime::log_trampoline;
+  shared_.log_context = this;
+
+  for (std::size_t l = 0; l < cfg.links.size(); ++l) {
+    links_.push_back(LinkShared{l, &cfg.links[l], &*dialects_[l]->dialect, to_codec(cfg.links[l].framing),
+                                &metrics_->links[l]});
+  }
+
+  // Listen sockets, bound before any thread runs so port() is known.
+  stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (stop_fd_ < 0) return errno_text("eventfd", errno);
+  listen_fds_.assign(cfg.links.size(), -1);
+  ports_.assign(cfg.links.size(), 0);
+  for (std::size_t l = 0; l < cfg.links.size(); ++l) {
+    const LinkConfig& link = cfg.links[l];
+    if (link.mode != LinkMode::listen) continue;
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno_text("socket", errno);
+    listen_fds_[l] = fd;
+    const int one = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(link.port);
+    if (inet_pton(AF_INET, link.host.c_str(), &address.sin_addr) != 1) {
+      return "link " + link.name + ": bad IPv4 address " + link.host;
+    }
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+      return errno_text("link " + link.name + ": bind " + link.host + ":" + std::to_string(link.port), errno);
+    }
+    if (::listen(fd, 64) != 0) return errno_text("link " + link.name + ": listen", errno);
+    socklen_t length = sizeof(address);
+    (void)getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ports_[l] = ntohs(address.sin_port);
+  }
+
+  for (std::size_t w = 0; w < workers_.size(); ++w) {
+    workers_[w]->start(cpu_for_thread(cfg.cores.auth, w));
+  }
+  started_ = true;
+  for (std::size_t l = 0; l < cfg.links.size(); ++l) {
+    if (cfg.links[l].mode == LinkMode::listen) {
+      metrics_->links[l].link_up.set(1);
+      log_line("link " + cfg.links[l].name + ": listening on " + cfg.links[l].host + ":" + std::to_string(ports_[l]) +
+               " (" + std::string(to_string(cfg.links[l].framing)) + ", " + cfg.links[l].spec + ")");
+      link_threads_.emplace_back([this, l] { accept_loop(l); });
+    } else {
+      log_line("link " + cfg.links[l].name + ": connecting to " + cfg.links[l].host + ":" +
+               std::to_string(cfg.links[l].port));
+      link_threads_.emplace_back([this, l] { connect_loop(l); });
+    }
+  }
+  return {};
+}
+
+std::uint16_t SwitchRuntime::port(std::size_t link) const { return ports_.at(link); }
+
+std::size_t SwitchRuntime::connections() const noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < constants::switch_connection_slots; ++i) {
+    if (slot_busy_[i].load(std::memory_order_acquire)) ++n;
+  }
+  return n;
+}
+
+std::size_t SwitchRuntime::claim_slot() {
+  const std::lock_guard<std::mutex> lock(slot_mutex_);
+  for (std::size_t i = 0; i < constants::switch_connection_slots; ++i) {
+    if (slot_busy_[i].load(std::memory_order_acquire)) continue;
+    if (slot_threads_[i].joinable()) slot_threads_[i].join();  // it has ended: busy is cleared last
+    slot_busy_[i].store(true, std::memory_order_release);
+    return i;
+  }
+  return no_slot;
+}
+
+void SwitchRuntime::serve_connection(std::size_t link, std::size_t slot, int fd, std::uint16_t peer_port,
+                                     bool* signed_on) {
+  const LinkConfig& cfg = options_.config.links[link];
+  log_line("link " + cfg.name + ": connection " + std::to_string(slot) + " up (peer port " +
+           std::to_string(peer_port) + ")");
+  std::string error;
+  ConnectionStats stats;
+  {
+    ConnectionLoop loop(shared_, links_[link], slots_[slot], slot, fd, peer_port);
+    error = loop.run();
+    stats = loop.stats();
+  }
+  if (signed_on != nullptr) *signed_on = stats.signed_on;
+  log_line("link " + cfg.name + ": connection " + std::to_string(slot) + " down (" +
+           std::to_string(stats.received) + " read, " + std::to_string(stats.answered) + " answered" +
+           (stats.out_of_step ? ", out of step" : "") + (error.empty() ? "" : ", " + error) + ")");
+  slot_busy_[slot].store(false, std::memory_order_release);
+}
+
+void SwitchRuntime::accept_loop(std::size_t link) {
+  const int listen_fd = listen_fds_[link];
+  const std::vector<int>& io_cpus = options_.config.cores.io;
+  while (!stopping_.load(std::memory_order_acquire)) {
+    pollfd fds[2] = {{listen_fd, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) continue;
+    if ((fds[1].revents & POLLIN) != 0) break;
+    if ((fds[0].revents & POLLIN) == 0) continue;
+    sockaddr_in peer{};
+    socklen_t length = sizeof(peer);
+    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    if (stopping_.load(std::memory_order_acquire)) {
+      ::close(fd);
+      break;
+    }
+    set_nodelay(fd);
+    const std::size_t slot = claim_slot();
+    if (slot == no_slot) {
+      log_line("link " + options_.config.links[link].name + ": connection refused: all " +
+               std::to_string(constants::switch_connection_slots) + " connection slots in use");
+      ::close(fd);
+      continue;
+    }
+    const int cpu = cpu_for_thread(io_cpus, slot);
+    const std::uint16_t peer_port = peer_port_of(peer);
+    const std::lock_guard<std::mutex> lock(slot_mutex_);
+    slot_threads_[slot] = std::thread([this, link, slot, fd, peer_port, cpu] {
+      if (cpu >= 0) (void)pin_current_thread(cpu, "io " + std::to_string(slot));
+      serve_connection(link, slot, fd, peer_port, nullptr);
+    });
+  }
+  metrics_->links[link].link_up.set(0);
+}
+
+void SwitchRuntime::connect_loop(std::size_t link) {
+  const LinkConfig& cfg = options_.config.links[link];
+  LinkMetrics& m = metrics_->links[link];
+  std::int64_t backoff_ms = constants::switch_reconnect_initial_ms;
+  const int cpu = cpu_for_thread(options_.config.cores.io, 0);
+  if (cpu >= 0) (void)pin_current_thread(cpu, "link " + cfg.name);
+  while (!stopping_.load(std::memory_order_acquire)) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(cfg.port);
+    bool connected = false;
+    if (fd >= 0 && inet_pton(AF_INET, cfg.host.c_str(), &address.sin_addr) == 1) {
+      connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+    }
+    if (!connected) {
+      if (fd >= 0) ::close(fd);
+      log_line("link " + cfg.name + ": connect to " + cfg.host + ":" + std::to_string(cfg.port) +
+               " failed; retrying in " + std::to_string(backoff_ms) + " ms");
+      if (wait_stop(stop_fd_, static_cast<int>(backoff_ms))) break;
+      backoff_ms = backoff_ms * 2 > constants::switch_reconnect_max_ms ? constants::switch_reconnect_max_ms
+                                                                        : backoff_ms * 2;
+      continue;
+    }
+    set_nodelay(fd);
+    const std::size_t slot = claim_slot();
+    if (slot == no_slot) {
+      ::close(fd);
+      if (wait_stop(stop_fd_, static_cast<int>(backoff_ms))) break;
+      continue;
+    }
+    if (!cfg.sign_on) m.link_up.set(1);
+    bool signed_on = false;
+    serve_connection(link, slot, fd, cfg.port, &signed_on);
+    m.link_up.set(0);
+    // SPEC 9: back to 1 s once connected (and signed on, with sign_on).
+    if (signed_on || !cfg.sign_on) backoff_ms = constants::switch_reconnect_initial_ms;
+    if (stopping_.load(std::memory_order_acquire)) break;
+    log_line("link " + cfg.name + ": reconnecting in " + std::to_string(backoff_ms) + " ms");
+    if (wait_stop(stop_fd_, static_cast<int>(backoff_ms))) break;
+    backoff_ms = backoff_ms * 2 > constants::switch_reconnect_max_ms ? constants::switch_reconnect_max_ms
+                                                                      : backoff_ms * 2;
+  }
+}
+
+void SwitchRuntime::run_on_shard(core::ShardId shard, const ShardTask& task) {
+  AS_ASSERT(shard < workers_.size());
+  std::promise<void> done;
+  std::future<void> finished = done.get_future();
+  workers_[shard]->post([&task, &done](core::Core& c, core::ShardId s, core::EventSink& sink) {
+    task(c, s, sink);
+    done.set_value();
+  });
+  finished.wait();
+}
+
+std::string SwitchRuntime::stop() {
+  if (!started_) return {};
+  started_ = false;
+  // 1. Stop accepting and reading.
+  stopping_.store(true, std::memory_order_release);
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(stop_fd_, &one, sizeof(one));
+  // 2. Every connection answers what it read, writes it, closes (connect
+  // links run theirs on the link thread, so wake before joining those).
+  for (std::size_t i = 0; i < constants::switch_connection_slots; ++i) slots_[i].waker.wake();
+  for (std::thread& t : link_threads_) t.join();
+  link_threads_.clear();
+  for (std::size_t i = 0; i < constants::switch_connection_slots; ++i) slots_[i].waker.wake();
+  for (std::thread& t : slot_threads_) {
+    if (t.joinable()) t.join();
+  }
+  // 3. No job can arrive any more: the authorization threads end.
+  for (auto& w : workers_) w->stop();
+  // 4. The log: everything queued, a shutdown record, a sync.
+  const ledger::Status s = wal_->close();
+  log_line(std::string("stopped; write-ahead log closed") + (s.ok() ? "" : ": " + s.to_string()));
+  return s.ok() ? std::string{} : s.to_string();
+}
+
+void ConnectionSlot::init(std::size_t workers, std::uint32_t ring_capacity, int eventfd) {
+  waker.set_fd(eventfd);
+  for (std::size_t w = 0; w < workers; ++w) {
+    to_auth.push_back(std::make_unique<SpscRing<AuthJob>>(ring_capacity));
+    from_auth.push_back(std::make_unique<SpscRing<AuthResult>>(ring_capacity));
+  }
+}
+
+void LoopWaker::wake() noexcept {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(eventfd_, &one, sizeof(one));
+}
+
+}  // namespace authswitch::io

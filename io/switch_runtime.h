@@ -1,0 +1,110 @@
+// `authswitch serve` as an object (SPEC 9, 13): the decision core, the
+// write-ahead log, one authorization thread per `cores.auth` entry (each
+// owning one core shard), and per link an acceptor (listen) or connector
+// (connect) thread that runs one ConnectionLoop thread per connection.
+// Tests start and stop it in-process; tools/cmd_serve.cpp wraps it with
+// signals.
+//
+// Shutdown (stop(), SPEC 0 and 9): stop accepting and reading; every
+// connection answers everything it read and writes it; then the
+// authorization threads end; then the log is closed (flush and a shutdown
+// record). Every request read gets its answer.
+//
+// Threads: start(), stop() from one controlling thread; run_on_shard(),
+// metrics() and the read-only accessors from any thread while running.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "codec/codec.h"
+#include "core/core.h"
+#include "io/auth_worker.h"
+#include "io/config.h"
+#include "io/connection_loop.h"
+#include "io/metrics_registry.h"
+#include "io/switch_metrics.h"
+#include "io/switch_slots.h"
+
+namespace authswitch::io {
+
+struct SwitchOptions {
+  Config config;
+  // Duplicate-key table entries (a power of two); tests use a small one, the
+  // default commits constants::txn_table_capacity_default at start-up.
+  std::size_t txn_capacity = constants::txn_table_capacity_default;
+  // One line per start-up fact and link event; null: stdout.
+  std::function<void(const std::string&)> log;
+};
+
+class SwitchRuntime {
+ public:
+  explicit SwitchRuntime(SwitchOptions options);
+  ~SwitchRuntime();  // stops if still running
+  SwitchRuntime(const SwitchRuntime&) = delete;
+  SwitchRuntime& operator=(const SwitchRuntime&) = delete;
+
+  // Opens the log, builds the core from `accounts`, starts every thread and
+  // binds every listen link. Empty on success, else why not (nothing left
+  // running then).
+  [[nodiscard]] std::string start(std::unique_ptr<core::Accounts> accounts);
+  // The bound port of link `link` (a listen link configured with port 0 gets
+  // an ephemeral one).
+  [[nodiscard]] std::uint16_t port(std::size_t link) const;
+  // Graceful, in SPEC order; returns the log's close status as text (empty: OK).
+  std::string stop();
+
+  // Runs `task` on the thread owning `shard` between its batches and waits
+  // for it (the HTTP API's balance top-ups and limit changes).
+  void run_on_shard(core::ShardId shard, const ShardTask& task);
+
+  [[nodiscard]] core::Core& core() noexcept { return *core_; }
+  [[nodiscard]] MetricsRegistry& metrics() noexcept { return registry_; }
+  [[nodiscard]] ledger::WalWriter& wal() noexcept { return *wal_; }
+  [[nodiscard]] std::size_t auth_threads() const noexcept { return workers_.size(); }
+  // Connections currently served (all links).
+  [[nodiscard]] std::size_t connections() const noexcept;
+
+ private:
+  struct Listener;
+  void log_line(const std::string& line);
+  static void log_trampoline(void* context, const std::string& line);
+  void accept_loop(std::size_t link);
+  void connect_loop(std::size_t link);
+  // A free connection slot, or npos; joins the thread that last used it.
+  std::size_t claim_slot();
+  void serve_connection(std::size_t link, std::size_t slot, int fd, std::uint16_t peer_port, bool* signed_on);
+
+  SwitchOptions options_;
+  std::vector<std::unique_ptr<codec::DialectResult>> dialects_;
+  std::vector<LinkShared> links_;
+  std::unique_ptr<ledger::WalWriter> wal_;
+  std::unique_ptr<core::Core> core_;
+  MetricsRegistry registry_;
+  std::unique_ptr<SwitchMetrics> metrics_;
+  std::unique_ptr<ConnectionSlot[]> slots_;
+  std::vector<int> slot_eventfds_;
+  std::unique_ptr<std::atomic<bool>[]> slot_busy_;
+  std::vector<std::thread> slot_threads_;
+  std::mutex slot_mutex_;
+  std::vector<std::unique_ptr<AuthWorker>> workers_;
+  std::vector<AuthWorker*> worker_ptrs_;
+  std::vector<ledger::ProducerId> worker_producers_;
+  LoopShared shared_;
+  std::vector<int> listen_fds_;
+  std::vector<std::uint16_t> ports_;
+  std::vector<std::thread> link_threads_;
+  int stop_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+  std::size_t connection_threads_started_ = 0;
+  std::mutex log_mutex_;
+};
+
+}  // namespace authswitch::io
