@@ -1,0 +1,216 @@
+// SPEC 2 and 3 through a socket: every message flow and response code of an
+// in-process switch on 127.0.0.1 with a real write-ahead log.
+#include <gtest/gtest.h>
+
+#include "tests/io/switch_test_support.h"
+
+namespace authswitch::test {
+namespace {
+
+class SwitchFlows : public ::testing::TestWithParam<io::Durability> {
+ protected:
+  SwitchFlows() : dir_(temp_dir("flows")), sw_(test_config(dir_, GetParam())) {}
+  ~SwitchFlows() override {
+    (void)sw_.stop();
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  RunningSwitch sw_;
+};
+
+std::string original_data(const Fields& original) {
+  return original.at(0) + original.at(11) + original.at(7) + "00000" + original.at(32) + "00000000000";
+}
+
+TEST_P(SwitchFlows, ApprovalCarries38AndEchoesTheRequest) {
+  Client c(sw_.port());
+  ASSERT_TRUE(c.connected());
+  const Fields req = auth_request(0, 1000, 1);
+  const Fields a = c.roundtrip(req);
+  EXPECT_EQ(a.at(0), "0110");
+  EXPECT_EQ(a.at(39), "00");
+  ASSERT_TRUE(a.count(38));
+  EXPECT_EQ(a.at(38).size(), 6u);
+  for (const int f : {2, 3, 4, 7, 11, 32, 37, 41, 49}) EXPECT_EQ(a.at(f), req.at(f)) << "field " << f;
+  EXPECT_FALSE(a.count(44));
+}
+
+TEST_P(SwitchFlows, FinancialRequestIsAnswered0210) {
+  Client c(sw_.port());
+  const Fields a = c.roundtrip(auth_request(2, 1000, 2, "0200"));
+  EXPECT_EQ(a.at(0), "0210");
+  EXPECT_EQ(a.at(39), "00");
+}
+
+TEST_P(SwitchFlows, LimitDeclineIs61WithTheLimitIn44) {
+  Client c(sw_.port());
+  const Fields a = c.roundtrip(auth_request(4, 150'000, 3));  // above the 100,000 per-transaction limit
+  EXPECT_EQ(a.at(39), "61");
+  EXPECT_EQ(a.at(44), "USER:TRANSACTION");
+  EXPECT_FALSE(a.count(38));
+}
+
+TEST_P(SwitchFlows, UnknownCardIs14) {
+  Client c(sw_.port());
+  Fields req = auth_request(0, 1000, 4);
+  req[2] = "4111111111111111";
+  EXPECT_EQ(c.roundtrip(req).at(39), "14");
+}
+
+TEST_P(SwitchFlows, BlockedCardIs62) {
+  Client c(sw_.port());
+  EXPECT_EQ(c.roundtrip(auth_request(997, 1000, 5)).at(39), "62");
+}
+
+TEST_P(SwitchFlows, DuplicateReturnsTheSameAnswerAndConflictIs94AlsoAcrossConnections) {
+  Client a(sw_.port());
+  Client b(sw_.port());
+  const Fields req = auth_request(6, 1000, 6);
+  const Fields first = a.roundtrip(req);
+  ASSERT_EQ(first.at(39), "00");
+  const Fields again = a.roundtrip(req);
+  EXPECT_EQ(again.at(39), "00");
+  EXPECT_EQ(again.at(38), first.at(38));
+  const Fields other = b.roundtrip(req);
+  EXPECT_EQ(other.at(39), "00");
+  EXPECT_EQ(other.at(38), first.at(38));
+  Fields conflicting = req;
+  conflicting[4] = "000000002000";
+  EXPECT_EQ(a.roundtrip(conflicting).at(39), "94");
+  EXPECT_EQ(b.roundtrip(conflicting).at(39), "94");
+}
+
+TEST_P(SwitchFlows, ReversalFindsItsOriginalAndUnknownOriginalIs25) {
+  Client c(sw_.port());
+  const Fields original = auth_request(8, 5000, 7);
+  ASSERT_EQ(c.roundtrip(original).at(39), "00");
+  Fields reversal = auth_request(8, 5000, 8, "0400");
+  reversal[90] = original_data(original);
+  const Fields r = c.roundtrip(reversal);
+  EXPECT_EQ(r.at(0), "0410");
+  EXPECT_EQ(r.at(39), "00");
+
+  Fields orphan = auth_request(8, 5000, 9, "0400");
+  Fields missing = auth_request(8, 5000, 999'999);
+  orphan[90] = original_data(missing);
+  EXPECT_EQ(c.roundtrip(orphan).at(39), "25");
+  // The original arriving after its reversal is declined REVERSED.
+  const Fields late = c.roundtrip(missing);
+  EXPECT_EQ(late.at(39), "05");
+  EXPECT_EQ(late.at(44), "REVERSED");
+}
+
+TEST_P(SwitchFlows, ReversalAdviceIsAnswered0430) {
+  Client c(sw_.port());
+  Fields advice = auth_request(10, 5000, 10, "0420");
+  advice[90] = original_data(auth_request(10, 5000, 424242));
+  const Fields r = c.roundtrip(advice);
+  EXPECT_EQ(r.at(0), "0430");
+  EXPECT_EQ(r.at(39), "00");
+}
+
+TEST_P(SwitchFlows, AuthorizationAdviceIsAnswered0130Approved) {
+  Client c(sw_.port());
+  const Fields r = c.roundtrip(auth_request(12, 150'000, 11, "0120"));  // past the limit: applied anyway
+  EXPECT_EQ(r.at(0), "0130");
+  EXPECT_EQ(r.at(39), "00");
+}
+
+TEST_P(SwitchFlows, BalanceInquiryAnswersTheAvailableBalanceIn54) {
+  Client c(sw_.port());
+  const Fields r = c.roundtrip(auth_request(0, 0, 12, "0100", "300000"));  // card 0: prepaid user 0
+  EXPECT_EQ(r.at(39), "00");
+  ASSERT_TRUE(r.count(54));
+  EXPECT_EQ(r.at(54).substr(0, 8), "0002392C");
+  EXPECT_EQ(r.at(54).size(), 20u);
+}
+
+TEST_P(SwitchFlows, NetworkManagementIsAnsweredByTheLoop) {
+  Client c(sw_.port());
+  for (const char* code : {"001", "301", "002"}) {
+    const Fields r = c.roundtrip(Fields{{0, "0800"}, {7, "1123140000"}, {11, "000123"}, {70, code}});
+    EXPECT_EQ(r.at(0), "0810");
+    EXPECT_EQ(r.at(39), "00");
+    EXPECT_EQ(r.at(70), code);
+    EXPECT_EQ(r.at(11), "000123");
+    EXPECT_EQ(r.at(7), "1123140000");
+  }
+}
+
+TEST_P(SwitchFlows, UnservedRequestMtiIs12) {
+  Client c(sw_.port());
+  const Fields r = c.roundtrip(auth_request(0, 1000, 13, "0300"));
+  EXPECT_EQ(r.at(0), "0310");
+  EXPECT_EQ(r.at(39), "12");
+}
+
+TEST_P(SwitchFlows, MissingRequiredFieldIs30) {
+  Client c(sw_.port());
+  Fields req = auth_request(0, 1000, 14);
+  req.erase(4);
+  const Fields r = c.roundtrip(req);
+  EXPECT_EQ(r.at(39), "30");
+  EXPECT_EQ(r.at(11), req.at(11));
+}
+
+TEST_P(SwitchFlows, MalformedFieldAfterTheStanIs30AndTheLinkStaysUp) {
+  Client c(sw_.port());
+  // A letter in field 49 (n3): the codec faults after reading 11.
+  std::string frame = frame_of(auth_request(0, 1000, 15));
+  frame[frame.size() - 1] = 'X';
+  c.send_bytes(frame);
+  const auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->at(0), "0110");
+  EXPECT_EQ(r->at(39), "30");
+  EXPECT_EQ(r->at(11), "000015");
+  EXPECT_EQ(c.roundtrip(auth_request(0, 1000, 16)).at(39), "00");
+}
+
+TEST_P(SwitchFlows, UnreadableMessageAndStrayResponseAreDroppedAndTheLinkStaysUp) {
+  Client c(sw_.port());
+  c.send_bytes(raw_frame("01X0garbage"));                                    // MTI unreadable
+  c.send(Fields{{0, "0110"}, {11, "000001"}, {39, "00"}});                   // a stray response
+  c.send_bytes(raw_frame(std::string("0100") + std::string(8, '\xff')));     // bitmap announces absent fields
+  const Fields r = c.roundtrip(auth_request(0, 1000, 17));
+  EXPECT_EQ(r.at(39), "00");
+  EXPECT_EQ(r.at(11), "000017");  // the first answer is this one: the others were dropped
+  (void)sw_.stop();
+  const auto counts = count_records(dir_);
+  EXPECT_EQ(count_of(counts, io::SwitchRecord::dropped), 3u);
+}
+
+TEST_P(SwitchFlows, EveryStepIsRecordedWithAMaskedPan) {
+  {
+    Client c(sw_.port());
+    EXPECT_EQ(c.roundtrip(auth_request(0, 1000, 18)).at(39), "00");
+  }
+  ASSERT_EQ(sw_.stop(), "");
+  const auto counts = count_records(dir_);
+  EXPECT_EQ(count_of(counts, io::SwitchRecord::link_up), 1u);
+  EXPECT_EQ(count_of(counts, io::SwitchRecord::link_down), 1u);
+  EXPECT_EQ(count_of(counts, io::SwitchRecord::received), 1u);
+  EXPECT_EQ(count_of(counts, io::SwitchRecord::decision), 1u);
+  EXPECT_EQ(count_of(counts, io::SwitchRecord::response_written), 1u);
+  // No full PAN anywhere in the log's bytes.
+  const std::string pan = core::demo_pan(0);
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    const std::string bytes = read_file(entry.path());
+    EXPECT_EQ(bytes.find(pan), std::string::npos) << entry.path();
+    EXPECT_NE(bytes.find("400000******0002"), std::string::npos) << entry.path();
+  }
+}
+
+TEST_P(SwitchFlows, RunOnShardRunsOnTheOwningThreadAndWaits) {
+  bool ran = false;
+  sw_.runtime().run_on_shard(0, [&](core::Core& core, core::ShardId shard, core::EventSink&) {
+    ran = shard == 0 && core.config().shards == 1;
+  });
+  EXPECT_TRUE(ran);
+}
+
+INSTANTIATE_TEST_SUITE_P(Durability, SwitchFlows, ::testing::Values(io::Durability::sync, io::Durability::async),
+                         [](const ::testing::TestParamInfo<io::Durability>& p) { return std::string(io::to_string(p.param)); });
+
+}  // namespace
+}  // namespace authswitch::test
