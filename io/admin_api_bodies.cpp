@@ -1,0 +1,232 @@
+#include "io/admin_api_bodies.h"
+
+#include <algorithm>
+#include <functional>
+
+#include <simdjson.h>
+
+#include "core/constants.h"
+
+namespace authswitch::io {
+
+namespace {
+
+using FieldFn = std::function<bool(std::string_view key, simdjson::ondemand::value value, std::string* error)>;
+
+// Parses `body` as one JSON object and hands each field to `on_field`;
+// refuses anything after the object.
+bool for_each_field(std::string_view body, const FieldFn& on_field, std::string* error) {
+  const simdjson::padded_string json(body);
+  // On-demand parsing is lazy: it would not notice a syntax error in a part
+  // it skips, nor trailing garbage. A strict DOM pass first (bodies are
+  // small, this is off the hot path) refuses any body that is not exactly
+  // one JSON value.
+  simdjson::dom::parser strict;
+  if (strict.parse(json).error()) {
+    *error = "body: not JSON";
+    return false;
+  }
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  if (parser.iterate(json).get(doc)) {
+    *error = "body: not JSON";
+    return false;
+  }
+  simdjson::ondemand::object obj;
+  if (doc.get_object().get(obj)) {
+    *error = "body: must be a JSON object";
+    return false;
+  }
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) {
+      *error = "body: malformed JSON";
+      return false;
+    }
+    simdjson::ondemand::value value;
+    if (field.value().get(value)) {
+      *error = std::string(key) + ": malformed value";
+      return false;
+    }
+    if (!on_field(key, value, error)) return false;
+  }
+  return true;
+}
+
+bool read_string(simdjson::ondemand::value v, std::string_view key, std::string_view* out, std::string* error) {
+  if (v.get_string().get(*out)) {
+    *error = std::string(key) + ": must be a string";
+    return false;
+  }
+  return true;
+}
+
+bool digits_only(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool unknown(std::string_view key, std::string* error) {
+  *error = std::string(key) + ": unknown field";
+  return false;
+}
+
+bool missing(std::string_view key, std::string* error) {
+  *error = std::string(key) + ": missing";
+  return false;
+}
+
+}  // namespace
+
+std::string_view card_status_name(core::CardStatus s) noexcept {
+  switch (s) {
+    case core::CardStatus::active: return "active";
+    case core::CardStatus::blocked: return "blocked";
+    case core::CardStatus::lost: return "lost";
+    case core::CardStatus::stolen: return "stolen";
+  }
+  return "active";
+}
+
+bool parse_card_status(std::string_view name, core::CardStatus* out) noexcept {
+  for (const auto s : {core::CardStatus::active, core::CardStatus::blocked, core::CardStatus::lost,
+                       core::CardStatus::stolen}) {
+    if (name == card_status_name(s)) {
+      *out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool parse_limits_body(std::string_view body, core::LimitList* out, std::string* error) {
+  bool has_limits = false;
+  const bool ok = for_each_field(
+      body,
+      [&](std::string_view key, simdjson::ondemand::value v, std::string* e) {
+        if (key != "limits") return unknown(key, e);
+        has_limits = true;
+        return core::parse_limit_list(v, out, e);
+      },
+      error);
+  if (!ok) return false;
+  if (!has_limits) return missing("limits", error);
+  return true;
+}
+
+bool parse_card_body(std::string_view body, CardBody* out, std::string* error) {
+  // Copied out inside the callback: the parser's buffer dies with it.
+  std::string id, pan, user, expiry, status, currency;
+  bool has_id = false, has_pan = false, has_user = false, has_expiry = false, has_status = false,
+       has_currency = false;
+  const bool ok = for_each_field(
+      body,
+      [&](std::string_view key, simdjson::ondemand::value v, std::string* e) {
+        auto str = [&](std::string* s, bool* has) {
+          std::string_view text;
+          if (!read_string(v, key, &text, e)) return false;
+          *s = std::string(text);
+          *has = true;
+          return true;
+        };
+        if (key == "id") return str(&id, &has_id);
+        if (key == "pan") return str(&pan, &has_pan);
+        if (key == "user") return str(&user, &has_user);
+        if (key == "expiry") return str(&expiry, &has_expiry);
+        if (key == "status") return str(&status, &has_status);
+        if (key == "currency") return str(&currency, &has_currency);
+        if (key == "type") {
+          std::string_view t;
+          if (!read_string(v, key, &t, e)) return false;
+          if (t != "card") {
+            *e = "type: must be card (or left out)";
+            return false;
+          }
+          return true;
+        }
+        return unknown(key, e);
+      },
+      error);
+  if (!ok) return false;
+  if (!has_id || id.empty()) return missing("id", error);
+  if (id.size() > constants::account_id_bytes_max) {
+    *error = "id: longer than " + std::to_string(constants::account_id_bytes_max) + " bytes";
+    return false;
+  }
+  out->id = id;
+  if (!has_pan) return missing("pan", error);
+  const auto parsed_pan = core::parse_pan(pan);
+  if (!parsed_pan) {
+    *error = "pan: must be 12 to 19 digits";
+    return false;
+  }
+  out->pan = *parsed_pan;
+  if (!has_user || user.empty()) return missing("user", error);
+  out->user = user;
+  if (!has_expiry) return missing("expiry", error);
+  if (expiry.size() != 4 || !digits_only(expiry)) {
+    *error = "expiry: must be YYMM";
+    return false;
+  }
+  const int yy = (expiry[0] - '0') * 10 + (expiry[1] - '0');
+  const int mm = (expiry[2] - '0') * 10 + (expiry[3] - '0');
+  if (mm < 1 || mm > 12) {
+    *error = "expiry: month must be 01 to 12";
+    return false;
+  }
+  out->expiry_yymm = static_cast<std::uint16_t>(yy * 100 + mm);
+  out->status = core::CardStatus::active;
+  if (has_status && !parse_card_status(status, &out->status)) {
+    *error = "status: must be active, blocked, lost or stolen";
+    return false;
+  }
+  if (!has_currency) return missing("currency", error);
+  if (currency.size() != 3 || !digits_only(currency)) {
+    *error = "currency: must be 3 digits (ISO 4217)";
+    return false;
+  }
+  out->currency = static_cast<std::uint16_t>((currency[0] - '0') * 100 + (currency[1] - '0') * 10 +
+                                             (currency[2] - '0'));
+  return true;
+}
+
+bool parse_status_body(std::string_view body, core::CardStatus* out, std::string* error) {
+  bool has_status = false;
+  const bool ok = for_each_field(
+      body,
+      [&](std::string_view key, simdjson::ondemand::value v, std::string* e) {
+        if (key != "status") return unknown(key, e);
+        std::string_view s;
+        if (!read_string(v, key, &s, e)) return false;
+        if (!parse_card_status(s, out)) {
+          *e = "status: must be active, blocked, lost or stolen";
+          return false;
+        }
+        has_status = true;
+        return true;
+      },
+      error);
+  if (!ok) return false;
+  if (!has_status) return missing("status", error);
+  return true;
+}
+
+bool parse_amount_body(std::string_view body, std::int64_t* amount, std::string* error) {
+  bool has_amount = false;
+  const bool ok = for_each_field(
+      body,
+      [&](std::string_view key, simdjson::ondemand::value v, std::string* e) {
+        if (key != "amount") return unknown(key, e);
+        if (v.get_int64().get(*amount) || *amount == 0) {
+          *e = "amount: must be a non-zero integer (minor units)";
+          return false;
+        }
+        has_amount = true;
+        return true;
+      },
+      error);
+  if (!ok) return false;
+  if (!has_amount) return missing("amount", error);
+  return true;
+}
+
+}  // namespace authswitch::io

@@ -1,0 +1,90 @@
+// GET endpoints of the HTTP API (SPEC 6): health, readiness, metrics, users
+// and companies with their limits' current and next periods.
+#include "tests/io/admin_api_fixture.h"
+
+namespace authswitch::io::testing {
+namespace {
+
+TEST_F(AdminApiTest, HealthzAnswersOkWithoutToken) {
+  const auto res = client_->Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, R"({"status":"ok"})");
+}
+
+TEST_F(AdminApiTest, ReadyzIs503UntilReadyThen200) {
+  auto res = client_->Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->body, R"({"error":"not ready: recovery or links still starting","retryable":true})");
+  ready_.store(true);
+  res = client_->Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, R"({"status":"ready"})");
+}
+
+TEST_F(AdminApiTest, MetricsReturnsTheRenderersTextAsPrometheusText) {
+  const auto res = client_->Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, metrics_text);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4");
+}
+
+TEST_F(AdminApiTest, UserShowsBalanceHoldsAndEachLimitsCurrentAndNextPeriod) {
+  ASSERT_EQ(authorize(pan_c1, 12000, 1).rc, core::ResponseCode::approved);
+  const auto res = client_->Get("/v1/users/u1");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(res->body,
+            R"({"id":"u1","company":"acme","balance":500000,"open_holds":12000,"limits":[)"
+            R"({"period":"transaction","max":100000},)"
+            R"({"period":"daily","max":200000,)"
+            R"("current":{"start":"2026-11-23T00:00:00+09:00","end":"2026-11-24T00:00:00+09:00","total":12000},)"
+            R"("next":{"start":"2026-11-24T00:00:00+09:00","end":"2026-11-25T00:00:00+09:00","total":0}},)"
+            R"({"period":"monthly","max":1000000,"anchor_day":20,)"
+            R"("current":{"start":"2026-11-20T00:00:00+09:00","end":"2026-12-20T00:00:00+09:00","total":12000},)"
+            R"("next":{"start":"2026-12-20T00:00:00+09:00","end":"2027-01-20T00:00:00+09:00","total":0}}]})");
+}
+
+TEST_F(AdminApiTest, CreditUserWithoutCompanyShowsNulls) {
+  const auto res = client_->Get("/v1/users/u3");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, R"({"id":"u3","company":null,"balance":null,"open_holds":0,"limits":[]})");
+}
+
+TEST_F(AdminApiTest, CompanyShowsItsLimitsWithTotals) {
+  ASSERT_EQ(authorize(pan_c1, 12000, 1).rc, core::ResponseCode::approved);
+  const auto res = client_->Get("/v1/companies/acme");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body,
+            R"({"id":"acme","limits":[{"period":"monthly","max":50000000,)"
+            R"("current":{"start":"2026-11-01T00:00:00+09:00","end":"2026-12-01T00:00:00+09:00","total":12000},)"
+            R"("next":{"start":"2026-12-01T00:00:00+09:00","end":"2027-01-01T00:00:00+09:00","total":0}}]})");
+}
+
+TEST_F(AdminApiTest, UnknownUserAndCompanyAre404) {
+  struct Case {
+    const char* path;
+    const char* body;
+  };
+  const Case cases[] = {
+      {"/v1/users/nobody", R"({"error":"user nobody: not found","retryable":false})"},
+      {"/v1/companies/nobody", R"({"error":"company nobody: not found","retryable":false})"},
+      // A company id is not a user id.
+      {"/v1/users/acme", R"({"error":"user acme: not found","retryable":false})"},
+  };
+  for (const Case& c : cases) {
+    const auto res = client_->Get(c.path);
+    ASSERT_TRUE(res) << c.path;
+    EXPECT_EQ(res->status, 404) << c.path;
+    EXPECT_EQ(res->body, c.body) << c.path;
+  }
+}
+
+}  // namespace
+}  // namespace authswitch::io::testing
