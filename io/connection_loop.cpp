@@ -62,7 +62,7 @@ ConnectionLoop::ConnectionLoop(const LoopShared& shared, const LinkShared& link,
       pending_(std::make_unique<std::byte[]>(constants::switch_send_buffer_bytes)),
       sending_(std::make_unique<std::byte[]>(constants::switch_send_buffer_bytes)),
       rang_(shared.workers.size(), 0) {
-  const std::uint32_t capacity = static_cast<std::uint32_t>(slot.to_auth.front()->capacity());
+  const std::uint32_t capacity = static_cast<std::uint32_t>(slot.from_auth.front()->capacity());
   const std::uint32_t table =
       link.config->max_inflight < capacity ? link.config->max_inflight : capacity;
   inflight_.resize(table);

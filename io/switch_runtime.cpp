@@ -354,7 +354,10 @@ std::string SwitchRuntime::stop() {
 void ConnectionSlot::init(std::size_t workers, std::uint32_t ring_capacity, int eventfd) {
   waker.set_fd(eventfd);
   for (std::size_t w = 0; w < workers; ++w) {
-    to_auth.push_back(std::make_unique<SpscRing<AuthJob>>(ring_capacity));
+    // + one batch: a worker publishes its read index once per batch, after
+    // the batch's results went back, so the connection may free (and reuse)
+    // up to a batch of in-flight entries whose jobs still occupy this ring.
+    to_auth.push_back(std::make_unique<SpscRing<AuthJob>>(ring_capacity + constants::switch_auth_batch_max));
     from_auth.push_back(std::make_unique<SpscRing<AuthResult>>(ring_capacity));
   }
 }

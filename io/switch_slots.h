@@ -7,8 +7,9 @@
 //
 // One ring per (connection slot, authorization thread) pair and direction,
 // so each ring has exactly one producer and one consumer. Rings are sized to
-// the slot's in-flight table: a job is pushed only after an in-flight entry
-// is taken, so no push can find its ring full.
+// the slot's in-flight table (to_auth: plus one worker batch, see init): a
+// job is pushed only after an in-flight entry is taken, so no push can find
+// its ring full.
 //
 // A slot is reused by later connections. It is handed back only once its
 // in-flight count is zero, so no result ever lands in a slot's rings after
