@@ -98,6 +98,9 @@ class Client {
     const int one = 1;
     (void)setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   }
+  // Takes over an accepted socket (a test server's side of a connect link).
+  struct Adopt {};
+  Client(int fd, Adopt) : fd_(fd), connected_(fd >= 0) {}
   ~Client() {
     if (fd_ >= 0) ::close(fd_);
   }

@@ -1,0 +1,104 @@
+// SPEC 9's `connect` links against a test server playing the network: the
+// switch connects, signs on (0800/001), serves requests the network sends,
+// echoes (0800/301) on an idle link, and after the network drops the
+// connection it comes back and signs on again. The metrics registry shows
+// the link up and counts the messages.
+#include <gtest/gtest.h>
+
+#include "tests/io/switch_test_support.h"
+#include "tests/io/wait_until.h"
+
+namespace authswitch::test {
+namespace {
+
+class NetworkServer {
+ public:
+  NetworkServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
+    EXPECT_EQ(::listen(fd_, 4), 0);
+    socklen_t len = sizeof(a);
+    (void)getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+  }
+  ~NetworkServer() { ::close(fd_); }
+  std::uint16_t port() const { return port_; }
+  // The switch's next connection, within 30 s (its backoff starts at 1 s).
+  std::unique_ptr<Client> accept() {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 30'000) <= 0) return nullptr;
+    return std::make_unique<Client>(::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC), Client::Adopt{});
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+Fields answer_to(const Fields& request) {
+  return Fields{{0, "0810"}, {7, request.at(7)}, {11, request.at(11)}, {39, "00"}, {70, request.at(70)}};
+}
+
+TEST(SwitchConnectLink, SignsOnServesEchoesAndReconnectsAfterADrop) {
+  NetworkServer network;
+  const auto dir = temp_dir("connect");
+  io::Config config = test_config(dir, io::Durability::async);
+  config.links[0].mode = io::LinkMode::connect;
+  config.links[0].port = network.port();
+  config.links[0].sign_on = true;
+  config.links[0].echo_interval_s = 1;
+  RunningSwitch sw(config);
+
+  auto link = network.accept();
+  ASSERT_TRUE(link);
+  const auto sign_on = link->read();
+  ASSERT_TRUE(sign_on);
+  EXPECT_EQ(sign_on->at(0), "0800");
+  EXPECT_EQ(sign_on->at(70), "001");
+  EXPECT_EQ(sign_on->at(7).size(), 10u);
+  link->send(answer_to(*sign_on));
+  ASSERT_TRUE(wait_until([&] {
+    return sw.runtime().metrics().render().find("authswitch_link_up{link=\"net\"} 1") != std::string::npos;
+  }));
+
+  // The network sends a request over the link the switch opened.
+  const Fields approved = link->roundtrip(auth_request(0, 1000, 1));
+  EXPECT_EQ(approved.at(0), "0110");
+  EXPECT_EQ(approved.at(39), "00");
+
+  // Idle for echo_interval_s: an echo, answered; a wrong 0810 is a stray.
+  const auto echo = link->read(std::chrono::seconds(30));
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->at(0), "0800");
+  EXPECT_EQ(echo->at(70), "301");
+  EXPECT_NE(echo->at(11), sign_on->at(11));
+  link->send(answer_to(*echo));
+
+  // The network drops the link; the switch reconnects and signs on again.
+  link.reset();
+  auto again = network.accept();
+  ASSERT_TRUE(again);
+  const auto second = again->read();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->at(0), "0800");
+  EXPECT_EQ(second->at(70), "001");
+  again->send(answer_to(*second));
+  EXPECT_EQ(again->roundtrip(auth_request(2, 1000, 2)).at(39), "00");
+
+  const std::string metrics = sw.runtime().metrics().render();
+  EXPECT_NE(metrics.find("authswitch_messages_total{link=\"net\",mti=\"0110\",rc=\"00\"} 2"), std::string::npos)
+      << metrics.substr(0, 2000);
+  EXPECT_NE(metrics.find("authswitch_decision_seconds"), std::string::npos);
+  EXPECT_NE(metrics.find("authswitch_end_to_end_seconds"), std::string::npos);
+  ASSERT_EQ(sw.stop(), "");
+  const auto counts = count_records(dir);
+  EXPECT_EQ(count_of(counts, io::SwitchRecord::signed_on), 2u);
+  EXPECT_EQ(count_of(counts, io::SwitchRecord::link_up), 2u);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace authswitch::test
