@@ -52,10 +52,13 @@ void futex_wake(std::atomic<std::uint32_t>& word) noexcept {
 // relies on, and reports the hand-over of queued records as races; the
 // queue's author documents these as false positives (concurrentqueue.h,
 // MOODYCAMEL_NO_TSAN, which only clang applies). The hook lives here so every
-// binary that uses the writer gets it. Our own synchronisation (the counters,
-// the futex word) stays fully checked.
+// binary that uses the writer gets it; weak, so a binary with suppressions of
+// its own can define the hook (and should then include this line). Our own
+// synchronisation (the counters, the futex word) stays fully checked.
 extern "C" const char* __tsan_default_suppressions();
-extern "C" const char* __tsan_default_suppressions() { return "race:moodycamel::ConcurrentQueue\n"; }
+extern "C" __attribute__((weak)) const char* __tsan_default_suppressions() {
+  return "race:moodycamel::ConcurrentQueue\n";
+}
 #endif
 
 std::int64_t wall_clock_ns() noexcept {
