@@ -18,9 +18,15 @@ TEST(MetricsConcurrent, ScrapingWhileRecordingSeesConsistentTotals) {
   Counter messages = registry.counter("m_total", "m");
   HistogramSeries& latency = registry.histogram("l_seconds", "l", {}, 2);
   std::atomic<int> running{2};
+  std::atomic<bool> scraped_midway{false};
   const auto writer = [&](std::size_t index) {
     LatencyRecorder& recorder = latency.recorder(index);
     for (std::uint64_t i = 1; i <= per_writer; ++i) {
+      // Halfway, hold until the scraper has rendered at least once, so a
+      // scrape provably overlaps recording however the threads are scheduled.
+      if (i == per_writer / 2) {
+        while (!scraped_midway.load()) std::this_thread::yield();
+      }
       recorder.record(i);
       messages.inc();
     }
@@ -33,6 +39,7 @@ TEST(MetricsConcurrent, ScrapingWhileRecordingSeesConsistentTotals) {
     const std::string text = registry.render();
     ASSERT_NE(text.find("l_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
     ++scrapes;
+    scraped_midway.store(true);
   }
   a.join();
   b.join();
