@@ -29,6 +29,19 @@ struct Failure {
   std::string field, reason;
 };
 
+// memchr is vectorised in glibc; a std::count byte loop at -O2 was 40% of the
+// load's instructions.
+std::size_t count_newlines(const char* begin, const char* end) {
+  std::size_t n = 0;
+  while (begin < end) {
+    const void* nl = std::memchr(begin, '\n', static_cast<std::size_t>(end - begin));
+    if (nl == nullptr) break;
+    ++n;
+    begin = static_cast<const char*>(nl) + 1;
+  }
+  return n;
+}
+
 bool digits_only(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -110,6 +123,12 @@ class Loader {
   explicit Loader(std::size_t lines) : acc_(std::make_unique<Accounts>()) {
     acc_->slots = std::make_unique<SlotPool>(lines * constants::period_limits_per_owner_max +
                                              constants::limit_slots_spare);
+    // Cards are most of any real file: size their tables for every line up
+    // front, so ten million cards never rehash or move (growing them cost a
+    // third of the load time at 1,000,000 cards).
+    acc_->card_ids.reserve(lines);
+    acc_->cards.reserve(lines);
+    acc_->card_pans.reserve(lines);
   }
 
   bool add(const Record& r, Failure* f) {
@@ -223,7 +242,7 @@ namespace {
 LoadResult load_padded(simdjson::padded_string_view json, std::string_view name) {
   LoadResult out;
   const std::string_view text(json.data(), json.size());
-  const std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  const std::size_t lines = count_newlines(text.data(), text.data() + text.size()) + 1;
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document_stream stream;
   Loader loader(lines);
@@ -235,7 +254,7 @@ LoadResult load_padded(simdjson::padded_string_view json, std::string_view name)
   std::size_t line = 1, counted_to = 0;
   for (auto it = stream.begin(); it != stream.end(); ++it) {
     const std::size_t offset = it.current_index();
-    line += static_cast<std::size_t>(std::count(json.data() + counted_to, json.data() + offset, '\n'));
+    line += count_newlines(json.data() + counted_to, json.data() + offset);
     counted_to = offset;
     auto doc = *it;
     if (doc.error()) return at(line, "json", simdjson::error_message(doc.error()));
@@ -247,7 +266,7 @@ LoadResult load_padded(simdjson::padded_string_view json, std::string_view name)
     // The unparsed tail starts at the bad line (after any blank lines).
     std::size_t bad = text.size() - stream.truncated_bytes();
     while (bad < text.size() && (text[bad] == '\n' || text[bad] == ' ' || text[bad] == '\r' || text[bad] == '\t')) ++bad;
-    line += static_cast<std::size_t>(std::count(json.data() + counted_to, json.data() + bad, '\n'));
+    line += count_newlines(json.data() + counted_to, json.data() + bad);
     return at(line, "json", "incomplete or malformed JSON line");
   }
   out.accounts = loader.finish();
