@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "io/admin_api.h"
+#include "io/http_json.h"
 #include "tests/core/core_fixture.h"
 
 namespace authswitch::io::testing {
