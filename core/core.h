@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -127,6 +128,15 @@ class Core {
 
   // ---- replay (before the shard threads run) ----
   void apply(const Event& e);
+
+  // ---- snapshots (core_snapshot.cpp; quiescent: before the shard threads run or after they stop) ----
+  // Everything events changed beyond the accounts file and the cards added
+  // (the ledger keeps those, PANs encrypted). No full PAN: a stored request's
+  // PAN is kept masked with the card it resolves to, and restored from it.
+  void save_state(std::vector<std::byte>& out) const;
+  // Into a core built from the same accounts with the same cards added; false
+  // with the reason in *error when the state does not fit it.
+  [[nodiscard]] bool load_state(std::span<const std::byte> in, std::string* error);
 
   // ---- reading (any thread) ----
   // Periods are presented as of `now` (a stored window the clock has moved

@@ -1,0 +1,525 @@
+// Event <-> record payload; the layout is drawn in event_codec.h.
+#include "ledger/event_codec.h"
+
+#include <cstring>
+#include <type_traits>
+
+#include "core/assert.h"
+
+namespace authswitch::ledger {
+
+namespace {
+
+using namespace authswitch::core;
+namespace ef = event_format;
+
+constexpr std::uint64_t pow10(unsigned n) noexcept {
+  std::uint64_t v = 1;
+  for (unsigned i = 0; i < n; ++i) v *= 10;
+  return v;
+}
+
+// Sequential little-endian writer over a caller's buffer; the buffer is sized
+// for the largest event, so running out is a bug (asserted).
+class Writer {
+ public:
+  explicit Writer(std::span<std::byte> out) noexcept : out_(out) {}
+  template <typename T>
+  void put(T v) noexcept {
+    static_assert(std::is_trivially_copyable_v<T>);
+    AS_ASSERT(at_ + sizeof v <= out_.size());
+    std::memcpy(out_.data() + at_, &v, sizeof v);
+    at_ += sizeof v;
+  }
+  void bytes(const void* p, std::size_t n) noexcept {
+    AS_ASSERT(at_ + n <= out_.size());
+    if (n != 0) std::memcpy(out_.data() + at_, p, n);
+    at_ += n;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return at_; }
+
+ private:
+  std::span<std::byte> out_;
+  std::size_t at_ = 0;
+};
+
+// Sequential reader; every read is bounds-checked by the caller's length
+// check first (need()), so a short payload is reported, never read past.
+class Reader {
+ public:
+  explicit Reader(std::span<const std::byte> in) noexcept : in_(in) {}
+  [[nodiscard]] bool need(std::size_t n) const noexcept { return at_ + n <= in_.size(); }
+  template <typename T>
+  [[nodiscard]] T get() noexcept {
+    AS_ASSERT(need(sizeof(T)));
+    T v;
+    std::memcpy(&v, in_.data() + at_, sizeof v);
+    at_ += sizeof v;
+    return v;
+  }
+  void bytes(void* p, std::size_t n) noexcept {
+    AS_ASSERT(need(n));
+    if (n != 0) std::memcpy(p, in_.data() + at_, n);
+    at_ += n;
+  }
+  [[nodiscard]] std::size_t left() const noexcept { return in_.size() - at_; }
+
+ private:
+  std::span<const std::byte> in_;
+  std::size_t at_ = 0;
+};
+
+void put_key(Writer& w, const TxnKey& k) noexcept {
+  w.put(k.hi);
+  w.put(k.lo);
+}
+TxnKey get_key(Reader& r) noexcept {
+  TxnKey k;
+  k.hi = r.get<std::uint64_t>();
+  k.lo = r.get<std::uint64_t>();
+  return k;
+}
+
+void put_pan(Writer& w, Pan p) noexcept {
+  if (p.digits < pan_digits_min || p.digits > pan_digits_max) {
+    // No PAN (or not one the core accepts): nothing of it is kept.
+    w.put<std::uint8_t>(0);
+    w.put<std::uint32_t>(0);
+    w.put<std::uint16_t>(0);
+    return;
+  }
+  w.put<std::uint8_t>(p.digits);
+  w.put(static_cast<std::uint32_t>(p.value / pow10(p.digits - 6u)));
+  w.put(static_cast<std::uint16_t>(p.value % 10000));
+}
+CodecResult get_pan(Reader& r, Pan& p) noexcept {
+  const auto digits = r.get<std::uint8_t>();
+  const auto first6 = r.get<std::uint32_t>();
+  const auto last4 = r.get<std::uint16_t>();
+  if (digits == 0) {
+    if (first6 != 0 || last4 != 0) return {"pan: digits 0 with digits kept"};
+    p = Pan{};
+    return {};
+  }
+  if (digits < pan_digits_min || digits > pan_digits_max) return {"pan: digit count not 12..19"};
+  if (first6 >= 1'000'000) return {"pan: first six digits out of range"};
+  if (last4 >= 10'000) return {"pan: last four digits out of range"};
+  p = Pan{first6 * pow10(digits - 6u) + last4, digits};
+  return {};
+}
+
+void put_content(Writer& w, const TxnContent& c) noexcept {
+  put_pan(w, c.pan);
+  w.put(c.processing_code);
+  w.put(c.amount);
+  w.put(c.currency);
+  w.put<std::uint8_t>(c.amount_numeric ? 1 : 0);
+}
+CodecResult get_content(Reader& r, TxnContent& c) noexcept {
+  if (CodecResult res = get_pan(r, c.pan); !res.ok()) return res;
+  c.processing_code = r.get<std::uint32_t>();
+  c.amount = r.get<std::int64_t>();
+  c.currency = r.get<std::uint16_t>();
+  const auto numeric = r.get<std::uint8_t>();
+  if (numeric > 1) return {"content: amount-numeric flag not 0/1"};
+  c.amount_numeric = numeric == 1;
+  return {};
+}
+
+void put_effect(Writer& w, const Effect& e) noexcept {
+  AS_ASSERT(e.delta_count <= constants::slots_per_decision_max);
+  w.put(e.user);
+  w.put(e.hold_delta);
+  w.put(e.balance_delta);
+  w.put(e.delta_count);
+  for (std::size_t i = 0; i < e.delta_count; ++i) {
+    const SlotDelta& d = e.deltas[i];
+    w.put(static_cast<std::uint8_t>(d.owner));
+    w.put(d.position);
+    w.put(d.period_start);
+    w.put(d.amount);
+  }
+}
+// The effect is last in every record that has one, so it must end the payload.
+CodecResult get_effect(Reader& r, Effect& e) noexcept {
+  if (!r.need(ef::effect_fixed_bytes)) return {"effect: payload too short"};
+  e.user = r.get<std::uint32_t>();
+  e.hold_delta = r.get<std::int64_t>();
+  e.balance_delta = r.get<std::int64_t>();
+  e.delta_count = r.get<std::uint8_t>();
+  if (e.delta_count > constants::slots_per_decision_max) return {"effect: more slot deltas than a decision moves"};
+  if (r.left() != e.delta_count * ef::slot_delta_bytes) return {"effect: length disagrees with its delta count"};
+  if (e.user == no_index && (!e.empty())) return {"effect: moves totals without a user"};
+  for (std::size_t i = 0; i < e.delta_count; ++i) {
+    SlotDelta& d = e.deltas[i];
+    const auto owner = r.get<std::uint8_t>();
+    if (owner > static_cast<std::uint8_t>(LimitOwner::company)) return {"effect: limit owner unknown"};
+    d.owner = static_cast<LimitOwner>(owner);
+    d.position = r.get<std::uint8_t>();
+    if (d.position >= constants::period_limits_per_owner_max) return {"effect: limit position out of range"};
+    d.period_start = r.get<std::int64_t>();
+    d.amount = r.get<std::int64_t>();
+  }
+  return {};
+}
+
+CodecResult get_mti(std::uint8_t b, MtiClass& m) noexcept {
+  if (b < static_cast<std::uint8_t>(MtiClass::authorization) || b > static_cast<std::uint8_t>(MtiClass::other)) {
+    return {"mti class unknown"};
+  }
+  m = static_cast<MtiClass>(b);
+  return {};
+}
+CodecResult get_rc(std::uint8_t b, ResponseCode& rc) noexcept {
+  if (b >= response_code_count) return {"response code unknown"};
+  rc = static_cast<ResponseCode>(b);
+  return {};
+}
+CodecResult get_reason(std::uint8_t b, Reason& reason) noexcept {
+  // decode_reason keeps 6 bits; a byte that does not survive the round trip
+  // has bits or values the core never writes.
+  const Reason r = decode_reason(b);
+  if (encode_reason(r) != b || r.kind > Reason::Kind::limit || static_cast<int>(r.period) >= period_kind_count) {
+    return {"reason byte invalid"};
+  }
+  reason = r;
+  return {};
+}
+
+// ---- per event ----
+
+void encode(Writer& w, const DecisionEvent& d) noexcept {
+  w.put(ef::version);
+  put_key(w, d.key);
+  w.put(static_cast<std::uint8_t>(d.mti_class));
+  put_content(w, d.content);
+  w.put(d.card);
+  w.put(d.txn_time);
+  w.put(static_cast<std::uint8_t>(d.rc));
+  w.put(encode_reason(d.reason));
+  w.put(static_cast<std::uint8_t>((d.has_approval ? 1 : 0) | (d.stored ? 2 : 0) | (d.duplicate ? 4 : 0) |
+                                  (d.took_remembered ? 8 : 0)));
+  w.bytes(d.approval.data(), d.approval.size());
+  w.put(static_cast<std::uint8_t>(d.effect_kind));
+  w.put(d.effect_amount);
+  put_effect(w, d.effect);
+}
+
+CodecResult decode(Reader& r, DecisionEvent& d) noexcept {
+  if (!r.need(ef::decision_fixed_bytes)) return {"decision: payload too short"};
+  (void)r.get<std::uint8_t>();  // version, checked by the caller
+  d.key = get_key(r);
+  if (!get_mti(r.get<std::uint8_t>(), d.mti_class).ok()) return {"decision: mti class unknown"};
+  if (!get_content(r, d.content).ok()) return {"decision: content (masked PAN or amount flag) invalid"};
+  d.card = r.get<std::uint32_t>();
+  d.txn_time = r.get<std::int64_t>();
+  if (!get_rc(r.get<std::uint8_t>(), d.rc).ok()) return {"decision: response code unknown"};
+  if (!get_reason(r.get<std::uint8_t>(), d.reason).ok()) return {"decision: reason byte invalid"};
+  const auto flags = r.get<std::uint8_t>();
+  if ((flags & ~0x0fu) != 0) return {"decision: unknown flag bits"};
+  d.has_approval = (flags & 1) != 0;
+  d.stored = (flags & 2) != 0;
+  d.duplicate = (flags & 4) != 0;
+  d.took_remembered = (flags & 8) != 0;
+  r.bytes(d.approval.data(), d.approval.size());
+  if (d.has_approval) {
+    for (const char c : d.approval) {
+      if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return {"decision: approval code not base-36"};
+    }
+  }
+  const auto kind = r.get<std::uint8_t>();
+  if (kind > static_cast<std::uint8_t>(EffectKind::posted)) return {"decision: effect kind unknown"};
+  d.effect_kind = static_cast<EffectKind>(kind);
+  d.effect_amount = r.get<std::int64_t>();
+  if (CodecResult res = get_effect(r, d.effect); !res.ok()) return {"decision: effect invalid (count, length, owner or position)"};
+  if (d.effect_kind != EffectKind::none && d.effect.user == no_index) return {"decision: effect without a user"};
+  return {};
+}
+
+void encode(Writer& w, const ReversalEvent& d, std::uint32_t card) noexcept {
+  w.put(ef::version);
+  put_key(w, d.key);
+  w.put(static_cast<std::uint8_t>(d.mti_class));
+  put_content(w, d.content);
+  w.put(card);
+  w.put(d.txn_time);
+  put_key(w, d.original_key);
+  w.put(static_cast<std::uint8_t>(d.rc));
+  w.put(encode_reason(d.reason));
+  w.put(static_cast<std::uint8_t>((d.stored ? 1 : 0) | (d.duplicate ? 2 : 0) | (d.original_found ? 4 : 0) |
+                                  (d.remembered ? 8 : 0)));
+  w.put(d.released);
+  put_effect(w, d.effect);
+}
+
+CodecResult decode(Reader& r, ReversalEvent& d, std::uint32_t& card) noexcept {
+  if (!r.need(ef::reversal_fixed_bytes)) return {"reversal: payload too short"};
+  (void)r.get<std::uint8_t>();
+  d.key = get_key(r);
+  if (!get_mti(r.get<std::uint8_t>(), d.mti_class).ok()) return {"reversal: mti class unknown"};
+  if (!get_content(r, d.content).ok()) return {"reversal: content (masked PAN or amount flag) invalid"};
+  card = r.get<std::uint32_t>();
+  d.txn_time = r.get<std::int64_t>();
+  d.original_key = get_key(r);
+  if (!get_rc(r.get<std::uint8_t>(), d.rc).ok()) return {"reversal: response code unknown"};
+  if (!get_reason(r.get<std::uint8_t>(), d.reason).ok()) return {"reversal: reason byte invalid"};
+  const auto flags = r.get<std::uint8_t>();
+  if ((flags & ~0x0fu) != 0) return {"reversal: unknown flag bits"};
+  d.stored = (flags & 1) != 0;
+  d.duplicate = (flags & 2) != 0;
+  d.original_found = (flags & 4) != 0;
+  d.remembered = (flags & 8) != 0;
+  d.released = r.get<std::int64_t>();
+  if (!get_effect(r, d.effect).ok()) return {"reversal: effect invalid (count, length, owner or position)"};
+  return {};
+}
+
+void encode(Writer& w, const HoldExpiredEvent& e) noexcept {
+  w.put(ef::version);
+  put_key(w, e.original_key);
+  w.put(e.at);
+  w.put(e.released);
+  put_effect(w, e.effect);
+}
+
+CodecResult decode(Reader& r, HoldExpiredEvent& e) noexcept {
+  if (!r.need(ef::hold_expired_fixed_bytes)) return {"hold expired: payload too short"};
+  (void)r.get<std::uint8_t>();
+  e.original_key = get_key(r);
+  e.at = r.get<std::int64_t>();
+  e.released = r.get<std::int64_t>();
+  if (!get_effect(r, e.effect).ok()) return {"hold expired: effect invalid (count, length, owner or position)"};
+  return {};
+}
+
+void encode(Writer& w, const LimitsSetEvent& e) noexcept {
+  AS_ASSERT(e.limits.count <= constants::limits_per_owner_max);
+  w.put(ef::version);
+  w.put(static_cast<std::uint8_t>(e.owner));
+  w.put(e.index);
+  w.put(e.limits.count);
+  for (std::size_t i = 0; i < e.limits.count; ++i) {
+    const Limit& l = e.limits.items[i];
+    w.put(static_cast<std::uint8_t>(l.spec.kind));
+    w.put(l.spec.anchor_weekday);
+    w.put(l.spec.anchor_day);
+    w.put(l.spec.reset_minutes);
+    w.put(l.max);
+  }
+}
+
+CodecResult decode(Reader& r, LimitsSetEvent& e) noexcept {
+  if (!r.need(ef::limits_set_fixed_bytes)) return {"limits set: payload too short"};
+  (void)r.get<std::uint8_t>();
+  const auto owner = r.get<std::uint8_t>();
+  if (owner > static_cast<std::uint8_t>(LimitOwner::company)) return {"limits set: owner unknown"};
+  e.owner = static_cast<LimitOwner>(owner);
+  e.index = r.get<std::uint32_t>();
+  e.limits.count = r.get<std::uint8_t>();
+  if (e.limits.count > constants::limits_per_owner_max) return {"limits set: more limits than an owner may have"};
+  if (r.left() != e.limits.count * ef::limit_bytes) return {"limits set: length disagrees with its limit count"};
+  for (std::size_t i = 0; i < e.limits.count; ++i) {
+    Limit& l = e.limits.items[i];
+    const auto kind = r.get<std::uint8_t>();
+    if (kind >= period_kind_count) return {"limits set: period kind unknown"};
+    l.spec.kind = static_cast<PeriodKind>(kind);
+    l.spec.anchor_weekday = r.get<std::uint8_t>();
+    l.spec.anchor_day = r.get<std::uint8_t>();
+    l.spec.reset_minutes = r.get<std::uint16_t>();
+    l.max = r.get<std::int64_t>();
+    if (l.spec.anchor_weekday < 1 || l.spec.anchor_weekday > 7) return {"limits set: anchor weekday not 1..7"};
+    if (l.spec.anchor_day > 28) return {"limits set: anchor day not 0 (last) or 1..28"};
+    if (l.spec.reset_minutes >= 24 * 60) return {"limits set: reset time past 23:59"};
+    if (l.max < 0) return {"limits set: negative max"};
+  }
+  return {};
+}
+
+void encode(Writer& w, const CardStatusEvent& e) noexcept {
+  w.put(ef::version);
+  w.put(e.card);
+  w.put(static_cast<std::uint8_t>(e.status));
+}
+
+CodecResult get_status(std::uint8_t b, CardStatus& s) noexcept {
+  if (b > static_cast<std::uint8_t>(CardStatus::stolen)) return {"card status unknown"};
+  s = static_cast<CardStatus>(b);
+  return {};
+}
+
+CodecResult decode(Reader& r, CardStatusEvent& e) noexcept {
+  if (r.left() != ef::card_status_bytes) return {"card status: payload length not 6"};
+  (void)r.get<std::uint8_t>();
+  e.card = r.get<std::uint32_t>();
+  if (!get_status(r.get<std::uint8_t>(), e.status).ok()) return {"card status: status unknown"};
+  return {};
+}
+
+CodecResult encode(Writer& w, const CardAddedEvent& e, const PanCipher* cipher) {
+  if (cipher == nullptr) return {"card added: no PAN key to encrypt with"};
+  if (e.id_length == 0 || e.id_length > e.id.size()) return {"card added: id length not 1..64"};
+  char digits[pan_digits_max];
+  Pan p = e.pan;
+  if (p.digits < pan_digits_min || p.digits > pan_digits_max) return {"card added: PAN digit count not 12..19"};
+  for (std::size_t i = p.digits; i-- > 0;) {
+    digits[i] = static_cast<char>('0' + p.value % 10);
+    p.value /= 10;
+  }
+  EncryptedPan blob;
+  const Status s = cipher->encrypt(std::string_view(digits, e.pan.digits), blob);
+  std::memset(digits, 0, sizeof digits);
+  if (!s) return {"card added: PAN encryption failed"};
+  w.put(ef::version);
+  w.put(e.card);
+  w.put(e.user);
+  w.put(e.expiry_yymm);
+  w.put(static_cast<std::uint8_t>(e.status));
+  w.put(e.currency);
+  w.bytes(blob.data(), blob.size());
+  w.put(e.id_length);
+  w.bytes(e.id.data(), e.id_length);
+  return {};
+}
+
+CodecResult decode(Reader& r, CardAddedEvent& e, const PanCipher* cipher) {
+  if (!r.need(ef::card_added_fixed_bytes)) return {"card added: payload too short"};
+  (void)r.get<std::uint8_t>();
+  e.card = r.get<std::uint32_t>();
+  e.user = r.get<std::uint32_t>();
+  e.expiry_yymm = r.get<std::uint16_t>();
+  if (e.expiry_yymm % 100 < 1 || e.expiry_yymm % 100 > 12 || e.expiry_yymm > 9912) {
+    return {"card added: expiry not YYMM"};
+  }
+  if (!get_status(r.get<std::uint8_t>(), e.status).ok()) return {"card added: status unknown"};
+  e.currency = r.get<std::uint16_t>();
+  if (e.currency > 999) return {"card added: currency not 3 digits"};
+  EncryptedPan blob;
+  r.bytes(blob.data(), blob.size());
+  e.id_length = r.get<std::uint8_t>();
+  if (e.id_length == 0 || e.id_length > e.id.size()) return {"card added: id length not 1..64"};
+  if (r.left() != e.id_length) return {"card added: length disagrees with its id length"};
+  r.bytes(e.id.data(), e.id_length);
+  if (cipher == nullptr) return {"card added: no PAN key to decrypt with"};
+  PlainPan plain;
+  if (!cipher->decrypt(blob, plain)) return {"card added: encrypted PAN does not verify (wrong key or altered)"};
+  const auto pan = parse_pan(plain.view());
+  if (!pan) return {"card added: decrypted PAN not 12..19 digits"};
+  e.pan = *pan;
+  return {};
+}
+
+void encode(Writer& w, const BalanceAdjustedEvent& e) noexcept {
+  AS_ASSERT(e.idempotency_key_length <= e.idempotency_key.size());
+  w.put(ef::version);
+  w.put(e.user);
+  w.put(e.amount);
+  w.put(e.balance_after);
+  w.put(e.body_hash);
+  w.put(e.idempotency_key_length);
+  w.bytes(e.idempotency_key.data(), e.idempotency_key_length);
+}
+
+CodecResult decode(Reader& r, BalanceAdjustedEvent& e) noexcept {
+  if (!r.need(ef::balance_fixed_bytes)) return {"balance adjusted: payload too short"};
+  (void)r.get<std::uint8_t>();
+  e.user = r.get<std::uint32_t>();
+  e.amount = r.get<std::int64_t>();
+  e.balance_after = r.get<std::int64_t>();
+  e.body_hash = r.get<std::uint64_t>();
+  e.idempotency_key_length = r.get<std::uint8_t>();
+  if (e.idempotency_key_length > e.idempotency_key.size()) return {"balance adjusted: key length above 64"};
+  if (r.left() != e.idempotency_key_length) return {"balance adjusted: length disagrees with its key length"};
+  r.bytes(e.idempotency_key.data(), e.idempotency_key_length);
+  return {};
+}
+
+}  // namespace
+
+core::Pan masked_pan_value(core::Pan p) noexcept {
+  if (p.digits < core::pan_digits_min || p.digits > core::pan_digits_max) return core::Pan{};
+  const std::uint64_t scale = pow10(p.digits - 6u);
+  return core::Pan{p.value / scale * scale + p.value % 10000, p.digits};
+}
+
+CodecResult encode_event(const core::Event& event, std::uint32_t reversal_card, const PanCipher* cipher,
+                         std::span<std::byte> out, EncodedEvent& encoded) {
+  AS_ASSERT(out.size() >= ef::payload_bytes_max);
+  Writer w(out);
+  CodecResult result;
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, DecisionEvent>) {
+          encoded.type = ef::type_decision;
+          encode(w, e);
+        } else if constexpr (std::is_same_v<T, ReversalEvent>) {
+          encoded.type = ef::type_reversal;
+          encode(w, e, reversal_card);
+        } else if constexpr (std::is_same_v<T, HoldExpiredEvent>) {
+          encoded.type = ef::type_hold_expired;
+          encode(w, e);
+        } else if constexpr (std::is_same_v<T, LimitsSetEvent>) {
+          encoded.type = ef::type_limits_set;
+          encode(w, e);
+        } else if constexpr (std::is_same_v<T, CardStatusEvent>) {
+          encoded.type = ef::type_card_status;
+          encode(w, e);
+        } else if constexpr (std::is_same_v<T, CardAddedEvent>) {
+          encoded.type = ef::type_card_added;
+          result = encode(w, e, cipher);
+        } else {
+          static_assert(std::is_same_v<T, BalanceAdjustedEvent>);
+          encoded.type = ef::type_balance_adjusted;
+          encode(w, e);
+        }
+      },
+      event);
+  encoded.bytes = w.size();
+  return result;
+}
+
+CodecResult decode_event(std::uint16_t type, std::span<const std::byte> payload, const PanCipher* cipher,
+                         core::Event& out, std::uint32_t* card_out) {
+  if (card_out != nullptr) *card_out = core::no_index;
+  if (!is_core_event_type(type)) return {"record type is not a core event"};
+  if (payload.empty()) return {"event payload empty (no version byte)"};
+  if (static_cast<std::uint8_t>(payload[0]) != ef::version) return {"event payload version unknown"};
+  Reader r(payload);
+  switch (type) {
+    case ef::type_decision: {
+      auto& d = out.emplace<DecisionEvent>();
+      const CodecResult res = decode(r, d);
+      if (res.ok() && card_out != nullptr) *card_out = d.card;
+      return res;
+    }
+    case ef::type_reversal: {
+      std::uint32_t card = no_index;
+      const CodecResult res = decode(r, out.emplace<ReversalEvent>(), card);
+      if (res.ok() && card_out != nullptr) *card_out = card;
+      return res;
+    }
+    case ef::type_hold_expired:
+      return decode(r, out.emplace<HoldExpiredEvent>());
+    case ef::type_limits_set:
+      return decode(r, out.emplace<LimitsSetEvent>());
+    case ef::type_card_status:
+      return decode(r, out.emplace<CardStatusEvent>());
+    case ef::type_card_added:
+      return decode(r, out.emplace<CardAddedEvent>(), cipher);
+    default:
+      return decode(r, out.emplace<BalanceAdjustedEvent>());
+  }
+}
+
+bool restore_pan(core::Event& event, std::uint32_t card, const core::Accounts& accounts) noexcept {
+  if (card == core::no_index || card >= accounts.card_pans.size()) return false;
+  const core::Pan full = accounts.card_pans[card];
+  core::TxnContent* content = nullptr;
+  if (auto* d = std::get_if<core::DecisionEvent>(&event)) content = &d->content;
+  if (auto* v = std::get_if<core::ReversalEvent>(&event)) content = &v->content;
+  if (content == nullptr || masked_pan_value(full) != content->pan) return false;
+  content->pan = full;
+  return true;
+}
+
+}  // namespace authswitch::ledger
