@@ -19,8 +19,14 @@ std::uint64_t monotonic_ns() noexcept {
 }  // namespace
 
 AuthWorker::AuthWorker(core::Core& core, core::ShardId shard, std::span<ConnectionSlot> slots,
-                       ledger::WalWriter& wal, ledger::ProducerId producer, LatencyRecorder* decision_latency)
-    : core_(core), shard_(shard), slots_(slots), sink_(wal, producer), decision_latency_(decision_latency) {}
+                       ledger::WalWriter& wal, ledger::ProducerId producer, LatencyRecorder* decision_latency,
+                       Counter* duplicates)
+    : core_(core),
+      shard_(shard),
+      slots_(slots),
+      sink_(wal, producer),
+      decision_latency_(decision_latency),
+      duplicates_(duplicates) {}
 
 void AuthWorker::start(int cpu) {
   AS_ASSERT(!thread_.joinable());
@@ -68,6 +74,7 @@ std::size_t AuthWorker::pass() noexcept {
       result.ticket = sink_.last_ticket();
       result.decision_ns = monotonic_ns() - t0;
       if (decision_latency_ != nullptr) decision_latency_->record(result.decision_ns);
+      if (duplicates_ != nullptr && result.response.duplicate) duplicates_->inc();
       // Never full: the ring holds the slot's whole in-flight table.
       const bool pushed = back.try_push(result);
       AS_ASSERT(pushed);

@@ -24,6 +24,7 @@
 #include "core/core.h"
 #include "io/idle_strategy.h"
 #include "io/latency_histogram.h"
+#include "io/metrics_registry.h"
 #include "io/switch_records.h"
 #include "io/switch_slots.h"
 
@@ -35,7 +36,7 @@ using ShardTask = std::function<void(core::Core&, core::ShardId, core::EventSink
 class AuthWorker {
  public:
   AuthWorker(core::Core& core, core::ShardId shard, std::span<ConnectionSlot> slots, ledger::WalWriter& wal,
-             ledger::ProducerId producer, LatencyRecorder* decision_latency);
+             ledger::ProducerId producer, LatencyRecorder* decision_latency, Counter* duplicates);
   AuthWorker(const AuthWorker&) = delete;
   AuthWorker& operator=(const AuthWorker&) = delete;
 
@@ -64,6 +65,7 @@ class AuthWorker {
   std::span<ConnectionSlot> slots_;
   WalDecisionSink sink_;
   LatencyRecorder* decision_latency_;
+  Counter* duplicates_;  // authswitch_duplicates_total (may be null)
   Doorbell doorbell_;
   moodycamel::ConcurrentQueue<ShardTask> tasks_;
   std::atomic<bool> stopping_{false};

@@ -130,7 +130,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     worker_producers_.push_back(producer);
     workers_.push_back(std::make_unique<AuthWorker>(*core_, static_cast<core::ShardId>(w),
                                                     std::span<ConnectionSlot>(slots_.get(), constants::switch_connection_slots), *wal_, producer,
-                                                    &metrics_->decision->recorder(w)));
+                                                    &metrics_->decision->recorder(w), &metrics_->duplicates));
     worker_ptrs_.push_back(workers_.back().get());
   }
 

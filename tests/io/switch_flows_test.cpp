@@ -78,6 +78,8 @@ TEST_P(SwitchFlows, DuplicateReturnsTheSameAnswerAndConflictIs94AlsoAcrossConnec
   conflicting[4] = "000000002000";
   EXPECT_EQ(a.roundtrip(conflicting).at(39), "94");
   EXPECT_EQ(b.roundtrip(conflicting).at(39), "94");
+  // Every request whose key was seen before counts, identical or conflicting.
+  EXPECT_NE(sw_.runtime().metrics().render().find("authswitch_duplicates_total 4"), std::string::npos);
 }
 
 TEST_P(SwitchFlows, ReversalFindsItsOriginalAndUnknownOriginalIs25) {
