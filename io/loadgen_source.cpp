@@ -408,8 +408,9 @@ void LoadgenSource::check(Record& r, const void* view) {
     }
   }
   const std::string_view approval = answer.wire(38);
-  if (rc == "00" && r.kind != RequestKind::echo && r.kind != RequestKind::reversal && r.kind != RequestKind::advice &&
-      r.kind != RequestKind::balance && approval.size() != 6) {
+  // An approval carries its approval code; a retransmission is held to its
+  // first answer instead (a balance inquiry's 00 may have none).
+  if (rc == "00" && (r.kind == RequestKind::approve || r.kind == RequestKind::conflict) && approval.size() != 6) {
     mismatch(r, "approved without a 6-character field 38");
     return;
   }

@@ -1,0 +1,153 @@
+// loadgen against a fake switch on loopback (SPEC 11): counts, checks,
+// timeouts, the report, and latency counted from the due time.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <numeric>
+#include <sstream>
+#include <string>
+
+#include "io/loadgen.h"
+#include "io/loadgen_report.h"
+#include "tests/io/loadgen_fake_switch.h"
+
+namespace authswitch::io {
+namespace {
+
+using test::FakeSwitch;
+using test::FakeSwitchBehaviour;
+
+constexpr std::size_t cards = 1000;
+
+LoadgenOptions options_for(const FakeSwitch& fake) {
+  LoadgenOptions o;
+  o.port = fake.port();
+  o.rate_per_s = 2000;
+  o.seconds = 1.0;
+  o.connections = 2;
+  o.demo_cards = cards;
+  // Generous: a loaded CI machine must not turn a slow answer into a
+  // timeout; the tests that want timeouts set their own.
+  o.timeout = std::chrono::milliseconds(30'000);
+  return o;
+}
+
+std::uint64_t kind_sent(const LoadgenResult& r, RequestKind k) {
+  return r.counts.sent_by_kind[static_cast<std::size_t>(k)];
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Loadgen, EveryRequestAnsweredAndCountedByResponseCode) {
+  FakeSwitch fake({.demo_cards = cards});
+  const LoadgenResult r = run_loadgen(options_for(fake));
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.sent, 2000u);
+  EXPECT_EQ(r.answered, r.sent);
+  EXPECT_EQ(r.timeouts, 0u);
+  EXPECT_EQ(r.unmatched, 0u);
+  EXPECT_EQ(r.counts.mismatches, 0u) << (r.counts.mismatch_notes.empty() ? "" : r.counts.mismatch_notes[0]);
+  EXPECT_TRUE(r.clean());
+  EXPECT_EQ(std::accumulate(r.counts.by_rc.begin(), r.counts.by_rc.end(), std::uint64_t{0}), r.answered);
+  EXPECT_EQ(std::accumulate(r.counts.sent_by_kind.begin(), r.counts.sent_by_kind.end(), std::uint64_t{0}), r.sent);
+  // The fake never sheds load, so each predictable code comes from its kind
+  // (and from retransmissions of such requests, which repeat the code).
+  EXPECT_GE(r.counts.by_rc[14], kind_sent(r, RequestKind::unknown));
+  EXPECT_EQ(r.counts.by_rc[94], kind_sent(r, RequestKind::conflict));
+  EXPECT_GE(r.counts.by_rc[61], kind_sent(r, RequestKind::limit));
+  EXPECT_GE(r.counts.by_rc[62] + r.counts.by_rc[41] + r.counts.by_rc[43], kind_sent(r, RequestKind::blocked));
+  EXPECT_GT(kind_sent(r, RequestKind::duplicate), 0u);
+  EXPECT_GT(kind_sent(r, RequestKind::reversal), 0u);
+  ASSERT_EQ(r.counts.reasons_61.size(), 1u);
+  EXPECT_EQ(r.counts.reasons_61[0].text, "USER:TRANSACTION");
+  EXPECT_EQ(r.latency.total_count(), r.answered);
+}
+
+TEST(Loadgen, SummaryLineHasTheSpecKeysAndCounts) {
+  FakeSwitch fake({.demo_cards = cards});
+  LoadgenOptions o = options_for(fake);
+  o.rate_per_s = 500;
+  const LoadgenResult r = run_loadgen(o);
+  const std::string json = loadgen_summary_json(r);
+  EXPECT_EQ(json.find('\n'), std::string::npos);
+  EXPECT_NE(json.find("{\"sent\":500,\"answered\":500,\"timeouts\":0,\"by_rc\":{\"00\":"), std::string::npos) << json;
+  for (const char* key : {"\"p50_us\":", "\"p99_us\":", "\"p999_us\":", "\"max_us\":", "\"per_s\":",
+                          "\"mismatches\":0", "\"unmatched\":0"}) {
+    EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
+  }
+  EXPECT_NE(json.find("\"14\":" + std::to_string(r.counts.by_rc[14])), std::string::npos) << json;
+}
+
+TEST(Loadgen, RetransmissionAnsweredDifferentlyIsAMismatch) {
+  FakeSwitch fake({.alter_retransmissions = true, .demo_cards = cards});
+  LoadgenOptions o = options_for(fake);
+  ASSERT_EQ(parse_mix("approve=50,duplicate=50", o.mix), "");
+  const LoadgenResult r = run_loadgen(o);
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.answered, r.sent);
+  // Every original is an approval with a 38, so every retransmission's answer differs.
+  EXPECT_GT(kind_sent(r, RequestKind::duplicate), 0u);
+  EXPECT_EQ(r.counts.mismatches, kind_sent(r, RequestKind::duplicate));
+  ASSERT_FALSE(r.counts.mismatch_notes.empty());
+  EXPECT_NE(r.counts.mismatch_notes[0].find("retransmission answered with field 38"), std::string::npos)
+      << r.counts.mismatch_notes[0];
+  EXPECT_FALSE(r.clean());
+}
+
+TEST(Loadgen, SilentSwitchMeansEveryRequestTimesOut) {
+  FakeSwitch fake({.silent = true, .demo_cards = cards});
+  LoadgenOptions o = options_for(fake);
+  o.rate_per_s = 200;
+  o.seconds = 0.5;
+  o.timeout = std::chrono::milliseconds(100);
+  const LoadgenResult r = run_loadgen(o);
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.sent, 100u);
+  EXPECT_EQ(r.answered, 0u);
+  EXPECT_EQ(r.timeouts, 100u);
+  EXPECT_EQ(fake.requests_read(), 100u);
+  EXPECT_FALSE(r.clean());
+}
+
+TEST(Loadgen, ReportWritesPercentilesAndPlot) {
+  FakeSwitch fake({.demo_cards = cards});
+  LoadgenOptions o = options_for(fake);
+  o.rate_per_s = 500;
+  o.report_dir = testing::TempDir() + "loadgen_report_" + std::to_string(::getpid());
+  const LoadgenResult r = run_loadgen(o);
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.report_svg, o.report_dir + "/latency.svg");
+  const std::string hgrm = read_file(o.report_dir + "/latency.hgrm");
+  EXPECT_NE(hgrm.find("Value     Percentile TotalCount 1/(1-Percentile)"), std::string::npos) << hgrm.substr(0, 200);
+  EXPECT_NE(hgrm.find("Total count    =          500]"), std::string::npos) << hgrm;
+  const std::string svg = read_file(r.report_svg);
+  EXPECT_EQ(svg.rfind("<svg ", 0), 0u);
+  EXPECT_NE(svg.find("<polyline"), std::string::npos);
+  EXPECT_NE(svg.find("99.9%"), std::string::npos);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+}
+
+// Open loop: requests keep falling due while the switch stalls, and each
+// one's latency counts from its due time, so the stall shows in the
+// histogram instead of being hidden by a client that waited politely.
+TEST(Loadgen, StallShowsInLatencyFromTheDueTime) {
+  constexpr std::chrono::milliseconds stall{300};
+  FakeSwitch fake({.stall_after = 50, .stall = stall, .demo_cards = cards});
+  LoadgenOptions o = options_for(fake);
+  o.rate_per_s = 500;
+  const LoadgenResult r = run_loadgen(o);
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.answered, r.sent);
+  // Request 50 was read before the stall and answered after it.
+  EXPECT_GE(r.latency.max_ns(), static_cast<std::uint64_t>(std::chrono::nanoseconds(stall).count()));
+  // And so were the ~150 due during the stall: well over 1% of 500.
+  EXPECT_GE(r.latency.value_at_percentile(99), 100'000'000u);
+}
+
+}  // namespace
+}  // namespace authswitch::io
