@@ -39,6 +39,7 @@ inline constexpr std::size_t header_bytes = 12;
                                          const PanCipher* cipher, SnapshotInfo* written = nullptr);
 
 // Loads a snapshot payload into a core freshly built from the accounts file.
+// On an error the core is partly loaded: discard it (start-up stops).
 [[nodiscard]] Status load_core_snapshot(std::span<const std::byte> payload, core::Core& core,
                                         const PanCipher* cipher);
 

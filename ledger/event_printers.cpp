@@ -4,6 +4,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <string_view>
 #include <type_traits>
 #include <variant>

@@ -2,6 +2,7 @@
 // that tests run it in-process.
 #include <cstdio>
 
+#include "ledger/event_printers.h"
 #include "ledger/record_registry.h"
 #include "ledger/wal_command.h"
 #include "tools/command.h"
@@ -9,8 +10,7 @@
 namespace {
 
 int run_wal(int argc, char** argv) {
-  // The event catalogue's types register into wal_record_registry() here
-  // once the core provides its register function.
+  authswitch::ledger::register_core_event_types(authswitch::ledger::wal_record_registry());
   return authswitch::ledger::run_wal_command(argc, argv, stdout, stderr, authswitch::ledger::wal_record_registry());
 }
 
