@@ -46,6 +46,7 @@ LoadgenResult run_loadgen(const LoadgenOptions& options) {
   CardPoolResult cards = load_card_pool(options.cards_file, options.demo_cards);
   if (!cards.error.empty()) {
     result.error = cards.error;
+    result.bad_cards = true;
     return result;
   }
   LoadgenSource source(cards.pool, LoadgenSourceOptions{.mix = options.mix, .seed = options.seed,

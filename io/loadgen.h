@@ -49,6 +49,7 @@ struct LoadgenOptions {
 
 struct LoadgenResult {
   std::string error;  // set when the run could not happen or broke off
+  bool bad_cards = false;  // the error is the cards file's (a configuration error: exit 2)
   std::uint64_t sent = 0;
   std::uint64_t answered = 0;  // within the timeout
   std::uint64_t timeouts = 0;  // never answered, or answered after the timeout

@@ -46,7 +46,7 @@ constexpr const char* usage =
     "Progress each second on stderr; then one JSON line on stdout: sent, answered, timeouts,\n"
     "by_rc, p50_us, p99_us, p999_us, max_us, per_s, mismatches, unmatched.\n"
     "exit status: 0 every request answered in time and every answer right, 1 otherwise,\n"
-    "2 usage error.\n";
+    "2 usage error or a bad cards file.\n";
 
 template <class Number>
 bool parse_number(std::string_view text, Number& out) {
@@ -123,6 +123,10 @@ int loadgen(int argc, char** argv) {
   }
   options.progress = stderr;
   const io::LoadgenResult result = io::run_loadgen(options);
+  if (result.bad_cards) {
+    std::fprintf(stderr, "authswitch loadgen: %s\n", result.error.c_str());
+    return exit_usage;
+  }
   for (const std::string& note : result.counts.mismatch_notes) {
     std::fprintf(stderr, "authswitch loadgen: mismatch: %s\n", note.c_str());
   }
