@@ -11,6 +11,8 @@
 #include "ledger/core_recovery.h"
 #include "ledger/core_snapshot.h"
 #include "ledger/event_codec.h"
+#include "ledger/event_printers.h"
+#include "ledger/wal_command.h"
 #include "ledger/wal_event_sink.h"
 #include "ledger/wal_writer.h"
 #include "tests/ledger/core_recovery_driver.h"
@@ -230,6 +232,45 @@ TEST(CoreSnapshot, AStateThatDoesNotFitTheCoreIsRefused) {
   // A core with another shard count cannot take the state.
   auto two = make_core(rules_accounts, "America/New_York", 1, driver_txn_capacity);
   EXPECT_NE(load_core_snapshot(payload, *two, &cipher).to_string().find("shard count differs"), std::string::npos);
+}
+
+
+// `wal dump` names every core event and shows PANs masked only.
+TEST(CoreRecovery, WalDumpPrintsCoreEventsWithoutAFullPan) {
+  const PanCipher cipher(driver_key());
+  TempDir dir;
+  auto live = driver_core();
+  {
+    WalWriter wal(sync_options(dir.path()));
+    ASSERT_TRUE(wal.open().is_ok());
+    WalEventSink sink(wal, wal.register_producer(), &cipher, live.get());
+    OpDriver driver(5);
+    run_logged(driver, *live, sink, 400);
+    ASSERT_TRUE(wal.close().is_ok());
+  }
+  RecordRegistry registry;
+  register_core_event_types(registry);
+  for (const char* mode : {"--json", ""}) {
+    std::FILE* out = std::tmpfile();
+    std::FILE* err = std::tmpfile();
+    std::string d = dir.path(), cmd = "wal", sub = "dump", flag = mode;
+    std::vector<char*> argv{cmd.data(), sub.data(), d.data()};
+    if (!flag.empty()) argv.push_back(flag.data());
+    const int code = run_wal_command(static_cast<int>(argv.size()), argv.data(), out, err, registry);
+    std::rewind(out);
+    std::string text;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, out)) > 0;) text.append(buf, n);
+    std::fclose(out);
+    std::fclose(err);
+    EXPECT_EQ(code, 0) << mode;
+    for (const char* name : {"decision", "reversal", "limits_set", "card_status", "card_added", "balance_adjusted"}) {
+      EXPECT_NE(text.find(name), std::string::npos) << name << " " << mode;
+    }
+    EXPECT_EQ(text.find("error"), std::string::npos) << "a printer could not decode a record";
+    EXPECT_EQ(text.find("4999999999999999"), std::string::npos) << "the unknown card's full PAN";
+    EXPECT_NE(text.find("499999******9999"), std::string::npos) << mode;
+  }
 }
 
 }  // namespace
