@@ -19,12 +19,12 @@ std::uint64_t monotonic_ns() noexcept {
 }  // namespace
 
 AuthWorker::AuthWorker(core::Core& core, core::ShardId shard, std::span<ConnectionSlot> slots,
-                       ledger::WalWriter& wal, ledger::ProducerId producer, LatencyRecorder* decision_latency,
-                       Counter* duplicates)
+                       ledger::WalWriter& wal, ledger::ProducerId producer, const ledger::PanCipher* cipher,
+                       LatencyRecorder* decision_latency, Counter* duplicates)
     : core_(core),
       shard_(shard),
       slots_(slots),
-      sink_(wal, producer),
+      sink_(wal, producer, cipher, &core),
       decision_latency_(decision_latency),
       duplicates_(duplicates) {}
 
@@ -64,12 +64,14 @@ std::size_t AuthWorker::pass() noexcept {
       const std::uint64_t t0 = monotonic_ns();
       AuthResult result;
       result.inflight = job.inflight;
+      sink_.reset_fault();
       result.response = core_.authorize(shard_, job.request, sink_);
-      if (sink_.failed()) {
-        // No record, no answer that moved state on the wire as if it had
-        // one: 96 tells the network the issuer had a fault (SPEC 3).
+      if (const ledger::Fault fault = sink_.fault(); fault != ledger::Fault::none) {
+        // No record, no answer on the wire as if there were one: 91 when the
+        // log's queue was full (a retry can help), else 96 (SPEC 3).
         result.response = core::AuthResponse{};
-        result.response.rc = core::ResponseCode::system_error;
+        result.response.rc = fault == ledger::Fault::queue_full ? core::ResponseCode::system_unavailable
+                                                                 : core::ResponseCode::system_error;
       }
       result.ticket = sink_.last_ticket();
       result.decision_ns = monotonic_ns() - t0;

@@ -1,7 +1,8 @@
 // An authorization thread (SPEC 13): owns one core shard, takes AuthJobs
 // from every active connection slot's ring, decides them with
 // Core::authorize (the hot path: no lock, no allocation), appends the
-// decision to the write-ahead log through its own producer, and hands the
+// decision to the write-ahead log through its own producer (the ledger's
+// WalEventSink: the events recovery replays), and hands the
 // AuthResult with the record's ticket back on the slot's return ring. The
 // connection loop sends the answer once the log has released that ticket.
 //
@@ -26,6 +27,7 @@
 #include "io/latency_histogram.h"
 #include "io/metrics_registry.h"
 #include "io/switch_records.h"
+#include "ledger/wal_event_sink.h"
 #include "io/switch_slots.h"
 
 namespace authswitch::io {
@@ -36,7 +38,8 @@ using ShardTask = std::function<void(core::Core&, core::ShardId, core::EventSink
 class AuthWorker {
  public:
   AuthWorker(core::Core& core, core::ShardId shard, std::span<ConnectionSlot> slots, ledger::WalWriter& wal,
-             ledger::ProducerId producer, LatencyRecorder* decision_latency, Counter* duplicates);
+             ledger::ProducerId producer, const ledger::PanCipher* cipher, LatencyRecorder* decision_latency,
+             Counter* duplicates);
   AuthWorker(const AuthWorker&) = delete;
   AuthWorker& operator=(const AuthWorker&) = delete;
 
@@ -63,7 +66,7 @@ class AuthWorker {
   core::Core& core_;
   core::ShardId shard_;
   std::span<ConnectionSlot> slots_;
-  WalDecisionSink sink_;
+  ledger::WalEventSink sink_;
   LatencyRecorder* decision_latency_;
   Counter* duplicates_;  // authswitch_duplicates_total (may be null)
   Doorbell doorbell_;

@@ -1,7 +1,7 @@
-// The io layer's write-ahead log records (SPEC 7: link up/down, request
-// received, response written, stray and out-of-step input), and a minimal
-// decision record the authorization threads append until ledger/'s event
-// codec (ledger/event_codec.*, ledger/wal_event_sink.*) lands.
+// The io layer's write-ahead log records (SPEC 7: link up/down, signed on,
+// request received, response written, stray and out-of-step input). The
+// core's events (decisions, reversals, ...) are the ledger's
+// (ledger/event_codec.h, appended by ledger::WalEventSink).
 //
 // Payloads are small fixed structs copied byte for byte (little-endian, the
 // only target), so appending one is a memcpy into the WAL producer's queue:
@@ -18,7 +18,6 @@
 #include <span>
 #include <string_view>
 
-#include "core/events.h"
 #include "ledger/wal_writer.h"
 
 namespace authswitch::io {
@@ -31,9 +30,6 @@ enum class SwitchRecord : std::uint16_t {
   response_written = 0x0205,  // WrittenRecord
   dropped = 0x0206,           // DroppedRecord: a stray response or an unreadable message
   out_of_step = 0x0207,       // LinkRecord: a frame length of 0 or too large
-  decision = 0x0210,          // DecisionRecord (interim, until ledger's event codec)
-  reversal = 0x0211,          // DecisionRecord
-  core_event = 0x0212,        // CoreEventRecord: other core events, by kind only (interim)
 };
 
 struct LinkRecord {
@@ -74,25 +70,6 @@ struct DroppedRecord {
   std::array<std::uint8_t, 7> reserved{};
 };
 
-struct DecisionRecord {
-  std::uint64_t key_hi = 0;
-  std::uint64_t key_lo = 0;
-  std::int64_t amount = 0;
-  std::uint8_t mti_class = 0;
-  std::uint8_t rc = 0;
-  std::uint8_t reason = 0;
-  std::uint8_t flags = 0;        // 1 has approval, 2 duplicate, 4 stored
-  std::array<char, 6> approval{};
-  std::array<char, 19> masked_pan{};
-  std::uint8_t pan_length = 0;
-  std::uint32_t card = 0;
-};
-
-struct CoreEventRecord {
-  std::uint32_t kind = 0;        // the Event variant's index
-  std::uint32_t reserved = 0;
-};
-
 // Appends any of the records above. False when the writer refused it.
 template <typename Record>
 [[nodiscard]] ledger::AppendResult append_record(ledger::WalWriter& wal, ledger::ProducerId producer,
@@ -103,29 +80,6 @@ template <typename Record>
 
 // A masked PAN into a record's fixed field.
 void mask_into(std::string_view pan, std::array<char, 19>& out, std::uint8_t& length) noexcept;
-
-// Interim core::EventSink: every event becomes one record appended through
-// the authorization thread's own producer. last_ticket() is what the answer
-// waits for (WalWriter::released_count >= ticket). A full queue is retried
-// (the writer drains it); a failed writer sets failed(), and the worker
-// answers 96 instead of an approval without a record.
-class WalDecisionSink final : public core::EventSink {
- public:
-  WalDecisionSink(ledger::WalWriter& wal, ledger::ProducerId producer) noexcept : wal_(wal), producer_(producer) {}
-  void on_event(const core::Event& e) override;
-
-  [[nodiscard]] std::uint64_t last_ticket() const noexcept { return last_ticket_; }
-  [[nodiscard]] bool failed() const noexcept { return failed_; }
-  [[nodiscard]] ledger::ProducerId producer() const noexcept { return producer_; }
-
- private:
-  void append_bytes(SwitchRecord type, std::span<const std::byte> payload) noexcept;
-
-  ledger::WalWriter& wal_;
-  ledger::ProducerId producer_;
-  std::uint64_t last_ticket_ = 0;
-  bool failed_ = false;
-};
 
 // Registers the names of these records with `wal dump` (ledger/record_registry.h).
 void register_switch_record_types();

@@ -5,10 +5,14 @@
 // Tests start and stop it in-process; tools/cmd_serve.cpp wraps it with
 // signals.
 //
+// Start-up: the PAN key, the core from the accounts, recovery (the latest
+// snapshot and every core event after it, ledger/core_recovery.h), then the
+// log is opened for appending.
+//
 // Shutdown (stop(), SPEC 0 and 9): stop accepting and reading; every
 // connection answers everything it read and writes it; then the
 // authorization threads end; then the log is closed (flush and a shutdown
-// record). Every request read gets its answer.
+// record) and a snapshot written. Every request read gets its answer.
 //
 // Threads: start(), stop() from one controlling thread; run_on_shard(),
 // metrics() and the read-only accessors from any thread while running.
@@ -31,6 +35,7 @@
 #include "io/metrics_registry.h"
 #include "io/switch_metrics.h"
 #include "io/switch_slots.h"
+#include "ledger/pan_cipher.h"
 
 namespace authswitch::io {
 
@@ -84,6 +89,9 @@ class SwitchRuntime {
   SwitchOptions options_;
   std::vector<std::unique_ptr<codec::DialectResult>> dialects_;
   std::vector<LinkShared> links_;
+  std::unique_ptr<ledger::PanCipher> cipher_;
+  std::uint32_t loaded_cards_ = 0;
+  double recovery_seconds_ = 0;
   std::unique_ptr<ledger::WalWriter> wal_;
   std::unique_ptr<core::Core> core_;
   MetricsRegistry registry_;

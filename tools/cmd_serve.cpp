@@ -93,8 +93,8 @@ int serve(int argc, char** argv) {
   io::SwitchOptions options;
   options.config = config;
   io::SwitchRuntime runtime(std::move(options));
-  std::printf("authswitch: recovery: not yet wired (ledger glue pending): state starts from %s\n",
-              accounts_name.c_str());
+  std::printf("authswitch: accounts: %s; recovering from the log in %s\n", accounts_name.c_str(),
+              config.wal.dir.string().c_str());
   if (const std::string error = runtime.start(std::move(accounts.accounts)); !error.empty()) {
     std::fprintf(stderr, "authswitch serve: %s\n", error.c_str());
     return exit_failure;

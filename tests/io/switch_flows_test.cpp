@@ -192,14 +192,17 @@ TEST_P(SwitchFlows, EveryStepIsRecordedWithAMaskedPan) {
   EXPECT_EQ(count_of(counts, io::SwitchRecord::link_up), 1u);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::link_down), 1u);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::received), 1u);
-  EXPECT_EQ(count_of(counts, io::SwitchRecord::decision), 1u);
+  EXPECT_EQ(count_of(counts, ledger::event_format::type_decision), 1u);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::response_written), 1u);
-  // No full PAN anywhere in the log's bytes.
+  // No full PAN anywhere in the log's folder (segments, snapshot, key);
+  // the segments carry the masked form.
   const std::string pan = core::demo_pan(0);
   for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
     const std::string bytes = read_file(entry.path());
     EXPECT_EQ(bytes.find(pan), std::string::npos) << entry.path();
-    EXPECT_NE(bytes.find("400000******0002"), std::string::npos) << entry.path();
+    if (entry.path().filename().string().rfind("seg-", 0) == 0) {
+      EXPECT_NE(bytes.find("400000******0002"), std::string::npos) << entry.path();
+    }
   }
 }
 

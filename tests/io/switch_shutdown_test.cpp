@@ -71,7 +71,7 @@ void expect_every_read_request_answered(const std::filesystem::path& dir, const 
   EXPECT_GT(load.answers, 0u);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::response_written), load.answers);
   EXPECT_EQ(received + load.immediate, load.answers);
-  EXPECT_EQ(count_of(counts, io::SwitchRecord::decision), received);
+  EXPECT_EQ(count_of(counts, ledger::event_format::type_decision), received);
 }
 
 TEST(SwitchShutdown, StopInTheMiddleOfALoadAnswersEveryRequestRead) {
@@ -170,6 +170,58 @@ TEST(SwitchShutdown, SigtermUnderLoadExitsZeroAndAnswersEveryRequestRead) {
   expect_every_read_request_answered(dir / "wal", result);
   std::filesystem::remove_all(dir);
 }
+
+// A restart on the same log (with the shutdown snapshot, or replaying the
+// log alone) answers a retransmission of an answered request identically.
+class SwitchRestart : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SwitchRestart, ARetransmissionAfterARestartIsAnsweredIdentically) {
+  const bool keep_snapshot = GetParam();
+  const auto dir = temp_dir("restart");
+  const Fields approved = auth_request(0, 1000, 1);
+  const Fields declined = auth_request(2, 150'000, 2);
+  Fields first;
+  {
+    RunningSwitch sw(test_config(dir, io::Durability::sync));
+    Client c(sw.port());
+    first = c.roundtrip(approved);
+    ASSERT_EQ(first.at(39), "00");
+    ASSERT_EQ(c.roundtrip(declined).at(39), "61");
+    ASSERT_EQ(sw.stop(), "");
+  }
+  std::size_t snapshots = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".snap") continue;
+    ++snapshots;
+    if (!keep_snapshot) std::filesystem::remove(entry.path());
+  }
+  EXPECT_EQ(snapshots, 1u);
+  {
+    RunningSwitch sw(test_config(dir, io::Durability::sync));
+    Client c(sw.port());
+    const Fields again = c.roundtrip(approved);
+    EXPECT_EQ(again.at(39), "00");
+    EXPECT_EQ(again.at(38), first.at(38));
+    const Fields declined_again = c.roundtrip(declined);
+    EXPECT_EQ(declined_again.at(39), "61");
+    EXPECT_EQ(declined_again.at(44), "USER:TRANSACTION");
+    Fields conflicting = approved;
+    conflicting[4] = "000000002000";
+    EXPECT_EQ(c.roundtrip(conflicting).at(39), "94");
+    const Fields fresh = c.roundtrip(auth_request(0, 1000, 3));
+    EXPECT_EQ(fresh.at(39), "00");
+    EXPECT_NE(fresh.at(38), first.at(38));
+    bool recovery_logged = false;
+    for (const std::string& line : sw.lines()) recovery_logged |= line.rfind("recovery: ", 0) == 0;
+    EXPECT_TRUE(recovery_logged);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Start, SwitchRestart, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return std::string(p.param ? "FromSnapshot" : "FromLogOnly");
+                         });
 
 TEST(SwitchShutdown, HelpPrintsUsageAndBadConfigExits2) {
   const std::string binary = std::string(AUTHSWITCH_BINARY_DIR) + "/authswitch";

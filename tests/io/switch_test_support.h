@@ -31,6 +31,7 @@
 #include "core/demo_data.h"
 #include "io/switch_records.h"
 #include "io/switch_runtime.h"
+#include "ledger/event_codec.h"
 #include "ledger/log_reader.h"
 
 namespace authswitch::test {
@@ -254,9 +255,12 @@ inline std::map<std::uint16_t, std::uint64_t> count_records(const std::filesyste
   return counts;
 }
 
-inline std::uint64_t count_of(const std::map<std::uint16_t, std::uint64_t>& m, io::SwitchRecord t) {
-  const auto it = m.find(static_cast<std::uint16_t>(t));
+inline std::uint64_t count_of(const std::map<std::uint16_t, std::uint64_t>& m, std::uint16_t type) {
+  const auto it = m.find(type);
   return it == m.end() ? 0 : it->second;
+}
+inline std::uint64_t count_of(const std::map<std::uint16_t, std::uint64_t>& m, io::SwitchRecord t) {
+  return count_of(m, static_cast<std::uint16_t>(t));
 }
 
 }  // namespace authswitch::test
