@@ -148,9 +148,34 @@ FakeSwitch::~FakeSwitch() {
   ::close(stop_fd_);
 }
 
+namespace {
+
+// A connect link's first connection: retried until the peer listens.
+int dial(std::uint16_t port, int stop_fd) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < give_up) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0) return fd;
+    ::close(fd);
+    pollfd p{stop_fd, POLLIN, 0};
+    if (::poll(&p, 1, 5) > 0) break;  // stopping; else a 5 ms pause between dials, as a connect link backs off
+  }
+  return -1;
+}
+
+}  // namespace
+
 void FakeSwitch::run() {
   Decider decider(behaviour_);
   std::vector<Connection> connections;
+  if (behaviour_.dial_port != 0) {
+    const int fd = dial(behaviour_.dial_port, stop_fd_);
+    if (fd >= 0) connections.emplace_back().fd = fd;
+  }
   std::vector<pollfd> polls;
   auto out = std::make_unique<std::byte[]>(70'000);
   for (;;) {

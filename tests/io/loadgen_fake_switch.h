@@ -20,6 +20,10 @@ struct FakeSwitchBehaviour {
   std::uint64_t stall_after = 0;
   std::chrono::milliseconds stall{0};
   std::size_t demo_cards = 1000;  // cards 0 .. demo_cards-1 exist
+  // Non-zero: play a connect link instead of listening: dial 127.0.0.1 on
+  // this port (retrying until it answers, for up to 30 s) and serve that
+  // connection.
+  std::uint16_t dial_port = 0;
 };
 
 class FakeSwitch {

@@ -7,7 +7,14 @@
 #include <sstream>
 #include <string>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/demo_data.h"
 #include "io/loadgen.h"
+#include "io/loadgen_cards.h"
 #include "io/loadgen_report.h"
 #include "tests/io/loadgen_fake_switch.h"
 
@@ -147,6 +154,61 @@ TEST(Loadgen, StallShowsInLatencyFromTheDueTime) {
   EXPECT_GE(r.latency.max_ns(), static_cast<std::uint64_t>(std::chrono::nanoseconds(stall).count()));
   // And so were the ~150 due during the stall: well over 1% of 500.
   EXPECT_GE(r.latency.value_at_percentile(99), 100'000'000u);
+}
+
+// --listen: the switch dials loadgen (a connect link); the relay pairs it
+// with the open-loop client, and everything is answered and checked as over
+// --target.
+TEST(Loadgen, ListenModeServesASwitchThatDialsIn) {
+  // A port free a moment ago; the fake keeps dialing until loadgen listens.
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  socklen_t size = sizeof(address);
+  ASSERT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &size), 0);
+  const std::uint16_t port = ntohs(address.sin_port);
+  ::close(probe);
+
+  FakeSwitch fake({.demo_cards = cards, .dial_port = port});
+  LoadgenOptions o = options_for(fake);
+  o.listen = true;
+  o.port = port;
+  o.connections = 1;
+  o.rate_per_s = 500;
+  const LoadgenResult r = run_loadgen(o);
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.sent, 500u);
+  EXPECT_EQ(r.answered, 500u);
+  EXPECT_EQ(r.counts.mismatches, 0u);
+  EXPECT_TRUE(r.clean());
+}
+
+TEST(Loadgen, CardsFileIsReadLikeServeReadsIt) {
+  const std::string path = testing::TempDir() + "loadgen_cards_" + std::to_string(::getpid()) + ".ndjson";
+  std::ofstream(path) << core::generate_demo_accounts(cards);
+  const CardPoolResult from_file = load_card_pool(path, 0);
+  ASSERT_EQ(from_file.error, "");
+  const CardPoolResult demo = load_card_pool("", cards);
+  // 997, 998, 999 are blocked, lost and stolen (core/demo_data.h).
+  EXPECT_EQ(from_file.pool.active.size(), cards - 3);
+  EXPECT_EQ(from_file.pool.inactive.size(), 3u);
+  EXPECT_EQ(from_file.pool.limited.size(), cards - 3);
+  EXPECT_EQ(demo.pool.active.size(), from_file.pool.active.size());
+  EXPECT_EQ(from_file.pool.active[0].transaction_max, 100'000);
+}
+
+TEST(LoadgenMix, ParsesWeightsAndNamesTheBadPart) {
+  Mix mix;
+  EXPECT_EQ(parse_mix("echo=1", mix), "");
+  for (std::uint64_t random = 0; random < 100; ++random) EXPECT_EQ(mix.pick(random * 7919), RequestKind::echo);
+  EXPECT_EQ(to_string(mix), "echo=1");
+  EXPECT_EQ(parse_mix("approve", mix), "--mix: 'approve' is not KIND=WEIGHT");
+  EXPECT_EQ(parse_mix("approve=x", mix), "--mix: weight of 'approve' must be 0 to 1000000");
+  EXPECT_EQ(to_string(mix), "echo=1");  // unchanged by a failed parse
+  EXPECT_EQ(to_string(Mix{}),
+            "approve=70,limit=4,unknown=3,blocked=2,duplicate=5,conflict=2,reversal=5,advice=3,balance=3,echo=3");
 }
 
 }  // namespace
