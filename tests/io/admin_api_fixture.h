@@ -1,10 +1,11 @@
 // A real AdminApi on 127.0.0.1 (an ephemeral port) in front of a real Core,
 // and a real httplib::Client, for the HTTP API tests.
 //
-// The shard executor runs the task inline on the HTTP worker (the test
-// thread does not authorize while a request is in flight, so the core still
-// has one writer at a time), and records which shard was asked for; the
-// Core asserts the shard is the owner's. Both sinks record what they get,
+// The shard executor runs the task inline on the HTTP worker, one task at a
+// time (a lock stands in for the shard's thread, and the test thread does
+// not authorize while a request is in flight, so the core still has one
+// writer at a time), and records which shard was asked for; the Core
+// asserts the shard is the owner's. Both sinks record what they get,
 // under a lock, since HTTP workers call them.
 #pragma once
 
@@ -72,6 +73,7 @@ class AdminApiTest : public ::testing::Test {
         std::lock_guard lock(mutex_);
         shard_calls_.push_back(shard);
       }
+      std::lock_guard shard_thread(shard_thread_);
       fn(shard_sink_);
     };
     o.control_sink = &control_sink_;
@@ -113,6 +115,7 @@ class AdminApiTest : public ::testing::Test {
  private:
   mutable std::mutex mutex_;
   std::vector<core::ShardId> shard_calls_;
+  std::mutex shard_thread_;
 };
 
 }  // namespace authswitch::io::testing

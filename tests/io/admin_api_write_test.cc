@@ -1,6 +1,8 @@
 // Writes through the HTTP API (SPEC 6) and their effect on the core: limits
 // (taking effect on the next authorization, totals kept), cards, card status,
 // idempotent top-ups, and clearing's honest 501.
+#include <array>
+#include <thread>
 #include <variant>
 
 #include "tests/io/admin_api_fixture.h"
@@ -175,6 +177,33 @@ TEST_F(AdminApiTest, TopUpChangesTheBalanceOnceAndARetryAnswersAsTheFirstTime) {
   EXPECT_EQ(res->status, 422);
   EXPECT_EQ(res->body, R"({"error":"Idempotency-Key: already used with a different body","retryable":false})");
   EXPECT_EQ(core_->read_user(core_->find_user("u1"), t_noon_tokyo).balance, 505000);
+}
+
+TEST_F(AdminApiTest, RacingRetriesOfTheSameKeysApplyEachKeyOnce) {
+  // Two operators' tools retry the same 20 top-ups at once, over two
+  // connections: every answer is the key's one answer, and each key moves
+  // the balance once.
+  constexpr int keys = 20;
+  std::array<std::array<std::string, keys>, 2> answers;
+  std::array<std::thread, 2> tools;
+  for (std::size_t t = 0; t < tools.size(); ++t) {
+    tools[t] = std::thread([&, t] {
+      httplib::Client client("127.0.0.1", api_->port());
+      for (int k = 0; k < keys; ++k) {
+        const std::string key = "race-" + std::to_string(k);
+        const auto res = client.Post("/v1/users/u1/balance", with_key(auth(), key.c_str()), R"({"amount":100})", json);
+        answers[t][static_cast<std::size_t>(k)] = res ? std::to_string(res->status) + " " + res->body : "no answer";
+      }
+    });
+  }
+  for (auto& t : tools) t.join();
+  for (int k = 0; k < keys; ++k) {
+    const auto i = static_cast<std::size_t>(k);
+    EXPECT_EQ(answers[0][i], answers[1][i]) << k;
+    EXPECT_EQ(answers[0][i].rfind("200 {\"id\":\"u1\",\"amount\":100,\"balance\":", 0), 0u) << answers[0][i];
+  }
+  EXPECT_EQ(core_->read_user(core_->find_user("u1"), t_noon_tokyo).balance, 500000 + keys * 100);
+  EXPECT_EQ(count_of<core::BalanceAdjustedEvent>(shard_sink_.events()), static_cast<std::size_t>(keys));
 }
 
 TEST_F(AdminApiTest, NegativeAmountIsAnAdjustmentOnTheUsersShard) {
