@@ -347,12 +347,11 @@ std::optional<std::uint64_t> LoadgenSource::match_answer(std::span<const std::by
   // 7 and 32 complete the key; an answer that differs there is not to us.
   if (answer.wire(7) != std::string_view(r->field7, 10)) return std::nullopt;
   if (r->kind != RequestKind::echo && answer.wire(32) != options_.acquirer) return std::nullopt;
-  check(*r, &answer);
+  check(*r, answer);
   return r->sequence;
 }
 
-void LoadgenSource::check(Record& r, const void* view) {
-  const codec::MessageView& answer = *static_cast<const codec::MessageView*>(view);
+void LoadgenSource::check(Record& r, const codec::MessageView& answer) {
   r.state = RecordState::answered;
   if (now_ns() - r.built_ns > static_cast<std::uint64_t>(options_.timeout.count()) * 1'000'000) {
     r.late = true;

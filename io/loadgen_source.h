@@ -30,6 +30,10 @@
 #include "io/loadgen_mix.h"
 #include "io/open_loop_client.h"
 
+namespace authswitch::codec {
+class MessageView;
+}  // namespace authswitch::codec
+
 namespace authswitch::io {
 
 // 2^19 requests remembered: > 10 s at 50,000/s, and below the 1,000,000
@@ -81,7 +85,7 @@ class LoadgenSource final : public RequestSource {
   struct Fields;
   void fill(const Record& r, Fields& f) const;
   void choose(std::uint64_t sequence, Record& r);
-  void check(Record& r, const void* view);
+  void check(Record& r, const codec::MessageView& answer);
   void mismatch(const Record& r, const std::string& what);
   [[nodiscard]] Record* original_for_followup(bool approved_only);
 
