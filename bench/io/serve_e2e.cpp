@@ -5,7 +5,7 @@
 // 100,000 demo cards, a real write-ahead log in a temporary folder).
 //
 //   serve_e2e --rate 50000 --seconds 10 --durability async|sync
-//             [--connections 1] [--cards 100000] [--wal DIR]
+//             [--connections 1] [--cards 100000] [--wal DIR] [--pin 0|1]
 //
 // Requests are 0100s of 1 minor unit on cards spread over the data set (no
 // limit is reached), each with a unique key; the answer is matched by field
@@ -36,7 +36,7 @@ using namespace authswitch;
 
 constexpr const char* usage =
     "usage: serve_e2e [--rate N] [--seconds S] [--durability async|sync] [--connections C]\n"
-    "                 [--cards N] [--wal DIR]\n";
+    "                 [--cards N] [--wal DIR] [--pin 0|1]\n";
 
 class IsoRequestSource final : public io::RequestSource {
  public:
@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   std::size_t cards = 100'000;
   io::Durability durability = io::Durability::async;
   std::string wal_dir;
+  bool pin = true;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -126,6 +127,7 @@ int main(int argc, char** argv) {
     else if (flag == "--connections") client.connections = static_cast<std::uint32_t>(std::strtoul(value, nullptr, 10));
     else if (flag == "--cards") cards = std::strtoul(value, nullptr, 10);
     else if (flag == "--wal") wal_dir = value;
+    else if (flag == "--pin") pin = std::string_view(value) != "0";
     else if (flag == "--durability") durability = std::string_view(value) == "sync" ? io::Durability::sync : io::Durability::async;
     else {
       std::fputs(usage, stderr);
@@ -160,8 +162,9 @@ int main(int argc, char** argv) {
   io::SwitchOptions options;
   options.config.links[0].port = 0;
   options.config.links[0].echo_interval_s = 0;
-  options.config.cores.io = {0};
-  options.config.cores.auth = {1};
+  // --pin 0: both threads unpinned (the scheduler places them).
+  options.config.cores.io = pin ? std::vector<int>{0} : std::vector<int>{};
+  options.config.cores.auth = pin ? std::vector<int>{1} : std::vector<int>{};
   options.config.wal.dir = wal_dir;
   options.config.wal.durability = durability;
   options.log = [](const std::string&) {};
