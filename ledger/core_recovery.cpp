@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <memory>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -21,13 +22,22 @@ namespace {
 const char* check_indices(const core::Event& event, const core::Core& core) {
   const core::Accounts& acc = core.accounts();
   const std::size_t users = acc.users.size(), cards = acc.card_pans.size();
-  auto effect_ok = [&](const core::Effect& e) { return e.user == core::no_index || e.user < users; };
+  auto effect_ok = [&](const core::Effect& e) {
+    if (e.user == core::no_index) return true;
+    if (e.user >= users) return false;
+    // A company's total moved for a user without a company would index past
+    // the companies.
+    for (std::size_t i = 0; i < e.delta_count; ++i) {
+      if (e.deltas[i].owner == core::LimitOwner::company && acc.users[e.user].company == core::no_index) return false;
+    }
+    return true;
+  };
   return std::visit(
       [&](const auto& e) -> const char* {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, core::DecisionEvent>) {
           if (e.card != core::no_index && e.card >= cards) return "decision: card index unknown";
-          return effect_ok(e.effect) ? nullptr : "decision: user index unknown";
+          return effect_ok(e.effect) ? nullptr : "decision: user index unknown, or a company total for a user without one";
         } else if constexpr (std::is_same_v<T, core::ReversalEvent> || std::is_same_v<T, core::HoldExpiredEvent>) {
           return effect_ok(e.effect) ? nullptr : "reversal or expiry: user index unknown";
         } else if constexpr (std::is_same_v<T, core::LimitsSetEvent>) {
@@ -37,6 +47,10 @@ const char* check_indices(const core::Event& event, const core::Core& core) {
           return e.card < cards ? nullptr : "card status: card index unknown";
         } else if constexpr (std::is_same_v<T, core::CardAddedEvent>) {
           if (e.card != cards) return "card added: index is not the next card";
+          if (core.find_card(std::string_view(e.id.data(), e.id_length)) != core::no_index ||
+              core.find_card_by_pan(e.pan) != nullptr) {
+            return "card added: id or PAN already present";
+          }
           return e.user < users ? nullptr : "card added: user index unknown";
         } else {
           return e.user < users ? nullptr : "balance adjusted: user index unknown";

@@ -231,7 +231,7 @@ CodecResult decode(Reader& r, DecisionEvent& d) noexcept {
   if (kind > static_cast<std::uint8_t>(EffectKind::posted)) return {"decision: effect kind unknown"};
   d.effect_kind = static_cast<EffectKind>(kind);
   d.effect_amount = r.get<std::int64_t>();
-  if (CodecResult res = get_effect(r, d.effect); !res.ok()) return {"decision: effect invalid (count, length, owner or position)"};
+  if (!get_effect(r, d.effect).ok()) return {"decision: effect invalid (count, length, owner or position)"};
   if (d.effect_kind != EffectKind::none && d.effect.user == no_index) return {"decision: effect without a user"};
   return {};
 }

@@ -66,7 +66,8 @@ double thread_cpu_s() {
 int main() {
   const std::size_t records = record_count();
   const char* root_env = std::getenv("AUTHSWITCH_BENCH_DIR");
-  std::string dir = std::string(root_env != nullptr && *root_env != '\0' ? root_env : "/tmp") + "/bench-recovery-XXXXXX";
+  const std::string root = root_env != nullptr && *root_env != '\0' ? root_env : "/tmp";
+  std::string dir = root + "/bench-recovery-XXXXXX";
   if (::mkdtemp(dir.data()) == nullptr) return 1;
   const std::string accounts = core::generate_demo_accounts(cards);
   ledger::PanKey key{};
@@ -142,7 +143,8 @@ int main() {
   std::printf("records %zu (core events %llu)\n", decoded, static_cast<unsigned long long>(result.events_applied));
   const auto n = static_cast<double>(result.events_applied);
   std::printf("read+decode:  wall %.3f s %.2f M/s, cpu %.3f s %.2f M/s\n", decode_s,
-              static_cast<double>(decoded) / decode_s / 1e6, decode_cpu_s, static_cast<double>(decoded) / decode_cpu_s / 1e6);
+              static_cast<double>(decoded) / decode_s / 1e6, decode_cpu_s,
+              static_cast<double>(decoded) / decode_cpu_s / 1e6);
   std::printf("recover_core: wall %.3f s %.2f M/s, cpu %.3f s %.2f M/s (state equal to live: %s)\n", recover_s,
               n / recover_s / 1e6, recover_cpu_s, n / recover_cpu_s / 1e6, same ? "yes" : "NO");
   std::error_code ec;

@@ -273,5 +273,53 @@ TEST(CoreRecovery, WalDumpPrintsCoreEventsWithoutAFullPan) {
   }
 }
 
+
+// Events that decode but would index past the core's tables stop recovery
+// with a reason (Core::apply asserts instead of checking).
+TEST(CoreRecovery, EventsThatDoNotFitTheAccountsAreRefusedByName) {
+  const PanCipher cipher(driver_key());
+  DecisionEvent company_without_company;
+  company_without_company.key = TxnKey{1ull << 40, 1};
+  company_without_company.stored = true;
+  company_without_company.effect_kind = EffectKind::hold;
+  company_without_company.effect.user = 2;  // u3 has no company
+  company_without_company.effect.delta_count = 1;
+  company_without_company.effect.deltas[0] = SlotDelta{LimitOwner::company, 0, 0, 10};
+  CardAddedEvent existing_id;
+  existing_id.card = 9;
+  existing_id.id_length = 2;
+  existing_id.id[0] = 'c';
+  existing_id.id[1] = '1';
+  existing_id.pan = *parse_pan("5500000000001234");
+  existing_id.expiry_yymm = 3012;
+  CardAddedEvent existing_pan = existing_id;
+  existing_pan.id[1] = '9';
+  existing_pan.pan = *parse_pan(pan_c2);
+  const std::pair<Event, const char*> cases[] = {
+      {company_without_company, "decision: user index unknown, or a company total for a user without one"},
+      {existing_id, "card added: id or PAN already present"},
+      {existing_pan, "card added: id or PAN already present"},
+      {LimitsSetEvent{LimitOwner::company, 1, {}}, "limits set: owner index unknown"},
+      {BalanceAdjustedEvent{7, 1, 1, {}, 0, 0}, "balance adjusted: user index unknown"},
+  };
+  for (const auto& [event, error] : cases) {
+    SCOPED_TRACE(error);
+    TempDir dir;
+    {
+      WalWriter wal(sync_options(dir.path()));
+      ASSERT_TRUE(wal.open().is_ok());
+      WalEventSink sink(wal, wal.register_producer(), &cipher, nullptr);
+      sink.on_event(event);
+      ASSERT_EQ(sink.fault(), Fault::none);
+      ASSERT_TRUE(wal.close().is_ok());
+    }
+    auto core = driver_core();
+    CoreRecoveryResult result;
+    const Status s = recover_core(dir.path(), *core, &cipher, result);
+    ASSERT_FALSE(s.is_ok());
+    EXPECT_NE(s.to_string().find(error), std::string::npos) << s.to_string();
+  }
+}
+
 }  // namespace
 }  // namespace authswitch::ledger::testing
