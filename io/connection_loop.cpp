@@ -1,5 +1,6 @@
 #include "io/connection_loop.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -457,6 +458,28 @@ void ConnectionLoop::wait() {
   slot_.waker.awake();
 }
 
+void ConnectionLoop::linger_and_close() {
+  // close() with unread bytes in the receive queue sends a reset, and a
+  // reset discards answers still in our send queue or in flight: the peer
+  // would lose answers that were written. So: FIN after the last answer,
+  // then discard what the peer still sends until it closes too (or the
+  // bound passes), then close. Off the hot path: the connection has ended.
+  if (fd_ < 0) return;
+  if (!send_broken_) {
+    ::shutdown(fd_, SHUT_WR);
+    const std::uint64_t give_up = monotonic_ns() + constants::switch_linger_ms * 1'000'000u;
+    std::array<std::byte, 16 * 1024> discard{};
+    for (std::uint64_t now = monotonic_ns(); now < give_up; now = monotonic_ns()) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>((give_up - now) / 1'000'000u) + 1) <= 0) break;
+      const ssize_t n = ::recv(fd_, discard.data(), discard.size(), 0);
+      if (n <= 0) break;  // the peer closed (or reset): nothing left to protect
+    }
+  }
+  ::close(fd_);
+  fd_ = -1;
+}
+
 std::string ConnectionLoop::run() {
   io_uring_params params{};
   params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
@@ -519,7 +542,7 @@ std::string ConnectionLoop::run() {
   }
   record_link(SwitchRecord::link_down);
   slot_.active.store(false, std::memory_order_release);
-  ::shutdown(fd_, SHUT_RDWR);
+  linger_and_close();
   return {};
 }
 

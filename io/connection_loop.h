@@ -123,6 +123,7 @@ class ConnectionLoop {
   void record_link(SwitchRecord type);
   void flush_send();
   void begin_close();
+  void linger_and_close();
   [[nodiscard]] bool results_waiting() noexcept;
   [[nodiscard]] bool done() const noexcept;
   void wait();
