@@ -170,6 +170,9 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     worker_ptrs_.push_back(workers_.back().get());
   }
 
+  // The spare producer of switch_wal_producers: the control thread's.
+  control_sink_ = std::make_unique<ledger::WalEventSink>(*wal_, wal_->register_producer(), cipher_.get(), core_.get());
+
   shared_.core = core_.get();
   shared_.wal = wal_.get();
   shared_.workers = worker_ptrs_;

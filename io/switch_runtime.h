@@ -36,6 +36,7 @@
 #include "io/switch_metrics.h"
 #include "io/switch_slots.h"
 #include "ledger/pan_cipher.h"
+#include "ledger/wal_event_sink.h"
 
 namespace authswitch::io {
 
@@ -72,6 +73,9 @@ class SwitchRuntime {
   [[nodiscard]] core::Core& core() noexcept { return *core_; }
   [[nodiscard]] MetricsRegistry& metrics() noexcept { return registry_; }
   [[nodiscard]] ledger::WalWriter& wal() noexcept { return *wal_; }
+  // The control thread's sink (the HTTP API's card additions and status
+  // changes): its own WAL producer. Callers serialise their calls.
+  [[nodiscard]] core::EventSink& control_sink() noexcept { return *control_sink_; }
   [[nodiscard]] std::size_t auth_threads() const noexcept { return workers_.size(); }
   // Connections currently served (all links).
   [[nodiscard]] std::size_t connections() const noexcept;
@@ -93,6 +97,7 @@ class SwitchRuntime {
   std::uint32_t loaded_cards_ = 0;
   double recovery_seconds_ = 0;
   std::unique_ptr<ledger::WalWriter> wal_;
+  std::unique_ptr<ledger::WalEventSink> control_sink_;
   std::unique_ptr<core::Core> core_;
   MetricsRegistry registry_;
   std::unique_ptr<SwitchMetrics> metrics_;

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -18,6 +19,7 @@
 
 #include "core/accounts_loader.h"
 #include "core/demo_data.h"
+#include "io/admin_api.h"
 #include "io/config.h"
 #include "io/switch_runtime.h"
 #include "tools/command.h"
@@ -111,6 +113,31 @@ int serve(int argc, char** argv) {
               std::string(io::to_string(config.wal.durability)).c_str(), runtime.auth_threads());
   std::fflush(stdout);
 
+  // The operators' API (SPEC 6). It goes up after the links, so /readyz
+  // answers 200 from its first request: recovery is done and the links are up.
+  std::atomic<bool> ready{true};
+  io::AdminApiOptions api_options;
+  api_options.host = config.admin.host;
+  api_options.port = config.admin.port;
+  api_options.token = config.admin.token;
+  api_options.core = &runtime.core();
+  api_options.run_on_shard = [&runtime](core::ShardId shard, const io::ShardFn& fn) {
+    runtime.run_on_shard(shard, [&fn](core::Core&, core::ShardId, core::EventSink& sink) { fn(sink); });
+  };
+  api_options.control_sink = &runtime.control_sink();
+  api_options.metrics_text = [&runtime] { return runtime.metrics().render(); };
+  api_options.ready = &ready;
+  io::AdminApi api(std::move(api_options));
+  if (const std::string error = api.start(); !error.empty()) {
+    std::fprintf(stderr, "authswitch serve: HTTP API on %s: %s (is another switch running? set admin.listen)\n",
+                 config.admin.listen.c_str(), error.c_str());
+    static_cast<void>(runtime.stop());
+    return exit_failure;
+  }
+  std::printf("authswitch: HTTP API on %s:%u (writes need the bearer token)\n", config.admin.host.c_str(),
+              static_cast<unsigned>(api.port()));
+  std::fflush(stdout);
+
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   std::printf("authswitch: %s: stopping (stop reading, answer everything read, close the log)\n",
@@ -124,6 +151,10 @@ int serve(int argc, char** argv) {
     std::fprintf(stderr, "authswitch: second signal: exiting at once\n");
     _exit(exit_failure);
   }).detach();
+  // The API first: a request waiting on a shard thread must finish before
+  // the authorization threads stop.
+  ready.store(false);
+  api.stop();
   const std::string error = runtime.stop();
   if (!error.empty()) {
     std::fprintf(stderr, "authswitch serve: %s\n", error.c_str());

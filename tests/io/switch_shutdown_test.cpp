@@ -145,17 +145,42 @@ Child spawn_serve(const std::filesystem::path& config) {
   return c;
 }
 
+// One plain HTTP/1.0 GET to 127.0.0.1:port; the whole answer, or "" when
+// nothing could be read.
+std::string http_get(std::uint16_t port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) == 0) {
+    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    (void)::write(fd, request.data(), request.size());
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
 TEST(SwitchShutdown, SigtermUnderLoadExitsZeroAndAnswersEveryRequestRead) {
   const auto dir = temp_dir("sigterm");
   const std::uint16_t port = free_port();
+  const std::uint16_t api_port = free_port();
   const auto config = dir / "config.json";
   {
     std::ofstream f(config);
     f << R"({"links":[{"name":"net","mode":"listen","host":"127.0.0.1","port":)" << port
-      << R"(,"echo_interval_s":0}],"cores":{"io":[],"auth":[]},"wal":{"dir":"wal","durability":"sync"}})";
+      << R"(,"echo_interval_s":0}],"cores":{"io":[],"auth":[]},"wal":{"dir":"wal","durability":"sync"},)"
+      << R"("admin":{"listen":"127.0.0.1:)" << api_port << R"("}})";
   }
   Child child = spawn_serve(config);
-  ASSERT_TRUE(child.wait_for_line("serving:")) << child.text;
+  ASSERT_TRUE(child.wait_for_line("HTTP API on")) << child.text;
+  // serve starts the operators' API once recovery is done and the links are
+  // up (SPEC 6): ready at once, and /metrics carries the link's series.
+  EXPECT_NE(http_get(api_port, "/readyz").find(" 200 "), std::string::npos);
+  EXPECT_NE(http_get(api_port, "/metrics").find("authswitch_link_up{link=\"net\"} 1"), std::string::npos);
   LoadResult result;
   {
     PipelinedLoad load(port);
