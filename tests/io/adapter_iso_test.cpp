@@ -49,9 +49,10 @@ TEST(IsoAdapter, ReadsTheFieldsTheCoreUses) {
   Fields f = auth_request(0, 1234, 42);
   f[90] = std::string("0100") + "000042" + "1123140000" + "00000123456" + "00000000000";
   f[95] = "000000000500000000000000000000000000000000";
-  const std::string frame = frame_of(f);
+  // The view points into the body: keep it alive, not a temporary.
+  const std::string body = frame_of(f).substr(2);
   codec::MessageView view;
-  ASSERT_TRUE(codec::unpack(codec::Dialect::iso87_ascii(), frame.substr(2), view).ok());
+  ASSERT_TRUE(codec::unpack(codec::Dialect::iso87_ascii(), body, view).ok());
   core::AuthRequest r;
   ASSERT_EQ(io::read_request(codec::Dialect::iso87_ascii(), view, ms_2026_11_23_14h, r), io::ReadStatus::ok);
   EXPECT_EQ(r.mti_class, core::MtiClass::authorization);
@@ -71,9 +72,10 @@ TEST(IsoAdapter, ReadsTheFieldsTheCoreUses) {
 TEST(IsoAdapter, UnreadableFieldTextIsAFormatError) {
   Fields f = auth_request(0, 1234, 42);
   f[7] = "1332140000";  // month 13
-  const std::string frame = frame_of(f);
+  // The view points into the body: keep it alive, not a temporary.
+  const std::string body = frame_of(f).substr(2);
   codec::MessageView view;
-  ASSERT_TRUE(codec::unpack(codec::Dialect::iso87_ascii(), frame.substr(2), view).ok());
+  ASSERT_TRUE(codec::unpack(codec::Dialect::iso87_ascii(), body, view).ok());
   core::AuthRequest r;
   EXPECT_EQ(io::read_request(codec::Dialect::iso87_ascii(), view, ms_2026_11_23_14h, r), io::ReadStatus::format_error);
 }
