@@ -54,9 +54,11 @@ inline constexpr std::int64_t switch_release_poll_ns = 50'000;
 inline constexpr unsigned switch_sq_entries = 16;
 // After its last answer a connection sends FIN and waits this long at most
 // for the peer to close before closing itself: closing with unread input
-// would reset the connection and drop answers still in flight. 2 s is far
-// above a loopback or LAN round trip; a peer that keeps sending is cut then.
-inline constexpr std::uint64_t switch_linger_ms = 2'000;
+// would reset the connection and drop answers still in flight. A slow
+// reader needs more than a round trip: under ThreadSanitizer a client that
+// was still reading lost 771 answers at 2 s. 10 s bounds the stop; a peer
+// that keeps sending without closing is cut then.
+inline constexpr std::uint64_t switch_linger_ms = 10'000;
 // Reconnect backoff of `connect` links (SPEC 9): 1 s doubling to 30 s.
 inline constexpr std::int64_t switch_reconnect_initial_ms = 1'000;
 inline constexpr std::int64_t switch_reconnect_max_ms = 30'000;
