@@ -5,28 +5,11 @@
 #include <benchmark/benchmark.h>
 
 #include <array>
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 
 #include "codec/pack.h"
 #include "codec/unpack.h"
-
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/support/alloc_counter.h"
 
 namespace authswitch::codec {
 namespace {
@@ -63,14 +46,14 @@ std::string request_0100() {
 
 void report_allocations(benchmark::State& state, std::size_t before) {
   state.counters["allocs_per_iter"] = benchmark::Counter(
-      static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations()));
+      static_cast<double>(::authswitch::test::allocations() - before) / static_cast<double>(state.iterations()));
 }
 
 void BM_Unpack0100_16Fields(benchmark::State& state) {
   const std::string message = request_0100();
   const Dialect& dialect = Dialect::iso87_ascii();
   MessageView view;
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = ::authswitch::test::allocations();
   for (auto _ : state) {
     benchmark::DoNotOptimize(message.data());
     const CodecError err = unpack(dialect, message, view);
@@ -91,7 +74,7 @@ void BM_Pack0110_Echo(benchmark::State& state) {
   MessageView request;
   if (!unpack(dialect, message, request).ok()) std::abort();
   std::array<std::byte, 512> out{};
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = ::authswitch::test::allocations();
   for (auto _ : state) {
     benchmark::DoNotOptimize(&request);
     FieldValues response;
@@ -119,7 +102,7 @@ void BM_Pack0110_ValuesReady(benchmark::State& state) {
   response.set(38, "A1B2C3");
   response.set(39, "00");
   std::array<std::byte, 512> out{};
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = ::authswitch::test::allocations();
   for (auto _ : state) {
     benchmark::DoNotOptimize(&response);
     const PackResult r = pack(dialect, response, out, {.framing = Framing::len2, .secondary_bitmap = {}});

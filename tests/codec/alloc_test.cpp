@@ -1,44 +1,26 @@
 // Unpack and pack never touch the heap: this binary counts every call to the
-// global operator new and checks the count does not move across them.
+// global operator new (tests/support/alloc_counter) and checks the count does
+// not move across them.
 #include <gtest/gtest.h>
 
 #include <array>
-#include <atomic>
 #include <cstring>
-#include <cstdlib>
-#include <new>
 #include <string>
 
 #include "codec/pack.h"
 #include "codec/text.h"
 #include "codec/unpack.h"
+#include "tests/support/alloc_counter.h"
 #include "tests/codec/message_builder.h"
-
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-// g++ flags free() inside a replaced operator delete as mismatched; here it
-// is exactly right (our operator new above uses malloc).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace authswitch::codec {
 namespace {
 
 TEST(NoHeap, CounterSeesAllocations) {
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = ::authswitch::test::allocations();
   auto* p = new std::string(100, 'x');  // proves the counter is wired in
   delete p;
-  EXPECT_GT(g_allocations.load(), before);
+  EXPECT_GT(::authswitch::test::allocations(), before);
 }
 
 TEST(NoHeap, UnpackPackFramesAndText) {
@@ -50,7 +32,7 @@ TEST(NoHeap, UnpackPackFramesAndText) {
   std::array<char, 64> text{};
   std::array<std::byte, 2 + 4096> stream{};
 
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = ::authswitch::test::allocations();
   MessageView view;
   const CodecError err = unpack(Dialect::iso87_ascii(), request, view);
   FieldValues values;
@@ -64,7 +46,7 @@ TEST(NoHeap, UnpackPackFramesAndText) {
   std::memcpy(deframer.writable().data(), out.data(), packed.size);
   deframer.commit(packed.size);
   const Deframer::Next next = deframer.next();
-  const std::size_t after = g_allocations.load();
+  const std::size_t after = ::authswitch::test::allocations();
 
   EXPECT_EQ(after, before);
   EXPECT_TRUE(err.ok());
