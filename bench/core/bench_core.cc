@@ -2,8 +2,8 @@
 //   - one decision on a card whose data is in cache (target <= 150 ns median);
 //   - decisions on random cards among 1,000,000, beside this machine's random
 //     memory access latency measured here by a pointer chase over 1 GiB
-//     (target <= 2x that latency per decision);
-//   - loading the accounts file (target >= 1,000,000 cards/s).
+//     (target <= 2x that latency per decision).
+// The accounts load (target >= 1,000,000 cards/s) is bench_load.cc.
 // The card set is the demo data set (core/demo_data.h). AUTHSWITCH_BENCH_CARDS
 // overrides its size (e.g. 10000 under callgrind).
 #include <benchmark/benchmark.h>
@@ -169,21 +169,6 @@ BENCHMARK(BM_DecisionCardInCache)->Arg(0)->Arg(1)->ArgName("prefetch")->Iteratio
 
 void BM_DecisionRandomCard(benchmark::State& state) { decide_all(state, true, state.range(0) != 0); }
 BENCHMARK(BM_DecisionRandomCard)->Arg(0)->Arg(1)->ArgName("prefetch")->Iterations(1)->Repetitions(3)->Unit(benchmark::kMillisecond);
-
-// ---- the accounts load -----------------------------------------------------
-
-void BM_LoadAccounts(benchmark::State& state) {
-  const std::string& path = accounts_path();
-  std::size_t cards = 0;
-  for (auto _ : state) {
-    LoadResult r = load_accounts_file(path);
-    if (!r.accounts) state.SkipWithError(r.error.c_str());
-    cards += r.accounts ? r.accounts->card_ids.size() : 0;
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(cards));
-  state.counters["cards_per_s"] = benchmark::Counter(static_cast<double>(cards), benchmark::Counter::kIsRate);
-}
-BENCHMARK(BM_LoadAccounts)->Iterations(1)->Repetitions(3)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace authswitch::core
