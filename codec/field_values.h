@@ -57,18 +57,13 @@ class FieldValues {
   // Wire bytes are the text only for ascii and binary content; echo bcd or
   // ebcdic fields with set(f, field_text(...)) instead.
   void echo(const MessageView& request, const FieldSet& fields) noexcept {
-    for (int w = 0; w < 2; ++w) {
-      const std::uint64_t request_word = w == 0 ? request.primary_bitmap() & ~(std::uint64_t{1} << 63)
-                                                : request.secondary_bitmap();
-      std::uint64_t bits = request_word & fields.words[w];
-      present_[w] |= bits;
-      while (bits != 0) {
-        const int k = std::countl_zero(bits);
-        bits &= ~(std::uint64_t{1} << (63 - k));
-        const int field = w * 64 + k + 1;
-        const std::string_view v = request.wire_present(field);
-        values_[static_cast<std::size_t>(field)] = {v.data(), v.size()};
-      }
+    const std::uint64_t primary = SetFields::data_word(request.primary_bitmap()) & fields.words[0];
+    const std::uint64_t secondary = request.secondary_bitmap() & fields.words[1];
+    present_[0] |= primary;
+    present_[1] |= secondary;
+    for (const int field : SetFields{primary, secondary}) {
+      const std::string_view v = request.wire_present(field);
+      values_[static_cast<std::size_t>(field)] = {v.data(), v.size()};
     }
   }
 

@@ -16,6 +16,7 @@
 
 #include "codec/error.h"
 #include "codec/format.h"
+#include "codec/set_fields.h"
 #include "core/assert.h"
 
 namespace authswitch::codec {
@@ -72,14 +73,7 @@ class MessageView {
   // Calls fn(field) for each present data field, in ascending order.
   template <class Fn>
   void for_each_field(Fn&& fn) const {
-    std::uint64_t words[2] = {primary_ & ~(std::uint64_t{1} << 63), secondary_};
-    for (int w = 0; w < 2; ++w) {
-      while (words[w] != 0) {
-        const int k = std::countl_zero(words[w]);
-        words[w] &= ~(std::uint64_t{1} << (63 - k));
-        fn(w * 64 + k + 1);
-      }
-    }
+    for (const int field : SetFields{SetFields::data_word(primary_), secondary_}) fn(field);
   }
 
  private:

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "codec/scan.h"
+#include "codec/set_fields.h"
 #include "codec/text.h"
 
 namespace authswitch::codec {
@@ -185,65 +186,58 @@ PackResult pack(const Dialect& dialect, const FieldValues& values, std::span<std
   }
 
   // Fields, ascending.
-  words[0] &= ~(std::uint64_t{1} << 63);
-  for (int w = 0; w < 2; ++w) {
-    std::uint64_t bits = words[w];
-    while (bits != 0) {
-      const int k = std::countl_zero(bits);
-      bits &= ~(std::uint64_t{1} << (63 - k));
-      const int field = w * 64 + k + 1;
-      const FieldCodec& c = dialect.codec(field);
-      const FieldSpec& spec = c.spec;
-      const std::string_view value = values.get_present(field);
-      // Fast path: the value goes on the wire as it is, behind an ASCII
-      // length if variable. Short fixed values (padding) take the general path.
-      if (c.text_is_wire && (c.prefix_bytes != 0 || value.size() == spec.max_length)) [[likely]] {
-        const std::size_t len = value.size();
-        if (len > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
-        if (c.check == ContentCheck::ascii_digits) {
-          if (first_non_digit(reinterpret_cast<const unsigned char*>(value.data()), len) != content_ok) {
-            return fail(ErrorCode::bad_content, field, pos);
-          }
-        } else if (c.check != ContentCheck::none && find_bad_text(spec, value) != content_ok) {
+  for (const int field : SetFields{SetFields::data_word(words[0]), words[1]}) {
+    const FieldCodec& c = dialect.codec(field);
+    const FieldSpec& spec = c.spec;
+    const std::string_view value = values.get_present(field);
+    // Fast path: the value goes on the wire as it is, behind an ASCII
+    // length if variable. Short fixed values (padding) take the general path.
+    if (c.text_is_wire && (c.prefix_bytes != 0 || value.size() == spec.max_length)) [[likely]] {
+      const std::size_t len = value.size();
+      if (len > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
+      if (c.check == ContentCheck::ascii_digits) {
+        if (first_non_digit(reinterpret_cast<const unsigned char*>(value.data()), len) != content_ok) {
           return fail(ErrorCode::bad_content, field, pos);
         }
-        if (cap - pos < c.prefix_bytes + len) return fail(ErrorCode::buffer_too_small, field, pos);
-        unsigned char* p = o + pos;
-        switch (c.prefix_bytes) {
-          case 4:
-            *p++ = static_cast<unsigned char>('0' + len / 1000);
-            [[fallthrough]];
-          case 3:
-            *p++ = static_cast<unsigned char>('0' + len / 100 % 10);
-            [[fallthrough]];
-          case 2:
-            *p++ = static_cast<unsigned char>('0' + len / 10 % 10);
-            *p++ = static_cast<unsigned char>('0' + len % 10);
-            break;
-          default:
-            break;
-        }
-        copy_small(p, value.data(), len);
-        pos = static_cast<std::size_t>(p - o) + len;
-        continue;
+      } else if (c.check != ContentCheck::none && find_bad_text(spec, value) != content_ok) {
+        return fail(ErrorCode::bad_content, field, pos);
       }
-      if (!spec.defined) return fail(ErrorCode::unknown_field, field, pos);
-      if (value.size() > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
-      PaddedText text{value, 0, 0, spec.pad_char};
-      if (spec.length_type == LengthType::fixed && value.size() < spec.max_length) {
-        if (spec.padding == Padding::none) return fail(ErrorCode::wrong_length, field, pos);
-        (spec.padding == Padding::left ? text.pad_left : text.pad_right) = spec.max_length - value.size();
+      if (cap - pos < c.prefix_bytes + len) return fail(ErrorCode::buffer_too_small, field, pos);
+      unsigned char* p = o + pos;
+      switch (c.prefix_bytes) {
+        case 4:
+          *p++ = static_cast<unsigned char>('0' + len / 1000);
+          [[fallthrough]];
+        case 3:
+          *p++ = static_cast<unsigned char>('0' + len / 100 % 10);
+          [[fallthrough]];
+        case 2:
+          *p++ = static_cast<unsigned char>('0' + len / 10 % 10);
+          *p++ = static_cast<unsigned char>('0' + len % 10);
+          break;
+        default:
+          break;
       }
-      if (find_bad_text(spec, value) != content_ok) return fail(ErrorCode::bad_content, field, pos);
-      const std::size_t wire = content_bytes(spec.encoding, text.size());
-      if (cap - pos < c.prefix_bytes + wire) return fail(ErrorCode::buffer_too_small, field, pos);
-      if (c.prefix_bytes != 0) {
-        write_prefix(spec.prefix, c.prefix_bytes, value.size(), o + pos);
-        pos += c.prefix_bytes;
-      }
-      write_content(spec, text, o + pos);
-      pos += wire;
+      copy_small(p, value.data(), len);
+      pos = static_cast<std::size_t>(p - o) + len;
+      continue;
     }
+    if (!spec.defined) return fail(ErrorCode::unknown_field, field, pos);
+    if (value.size() > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
+    PaddedText text{value, 0, 0, spec.pad_char};
+    if (spec.length_type == LengthType::fixed && value.size() < spec.max_length) {
+      if (spec.padding == Padding::none) return fail(ErrorCode::wrong_length, field, pos);
+      (spec.padding == Padding::left ? text.pad_left : text.pad_right) = spec.max_length - value.size();
+    }
+    if (find_bad_text(spec, value) != content_ok) return fail(ErrorCode::bad_content, field, pos);
+    const std::size_t wire = content_bytes(spec.encoding, text.size());
+    if (cap - pos < c.prefix_bytes + wire) return fail(ErrorCode::buffer_too_small, field, pos);
+    if (c.prefix_bytes != 0) {
+      write_prefix(spec.prefix, c.prefix_bytes, value.size(), o + pos);
+      pos += c.prefix_bytes;
+    }
+    write_content(spec, text, o + pos);
+    pos += wire;
   }
 
   const std::size_t body = pos - header;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "codec/scan.h"
+#include "codec/set_fields.h"
 
 namespace authswitch::codec {
 
@@ -81,39 +82,32 @@ CodecError unpack(const Dialect& dialect, std::span<const std::byte> message, Me
   }
 
   // Fields, in ascending order: walk the set bits of each word.
-  std::uint64_t words[2] = {view.primary_ & ~(std::uint64_t{1} << 63), view.secondary_};
-  for (int w = 0; w < 2; ++w) {
-    std::uint64_t bits = words[w];
-    while (bits != 0) {
-      const int k = std::countl_zero(bits);
-      bits &= ~(std::uint64_t{1} << (63 - k));
-      const int field = w * 64 + k + 1;
-      const FieldCodec& c = dialect.codec(field);
-      const FieldSpec& spec = c.spec;
-      if (!spec.defined) return fail(ErrorCode::unknown_field, field, pos);
-      if (pos == size) return fail(ErrorCode::missing_field, field, pos);
+  for (const int field : SetFields{SetFields::data_word(view.primary_), view.secondary_}) {
+    const FieldCodec& c = dialect.codec(field);
+    const FieldSpec& spec = c.spec;
+    if (!spec.defined) return fail(ErrorCode::unknown_field, field, pos);
+    if (pos == size) return fail(ErrorCode::missing_field, field, pos);
 
-      std::size_t length = spec.max_length;
-      if (c.prefix_bytes != 0) {
-        if (size - pos < c.prefix_bytes) return fail(ErrorCode::truncated_field, field, pos);
-        const int stated = read_length_prefix(spec.prefix, data + pos, c.prefix_bytes);
-        if (stated < 0) return fail(ErrorCode::bad_length_digits, field, pos);
-        if (static_cast<std::size_t>(stated) > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
-        length = static_cast<std::size_t>(stated);
-        pos += c.prefix_bytes;
-      }
-      const std::size_t wire = content_bytes(spec.encoding, length);
-      if (size - pos < wire) return fail(ErrorCode::truncated_field, field, pos);
-      if (c.check != ContentCheck::none) {
-        const std::size_t bad = c.check == ContentCheck::ascii_digits ? first_non_digit(data + pos, length)
-                                                                      : find_bad_content(spec, data + pos, length);
-        if (bad != content_ok) return fail(ErrorCode::bad_content, field, pos + bad);
-      }
-
-      view.slots_[static_cast<std::size_t>(field)] = {static_cast<std::uint16_t>(pos), static_cast<std::uint16_t>(length),
-                                                      static_cast<std::uint16_t>(wire)};
-      pos += wire;
+    std::size_t length = spec.max_length;
+    if (c.prefix_bytes != 0) {
+      if (size - pos < c.prefix_bytes) return fail(ErrorCode::truncated_field, field, pos);
+      const int stated = read_length_prefix(spec.prefix, data + pos, c.prefix_bytes);
+      if (stated < 0) return fail(ErrorCode::bad_length_digits, field, pos);
+      if (static_cast<std::size_t>(stated) > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
+      length = static_cast<std::size_t>(stated);
+      pos += c.prefix_bytes;
     }
+    const std::size_t wire = content_bytes(spec.encoding, length);
+    if (size - pos < wire) return fail(ErrorCode::truncated_field, field, pos);
+    if (c.check != ContentCheck::none) {
+      const std::size_t bad = c.check == ContentCheck::ascii_digits ? first_non_digit(data + pos, length)
+                                                                    : find_bad_content(spec, data + pos, length);
+      if (bad != content_ok) return fail(ErrorCode::bad_content, field, pos + bad);
+    }
+
+    view.slots_[static_cast<std::size_t>(field)] = {static_cast<std::uint16_t>(pos), static_cast<std::uint16_t>(length),
+                                                    static_cast<std::uint16_t>(wire)};
+    pos += wire;
   }
   if (pos != size) return fail(ErrorCode::trailing_bytes, no_field, pos);
   return {};
