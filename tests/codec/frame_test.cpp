@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "codec/frame.h"
+#include "tests/codec/feed_deframer.h"
 #include "tests/codec/print.h"
 
 namespace authswitch::codec {
@@ -66,25 +67,14 @@ Feed feed(Framing framing, const std::string& stream, std::size_t chunk, std::si
   std::vector<std::byte> buffer(frame_header_bytes(framing) + max_message);
   Deframer d(framing, buffer, max_message);
   Feed out;
-  std::size_t at = 0;
-  while (at < stream.size()) {
-    const std::span<std::byte> w = d.writable();
-    const std::size_t n = std::min({chunk, w.size(), stream.size() - at});
-    EXPECT_GT(n, 0u);
-    std::memcpy(w.data(), stream.data() + at, n);
-    d.commit(n);
-    at += n;
-    for (;;) {
-      const Deframer::Next next = d.next();
-      if (next.status == Deframer::Status::need_more) break;
-      if (next.status == Deframer::Status::out_of_step) {
-        out.error = next.error;
-        // The stream stays broken: asking again repeats the error.
-        EXPECT_EQ(d.next().error, next.error);
-        return out;
-      }
-      out.bodies.push_back(text(next.body));
-    }
+  const test::FeedEnd end = test::feed_deframer(d, bytes(stream), chunk, [&](std::span<const std::byte> body) {
+    out.bodies.push_back(text(body));
+  });
+  EXPECT_FALSE(end.stalled);
+  if (end.out_of_step) {
+    out.error = end.error;
+    // The stream stays broken: asking again repeats the error.
+    EXPECT_EQ(d.next().error, end.error);
   }
   return out;
 }

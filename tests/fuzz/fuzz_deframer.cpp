@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "codec/frame.h"
+#include "tests/codec/feed_deframer.h"
 
 namespace {
 
@@ -67,24 +68,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::array<std::byte, 4 + max_message> buffer{};
   Deframer d(framing, buffer, max_message);
   Cut got;
-  std::size_t at = 0;
-  while (at < stream.size() && !got.out_of_step) {
-    const std::span<std::byte> w = d.writable();
-    check(!w.empty());
-    const std::size_t n = std::min({chunk, w.size(), stream.size() - at});
-    std::memcpy(w.data(), stream.data() + at, n);
-    d.commit(n);
-    at += n;
-    for (;;) {
-      const Deframer::Next next = d.next();
-      if (next.status == Deframer::Status::need_more) break;
-      if (next.status == Deframer::Status::out_of_step) {
-        got.out_of_step = true;
-        break;
-      }
-      got.bodies.emplace_back(next.body.begin(), next.body.end());
-    }
-  }
+  const test::FeedEnd end = test::feed_deframer(d, stream, chunk, [&](std::span<const std::byte> body) {
+    got.bodies.emplace_back(body.begin(), body.end());
+  });
+  check(!end.stalled);
+  got.out_of_step = end.out_of_step;
   const Cut want = reference(framing, stream);
   check(got.out_of_step == want.out_of_step);
   check(got.bodies == want.bodies);
