@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "ledger/log_files.h"
 #include "ledger/record_format.h"
 
 namespace authswitch::ledger {
@@ -49,8 +50,11 @@ void print_log_opened(std::span<const std::byte> payload, bool json, std::string
 void print_snapshot_marker(std::span<const std::byte> payload, bool json, std::string& out) {
   if (payload.size() < format::snapshot_marker_payload_bytes) return too_short(payload, json, out);
   if (json) out += "{";
-  append_u64(out, "covered_sequence", format::load<std::uint64_t>(payload.data()), json, true);
-  if (json) out += "}";
+  const std::uint64_t covered = format::load<std::uint64_t>(payload.data());
+  append_u64(out, "covered_sequence", covered, json, true);
+  // The file recovery looks for (it may have been pruned since).
+  const std::string file = snapshot_file_name(covered);
+  out += json ? ",\"file\":\"" + file + "\"}" : " file=" + file;
 }
 
 void print_nothing(std::span<const std::byte>, bool json, std::string& out) {
