@@ -95,7 +95,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   ledger::PanKey key{};
   ledger::PanKeyOrigin origin{};
   if (const ledger::Status s = ledger::PanCipher::load(cfg.pan_key_file.string(), cfg.wal.dir.string(), key, &origin);
-      !s.ok()) {
+      !s.is_ok()) {
     return "PAN key: " + s.to_string();
   }
   cipher_ = std::make_unique<ledger::PanCipher>(key);
@@ -116,7 +116,8 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
 
   // Recovery: the latest snapshot and every event after it (SPEC 7).
   ledger::CoreRecoveryResult recovered;
-  if (const ledger::Status s = ledger::recover_core(cfg.wal.dir.string(), *core_, cipher_.get(), recovered); !s.ok()) {
+  if (const ledger::Status s = ledger::recover_core(cfg.wal.dir.string(), *core_, cipher_.get(), recovered);
+      !s.is_ok()) {
     return "recovery: " + s.to_string();
   }
   recovery_seconds_ = recovered.seconds;
@@ -134,9 +135,11 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   wal_options.durability =
       cfg.wal.durability == Durability::sync ? ledger::Durability::sync : ledger::Durability::async;
   wal_options.flush_interval_ms = cfg.wal.flush_interval_ms;
-  wal_options.producers = constants::switch_wal_producers;
+  wal_options.producers = constants::switch_wal_producers + 1;  // + the checkpointer's (snapshot markers)
   wal_ = std::make_unique<ledger::WalWriter>(wal_options);
-  if (const ledger::Status s = wal_->open(); !s.ok()) return "write-ahead log " + wal_options.dir + ": " + s.to_string();
+  if (const ledger::Status s = wal_->open(); !s.is_ok()) {
+    return "write-ahead log " + wal_options.dir + ": " + s.to_string();
+  }
 
   // Metrics, slots, workers.
   std::vector<std::string> names;
@@ -172,6 +175,25 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
 
   // The spare producer of switch_wal_producers: the control thread's.
   control_sink_ = std::make_unique<ledger::WalEventSink>(*wal_, wal_->register_producer(), cipher_.get(), core_.get());
+
+  // Periodic snapshots from a shadow core that follows the log (ledger/
+  // checkpointer.h): the shard threads never pause for them.
+  if (options_.reload_accounts) {
+    ledger::CheckpointerOptions c;
+    c.dir = cfg.wal.dir.string();
+    c.snapshot_every = cfg.wal.snapshot_every;
+    c.loaded_cards = loaded_cards_;
+    c.base_snapshot = recovered.snapshot;
+    c.make_core = [reload = options_.reload_accounts, config = core_->config()]() -> std::unique_ptr<core::Core> {
+      std::unique_ptr<core::Accounts> again = reload();
+      if (again == nullptr) return nullptr;
+      return std::make_unique<core::Core>(std::move(again), config);
+    };
+    c.log = [this](const std::string& line) { log_line(line); };
+    const ledger::ProducerId marker_producer = wal_->register_producer();
+    checkpointer_ = std::make_unique<ledger::Checkpointer>(std::move(c), *wal_, marker_producer, cipher_.get());
+    checkpointer_->start();
+  }
 
   shared_.core = core_.get();
   shared_.wal = wal_.get();
@@ -384,15 +406,25 @@ std::string SwitchRuntime::stop() {
   }
   // 3. No job can arrive any more: the authorization threads end.
   for (auto& w : workers_) w->stop();
+  // 3b. The shutdown snapshot from the checkpointer's shadow, with its marker
+  // in the log before the shutdown record (SPEC 7); if it cannot, the live
+  // core's after the close below.
+  bool snapshot_done = false;
+  if (checkpointer_) {
+    const ledger::Status cs = checkpointer_->stop(true);
+    snapshot_done = cs.is_ok();
+    if (!cs.is_ok()) log_line("checkpointer: no shutdown snapshot (" + cs.to_string() + "); the live core's instead");
+  }
   // 4. The log: everything queued, a shutdown record, a sync.
   const ledger::Status s = wal_->close();
-  log_line(std::string("stopped; write-ahead log closed") + (s.ok() ? "" : ": " + s.to_string()));
-  if (!s.ok()) return s.to_string();
+  log_line(std::string("stopped; write-ahead log closed") + (s.is_ok() ? "" : ": " + s.to_string()));
+  if (!s.is_ok()) return s.to_string();
+  if (snapshot_done) return {};
   // 5. A snapshot, so that the next start replays little (no thread runs).
   ledger::SnapshotInfo written;
   const ledger::Status snap = ledger::write_core_snapshot(options_.config.wal.dir.string(), *core_, loaded_cards_,
                                                           wal_->written_sequence(), cipher_.get(), &written);
-  if (!snap.ok()) {
+  if (!snap.is_ok()) {
     log_line("snapshot failed: " + snap.to_string());
     return snap.to_string();
   }

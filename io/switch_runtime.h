@@ -35,6 +35,7 @@
 #include "io/metrics_registry.h"
 #include "io/switch_metrics.h"
 #include "io/switch_slots.h"
+#include "ledger/checkpointer.h"
 #include "ledger/pan_cipher.h"
 #include "ledger/wal_event_sink.h"
 
@@ -47,6 +48,11 @@ struct SwitchOptions {
   std::size_t txn_capacity = constants::txn_table_capacity_default;
   // One line per start-up fact and link event; null: stdout.
   std::function<void(const std::string&)> log;
+  // Periodic snapshots (wal.snapshot_every, ledger/checkpointer.h) need a
+  // second copy of the accounts for the checkpointer's shadow core, loaded
+  // exactly as the first (called once, on the checkpointer's thread). Null:
+  // no periodic snapshots, only the one at clean shutdown.
+  std::function<std::unique_ptr<core::Accounts>()> reload_accounts;
 };
 
 class SwitchRuntime {
@@ -98,6 +104,7 @@ class SwitchRuntime {
   double recovery_seconds_ = 0;
   std::unique_ptr<ledger::WalWriter> wal_;
   std::unique_ptr<ledger::WalEventSink> control_sink_;
+  std::unique_ptr<ledger::Checkpointer> checkpointer_;  // after wal_: destroyed (stopped) before it
   std::unique_ptr<core::Core> core_;
   MetricsRegistry registry_;
   std::unique_ptr<SwitchMetrics> metrics_;

@@ -94,6 +94,14 @@ int serve(int argc, char** argv) {
 
   io::SwitchOptions options;
   options.config = config;
+  // The checkpointer's shadow core gets its own copy, loaded the same way
+  // (periodic snapshots, wal.snapshot_every).
+  options.reload_accounts = [accounts_file = config.accounts]() -> std::unique_ptr<core::Accounts> {
+    core::LoadResult again = accounts_file.empty()
+                                 ? core::load_accounts_text(core::generate_demo_accounts(demo_cards), "demo")
+                                 : core::load_accounts_file(accounts_file.string());
+    return std::move(again.accounts);
+  };
   io::SwitchRuntime runtime(std::move(options));
   std::printf("authswitch: accounts: %s; recovering from the log in %s\n", accounts_name.c_str(),
               config.wal.dir.string().c_str());
