@@ -11,8 +11,9 @@
 // once the core is built: the table never moves under a reader.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <span>
 
 #include "core/pan.h"
 #include "core/atomic_word.h"
@@ -35,9 +36,21 @@ struct CardEntry {
 };
 static_assert(sizeof(CardEntry) == 32);
 
+// The table lives in its own anonymous mapping (huge pages where the kernel
+// gives them): it starts zeroed (an empty table) without a memset, and 10
+// million cards fault in 2 MiB at a time rather than 4 KiB.
 class CardIndex {
  public:
-  // For at least `cards` entries at the load bound (constants.h).
+  CardIndex() = default;
+  ~CardIndex();
+  CardIndex(CardIndex&& other) noexcept;
+  CardIndex& operator=(CardIndex&& other) noexcept;
+  CardIndex(const CardIndex&) = delete;
+  CardIndex& operator=(const CardIndex&) = delete;
+
+  // For at least `cards` entries at the load bound (constants.h). Moves every
+  // entry if the table grows: the loader and the core's construction only,
+  // never under a reader.
   void reserve(std::size_t cards);
   [[nodiscard]] std::size_t capacity_cards() const noexcept;
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
@@ -52,18 +65,22 @@ class CardIndex {
   }
   // Brings the first probe's cache line in; for the authorization thread to
   // issue a few requests ahead.
-  void prefetch(Pan pan) const noexcept { prefetch_read(&entries_[home(pan)]); }
+  void prefetch(Pan pan) const noexcept {
+    if (slots_ != 0) prefetch_read(&entries_[home(pan)]);
+  }
 
-  [[nodiscard]] const std::vector<CardEntry>& entries() const noexcept { return entries_; }
+  // Every slot, empty ones (pan_digits 0) included, in table order.
+  [[nodiscard]] std::span<const CardEntry> entries() const noexcept { return {entries_, slots_}; }
 
  private:
   [[nodiscard]] std::size_t home(Pan pan) const noexcept {
     std::uint64_t h = (pan.value ^ (static_cast<std::uint64_t>(pan.digits) << 59)) * 0x9E3779B97F4A7C15ull;
     h ^= h >> 29;
-    return static_cast<std::size_t>(h) & (entries_.size() - 1);
+    return static_cast<std::size_t>(h) & (slots_ - 1);
   }
 
-  std::vector<CardEntry> entries_;
+  CardEntry* entries_ = nullptr;  // slots_ entries, mmap'd; null when slots_ is 0
+  std::size_t slots_ = 0;         // a power of two
   std::size_t size_ = 0;
 };
 

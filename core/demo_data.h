@@ -12,8 +12,8 @@
 //   company k: id "co<k>", users 100k .. 100k+99 (those with a company),
 //            limit monthly 50,000,000.
 //
-// Lines come in the order the loader needs (a company before its users, a
-// user before its cards).
+// Lines come company, its users, each user's cards (the loader accepts any
+// order; this one keeps each user's cards next to it).
 #pragma once
 
 #include <cstddef>

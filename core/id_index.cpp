@@ -1,7 +1,7 @@
 #include "core/id_index.h"
 
 #include <bit>
-#include <functional>
+#include <cstring>
 
 #include "core/assert.h"
 #include "core/constants.h"
@@ -9,15 +9,48 @@
 namespace authswitch::core {
 
 namespace {
-std::uint32_t hash_id(std::string_view id) noexcept {
-  const std::size_t h = std::hash<std::string_view>{}(id);
-  return static_cast<std::uint32_t>(h ^ (h >> 32));
+std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+std::uint64_t load4(const char* p) noexcept {
+  std::uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+std::uint64_t mix(std::uint64_t h, std::uint64_t w) noexcept {
+  h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+  return h ^ (h >> 31);
 }
 }  // namespace
 
-void IdIndex::reserve(std::size_t n) {
+// Ids are short (<= 64 bytes, typically under 16): eight bytes a step and one
+// overlapping load for the tail, ~15 instructions for "c123456" where
+// std::hash (murmur, byte tail loop) took ~60.
+std::uint32_t IdIndex::hash(std::string_view id) noexcept {
+  const char* p = id.data();
+  std::size_t n = id.size();
+  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+  while (n > 8) {
+    h = mix(h, load8(p));
+    p += 8;
+    n -= 8;
+  }
+  if (n >= 4) {
+    h = mix(h, load4(p) | load4(p + n - 4) << 32);
+  } else if (n > 0) {
+    h = mix(h, static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) |
+                   static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+                   static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16);
+  }
+  h *= 0x94d049bb133111ebull;
+  return static_cast<std::uint32_t>(h ^ (h >> 32));
+}
+
+void IdIndex::reserve(std::size_t n, std::size_t bytes) {
   offsets_.reserve(n);
-  arena_.reserve(n * 8);
+  arena_.reserve(bytes != 0 ? bytes : n * 8);
   const std::size_t want = std::bit_ceil(n * 2 + 16);
   if (want > buckets_.size()) {
     std::vector<Bucket> old;
@@ -45,10 +78,9 @@ std::size_t IdIndex::probe(std::string_view id, std::uint32_t hash) const noexce
   }
 }
 
-std::optional<std::uint32_t> IdIndex::insert(std::string_view id) {
+std::optional<std::uint32_t> IdIndex::insert(std::string_view id, std::uint32_t h) {
   AS_ASSERT(id.size() <= constants::account_id_bytes_max);
   if ((offsets_.size() + 1) * 2 > buckets_.size()) grow();
-  const std::uint32_t h = hash_id(id);
   const std::size_t i = probe(id, h);
   if (buckets_[i].index != none) return std::nullopt;
   const auto index = static_cast<std::uint32_t>(offsets_.size());
@@ -58,9 +90,9 @@ std::optional<std::uint32_t> IdIndex::insert(std::string_view id) {
   return index;
 }
 
-std::uint32_t IdIndex::find(std::string_view id) const noexcept {
+std::uint32_t IdIndex::find(std::string_view id, std::uint32_t h) const noexcept {
   if (buckets_.empty()) return none;
-  return buckets_[probe(id, hash_id(id))].index;
+  return buckets_[probe(id, h)].index;
 }
 
 std::string_view IdIndex::name(std::uint32_t index) const noexcept {

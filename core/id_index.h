@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/prefetch.h"
+
 namespace authswitch::core {
 
 class IdIndex {
@@ -19,11 +21,22 @@ class IdIndex {
   static constexpr std::uint32_t none = 0xffffffffu;
 
   // Adds `id` with the next dense index; nullopt if it is already there.
-  [[nodiscard]] std::optional<std::uint32_t> insert(std::string_view id);
-  [[nodiscard]] std::uint32_t find(std::string_view id) const noexcept;  // or none
+  [[nodiscard]] std::optional<std::uint32_t> insert(std::string_view id) { return insert(id, hash(id)); }
+  [[nodiscard]] std::uint32_t find(std::string_view id) const noexcept { return find(id, hash(id)); }  // or none
   [[nodiscard]] std::string_view name(std::uint32_t index) const noexcept;
   [[nodiscard]] std::size_t size() const noexcept { return offsets_.size(); }
-  void reserve(std::size_t n);
+  // Room for `n` ids of `bytes` bytes in all (the loader knows both), so the
+  // table never rehashes and the arena never moves while they go in.
+  void reserve(std::size_t n, std::size_t bytes = 0);
+
+  // The same with the hash computed by the caller: the loader hashes a few ids
+  // ahead and prefetches their buckets, so the table's cache misses overlap.
+  [[nodiscard]] static std::uint32_t hash(std::string_view id) noexcept;
+  [[nodiscard]] std::optional<std::uint32_t> insert(std::string_view id, std::uint32_t hash);
+  [[nodiscard]] std::uint32_t find(std::string_view id, std::uint32_t hash) const noexcept;
+  void prefetch(std::uint32_t hash) const noexcept {
+    if (!buckets_.empty()) prefetch_read(&buckets_[hash & (buckets_.size() - 1)]);
+  }
 
  private:
   struct Bucket {

@@ -46,7 +46,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"no_id", R"({"type":"company"})", "id: missing"},
         BadLine{"duplicate_company", R"({"type":"company","id":"acme"})", "id: duplicate company id"},
         BadLine{"duplicate_user", R"({"type":"user","id":"u1"})", "id: duplicate user id"},
-        BadLine{"unknown_company", R"({"type":"user","id":"u2","company":"nope"})", "company: unknown company (it must come on an earlier line)"},
+        BadLine{"unknown_company", R"({"type":"user","id":"u2","company":"nope"})", "company: unknown company"},
         BadLine{"balance_not_integer", R"({"type":"user","id":"u2","balance":1.5})", "balance: must be an integer (minor units)"},
         BadLine{"balance_on_company", R"({"type":"company","id":"c","balance":1})", "balance: not a field of this record type"},
         BadLine{"limit_bad_period", R"({"type":"user","id":"u2","limits":[{"period":"hourly","max":1}]})", "period: must be transaction, daily, weekly, monthly or total"},
@@ -59,10 +59,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"limit_twice", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":1},{"period":"daily","max":2}]})", "limits: two limits with the same period and anchors"},
         BadLine{"card_no_pan", R"({"type":"card","id":"k","user":"u1","expiry":"2912","currency":"392"})", "pan: missing"},
         BadLine{"card_bad_pan", R"({"type":"card","id":"k","pan":"4000x","user":"u1"})", "pan: must be 12 to 19 digits"},
-        BadLine{"card_unknown_user", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u9","expiry":"2912","currency":"392"})", "user: unknown user (it must come on an earlier line)"},
+        BadLine{"card_unknown_user", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u9","expiry":"2912","currency":"392"})", "user: unknown user"},
         BadLine{"card_bad_expiry", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2913","currency":"392"})", "expiry: month must be 01 to 12"},
         BadLine{"card_bad_status", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"frozen","currency":"392"})", "status: must be active, blocked, lost or stolen"},
         BadLine{"card_bad_currency", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"JPY"})", "currency: must be 3 digits (ISO 4217)"},
+        BadLine{"card_empty_user", R"({"type":"card","id":"k","pan":"4000000000000002","user":"","expiry":"2912","currency":"392"})", "user: missing"},
+        BadLine{"card_no_currency", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912"})", "currency: missing"},
+        BadLine{"card_pan_19_digits_with_letter", R"({"type":"card","id":"k","pan":"400000000000000000x","user":"u1"})", "pan: must be 12 to 19 digits"},
+        BadLine{"card_pan_too_long", R"({"type":"card","id":"k","pan":"40000000000000000000","user":"u1"})", "pan: must be 12 to 19 digits"},
+        BadLine{"id_too_long", R"({"type":"company","id":"12345678901234567890123456789012345678901234567890123456789012345"})", "id: longer than 64 bytes"},
+        BadLine{"id_not_string", R"({"type":"company","id":7})", "id: must be a string"},
+        BadLine{"limits_not_array", R"({"type":"user","id":"u2","limits":7})", "limits: must be an array"},
         BadLine{"card_limits", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392","limits":[]})", "limits: not a field of a card"}),
     [](const ::testing::TestParamInfo<BadLine>& i) { return std::string(i.param.name); });
 
@@ -98,6 +105,186 @@ TEST(Loader, MalformedLineInTheMiddleIsNamed) {
   const LoadResult r = load_accounts_text(text, "acc.ndjson");
   EXPECT_FALSE(r.accounts);
   EXPECT_EQ(r.error.rfind("acc.ndjson:3: ", 0), 0u) << r.error;
+}
+
+// SPEC 5 promises no order: a card may come before its user, a user before
+// its company. Each case is a whole file and the error it must give ("" for
+// a file that loads).
+struct OrderCase {
+  const char* name;
+  const char* text;
+  const char* error;
+};
+
+class LoaderOrder : public ::testing::TestWithParam<OrderCase> {};
+
+TEST_P(LoaderOrder, ReferencesResolveAfterTheWholeFile) {
+  const LoadResult r = load_accounts_text(GetParam().text, "acc.ndjson");
+  if (std::string(GetParam().error).empty()) {
+    ASSERT_TRUE(r.accounts) << r.error;
+  } else {
+    EXPECT_FALSE(r.accounts);
+    EXPECT_EQ(r.error, std::string("acc.ndjson:") + GetParam().error);
+  }
+}
+
+constexpr const char* card_k = R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"})";
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, LoaderOrder,
+    ::testing::Values(
+        OrderCase{"card_user_company_reversed",
+                  R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"}
+{"type":"user","id":"u1","company":"acme"}
+{"type":"company","id":"acme"}
+)",
+                  ""},
+        OrderCase{"user_before_company",
+                  R"({"type":"user","id":"u1","company":"acme"}
+{"type":"company","id":"acme"}
+)",
+                  ""},
+        OrderCase{"unknown_user_referred_forward",  // no user anywhere after the card
+                  R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"}
+{"type":"user","id":"u2"}
+)",
+                  "1: user: unknown user"},
+        OrderCase{"unknown_user_referred_backward",  // none before it either
+                  R"({"type":"user","id":"u2"}
+
+{"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"}
+)",
+                  "3: user: unknown user"},
+        OrderCase{"unknown_company_referred_forward",
+                  R"({"type":"user","id":"u1","company":"acme"}
+{"type":"company","id":"acmf"}
+)",
+                  "1: company: unknown company"},
+        OrderCase{"unknown_company_referred_backward",
+                  R"({"type":"company","id":"acmf"}
+{"type":"user","id":"u1","company":"acme"}
+)",
+                  "2: company: unknown company"},
+        OrderCase{"earliest_line_wins_across_types",  // duplicate user on line 4, unknown user on line 3
+                  R"({"type":"user","id":"u1"}
+{"type":"card","id":"a","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"}
+{"type":"card","id":"b","pan":"4000000000000010","user":"u9","expiry":"2912","currency":"392"}
+{"type":"user","id":"u1"}
+)",
+                  "3: user: unknown user"},
+        OrderCase{"earliest_line_wins_duplicate_first",
+                  R"({"type":"user","id":"u1"}
+{"type":"user","id":"u1"}
+{"type":"card","id":"b","pan":"4000000000000010","user":"u9","expiry":"2912","currency":"392"}
+)",
+                  "2: id: duplicate user id"},
+        OrderCase{"line_error_stops_before_references",  // a bad line is reported even after an unknown reference
+                  R"({"type":"card","id":"b","pan":"4000000000000010","user":"u9","expiry":"2912","currency":"392"}
+{"type":"user","id":"u1","balance":"x"}
+)",
+                  "2: balance: must be an integer (minor units)"}),
+    [](const ::testing::TestParamInfo<OrderCase>& i) { return std::string(i.param.name); });
+
+TEST(Loader, OutOfOrderFileResolvesEveryReference) {
+  const std::string text = std::string(card_k) + "\n" +
+                           R"({"type":"user","id":"u0","balance":10})" + "\n" +
+                           R"({"type":"user","id":"u1","company":"acme","balance":20})" + "\n" +
+                           R"({"type":"company","id":"zeta"})" + "\n" +
+                           R"({"type":"company","id":"acme","limits":[{"period":"monthly","max":5}]})" + "\n";
+  const LoadResult r = load_accounts_text(text, "acc.ndjson");
+  ASSERT_TRUE(r.accounts) << r.error;
+  const Accounts& a = *r.accounts;
+  // Dense indices are file order within each record type.
+  EXPECT_EQ(a.user_ids.find("u1"), 1u);
+  EXPECT_EQ(a.company_ids.find("acme"), 1u);
+  const CardEntry* card = a.cards.find(*parse_pan("4000000000000002"));
+  ASSERT_NE(card, nullptr);
+  EXPECT_EQ(card->user, 1u);
+  EXPECT_EQ(card->card, 0u);
+  EXPECT_EQ(a.users[1].company, 1u);
+  EXPECT_EQ(a.users[1].balance, 20);
+  EXPECT_EQ(a.users[0].company, no_index);
+  EXPECT_EQ(limits_of(a.companies[1].limits, *a.slots).count, 1u);
+  EXPECT_EQ(limits_of(a.companies[0].limits, *a.slots).count, 0u);
+}
+
+TEST(Loader, EscapedStringsAreUnescaped) {
+  const std::string text =
+      R"({"type":"user","id":"u\u0031","company":"a\"b"})" "\n"
+      R"({"type":"company","id":"a\"b"})" "\n"
+      R"({"\u0074ype":"card","id":"c\/1","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"})" "\n";
+  const LoadResult r = load_accounts_text(text, "acc.ndjson");
+  ASSERT_TRUE(r.accounts) << r.error;
+  EXPECT_EQ(r.accounts->user_ids.find("u1"), 0u);
+  EXPECT_EQ(r.accounts->company_ids.find("a\"b"), 0u);
+  EXPECT_EQ(r.accounts->card_ids.find("c/1"), 0u);
+  EXPECT_EQ(r.accounts->users[0].company, 0u);
+}
+
+TEST(Loader, UsersSharingALimitListGetTheirOwnSlots) {
+  // The loader parses one list text once; each user still gets its own
+  // totals, and a different list is not confused with the first.
+  const std::string text =
+      R"({"type":"user","id":"a","limits":[{"period":"daily","max":7}]})" "\n"
+      R"({"type":"user","id":"b","limits":[{"period":"daily","max":7}]})" "\n"
+      R"({"type":"user","id":"c","limits":[{"period":"daily","max":8}]})" "\n"
+      R"({"type":"user","id":"d","limits":[{"period":"daily","max":7}]})" "\n";
+  const LoadResult r = load_accounts_text(text, "acc.ndjson");
+  ASSERT_TRUE(r.accounts) << r.error;
+  const Accounts& a = *r.accounts;
+  EXPECT_NE(a.users[0].limits.slots[0], a.users[1].limits.slots[0]);
+  EXPECT_EQ(limits_of(a.users[1].limits, *a.slots).items[0].max, 7);
+  EXPECT_EQ(limits_of(a.users[2].limits, *a.slots).items[0].max, 8);
+  EXPECT_EQ(limits_of(a.users[3].limits, *a.slots).items[0].max, 7);
+}
+
+TEST(Loader, LinesOutsideTheStrictFormLoadTheSame) {
+  // Whitespace, UTF-8 and a key order the fast path does not expect go to
+  // simdjson; the result is the same accounts.
+  const std::string text =
+      "{ \"type\" : \"company\", \"id\" : \"caf\xc3\xa9\" }\n"
+      "{\"type\":\"user\",\"id\":\"u1\",\"company\":\"caf\xc3\xa9\",\"balance\": 5,\"limits\":[ {\"period\":\"daily\",\"max\":9} ]}\r\n"
+      "{\"type\":\"card\",\"id\":\"k\",\"pan\":\"4000000000000002\",\"user\":\"u1\",\"expiry\":\"2912\",\"currency\":\"392\"}   \n";
+  const LoadResult r = load_accounts_text(text, "acc.ndjson");
+  ASSERT_TRUE(r.accounts) << r.error;
+  EXPECT_EQ(r.lines, 3u);
+  EXPECT_EQ(r.accounts->users[0].company, 0u);
+  EXPECT_EQ(r.accounts->users[0].balance, 5);
+  EXPECT_EQ(limits_of(r.accounts->users[0].limits, *r.accounts->slots).items[0].max, 9);
+}
+
+TEST(Loader, OneObjectPerLine) {
+  EXPECT_EQ(load_accounts_text("{\"type\":\"company\",\"id\":\"a\"} {\"type\":\"company\",\"id\":\"b\"}\n", "acc.ndjson").error,
+            "acc.ndjson:1: json: incomplete or malformed JSON line");
+  EXPECT_EQ(load_accounts_text("{\"type\":\"company\",\n\"id\":\"a\"}\n", "acc.ndjson").error,
+            "acc.ndjson:1: json: incomplete or malformed JSON line");
+  EXPECT_EQ(load_accounts_text("{\"type\":\"company\",\"id\":\"a\",\"limits\":[{\"period\":\"daily\",\"max\":1},]}\n",
+                               "acc.ndjson").error.rfind("acc.ndjson:1: ", 0),
+            0u);
+}
+
+TEST(CheckCard, ConvertsEveryField) {
+  CardText t;
+  t.id = "k", t.pan = "4000000000000002", t.user = "u1", t.expiry = "2912", t.status = "lost", t.currency = "392";
+  t.has_id = t.has_pan = t.has_user = t.has_expiry = t.has_status = t.has_currency = true;
+  CardValues v;
+  FieldError e;
+  ASSERT_TRUE(check_card(t, &v, &e)) << e.field << ": " << e.reason;
+  EXPECT_EQ(v.pan, *parse_pan("4000000000000002"));
+  EXPECT_EQ(v.expiry_yymm, 2912);
+  EXPECT_EQ(v.status, CardStatus::lost);
+  EXPECT_EQ(v.currency, 392);
+  EXPECT_EQ(v.user, "u1");
+  for (const char* pan : {"400000000000", "4000000000000", "4000000000000002", "4000000000000000009"}) {
+    t.pan = pan;
+    ASSERT_TRUE(check_card(t, &v, &e)) << pan;
+    EXPECT_EQ(v.pan, *parse_pan(pan)) << pan;
+  }
+  for (const char* pan : {"40000000000", "40000000/0000002", "4000000000:00002", "400000000000000a"}) {
+    t.pan = pan;
+    EXPECT_FALSE(check_card(t, &v, &e)) << pan;
+    EXPECT_EQ(e.field, "pan");
+  }
 }
 
 TEST(Loader, MissingFileNamesTheFile) {
