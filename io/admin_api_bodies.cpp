@@ -1,11 +1,10 @@
 #include "io/admin_api_bodies.h"
 
-#include <algorithm>
 #include <functional>
 
 #include <simdjson.h>
 
-#include "core/constants.h"
+#include "core/accounts_loader.h"
 
 namespace authswitch::io {
 
@@ -61,10 +60,6 @@ bool read_string(simdjson::ondemand::value v, std::string_view key, std::string_
   return true;
 }
 
-bool digits_only(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 bool unknown(std::string_view key, std::string* error) {
   *error = std::string(key) + ": unknown field";
   return false;
@@ -77,25 +72,10 @@ bool missing(std::string_view key, std::string* error) {
 
 }  // namespace
 
-std::string_view card_status_name(core::CardStatus s) noexcept {
-  switch (s) {
-    case core::CardStatus::active: return "active";
-    case core::CardStatus::blocked: return "blocked";
-    case core::CardStatus::lost: return "lost";
-    case core::CardStatus::stolen: return "stolen";
-  }
-  return "active";
-}
+std::string_view card_status_name(core::CardStatus s) noexcept { return core::card_status_to_name(s); }
 
 bool parse_card_status(std::string_view name, core::CardStatus* out) noexcept {
-  for (const auto s : {core::CardStatus::active, core::CardStatus::blocked, core::CardStatus::lost,
-                       core::CardStatus::stolen}) {
-    if (name == card_status_name(s)) {
-      *out = s;
-      return true;
-    }
-  }
-  return false;
+  return core::card_status_from_name(name, out);
 }
 
 bool parse_limits_body(std::string_view body, core::LimitList* out, std::string* error) {
@@ -147,45 +127,31 @@ bool parse_card_body(std::string_view body, CardBody* out, std::string* error) {
       },
       error);
   if (!ok) return false;
-  if (!has_id || id.empty()) return missing("id", error);
-  if (id.size() > constants::account_id_bytes_max) {
-    *error = "id: longer than " + std::to_string(constants::account_id_bytes_max) + " bytes";
+  // The accounts file's rules for a card record, from the loader itself.
+  const core::CardText text{.id = id,
+                            .pan = pan,
+                            .user = user,
+                            .expiry = expiry,
+                            .status = status,
+                            .currency = currency,
+                            .has_id = has_id,
+                            .has_pan = has_pan,
+                            .has_user = has_user,
+                            .has_expiry = has_expiry,
+                            .has_status = has_status,
+                            .has_currency = has_currency};
+  core::CardValues v;
+  core::FieldError e;
+  if (!core::check_card(text, &v, &e)) {
+    *error = std::string(e.field) + ": " + std::string(e.reason);
     return false;
   }
   out->id = id;
-  if (!has_pan) return missing("pan", error);
-  const auto parsed_pan = core::parse_pan(pan);
-  if (!parsed_pan) {
-    *error = "pan: must be 12 to 19 digits";
-    return false;
-  }
-  out->pan = *parsed_pan;
-  if (!has_user || user.empty()) return missing("user", error);
+  out->pan = v.pan;
   out->user = user;
-  if (!has_expiry) return missing("expiry", error);
-  if (expiry.size() != 4 || !digits_only(expiry)) {
-    *error = "expiry: must be YYMM";
-    return false;
-  }
-  const int yy = (expiry[0] - '0') * 10 + (expiry[1] - '0');
-  const int mm = (expiry[2] - '0') * 10 + (expiry[3] - '0');
-  if (mm < 1 || mm > 12) {
-    *error = "expiry: month must be 01 to 12";
-    return false;
-  }
-  out->expiry_yymm = static_cast<std::uint16_t>(yy * 100 + mm);
-  out->status = core::CardStatus::active;
-  if (has_status && !parse_card_status(status, &out->status)) {
-    *error = "status: must be active, blocked, lost or stolen";
-    return false;
-  }
-  if (!has_currency) return missing("currency", error);
-  if (currency.size() != 3 || !digits_only(currency)) {
-    *error = "currency: must be 3 digits (ISO 4217)";
-    return false;
-  }
-  out->currency = static_cast<std::uint16_t>((currency[0] - '0') * 100 + (currency[1] - '0') * 10 +
-                                             (currency[2] - '0'));
+  out->expiry_yymm = v.expiry_yymm;
+  out->status = v.status;
+  out->currency = v.currency;
   return true;
 }
 
