@@ -146,17 +146,31 @@ inline constexpr std::size_t cards_added_max = 1u << 16;
 // The PAN index is kept at most 70% full (linear probing: ~2.2 probes for a
 // hit at that load, so a lookup is one cache miss most of the time).
 inline constexpr std::size_t card_index_load_percent_max = 70;
-// Duplicate-key / transaction table: one 192-byte entry per key seen
-// (requests, reversals, remembered reversals), committed at start-up so the
-// hot path never page-faults: 2^22 entries is 768 MiB, 4.2 million keys,
-// 42 s at 100,000 requests/s or 40 minutes at 1,700/s, with no eviction yet.
-// A full table answers 91, never overwrites. Configurable per core (tests use
-// 2^12).
+// Duplicate-key / transaction table: one 192-byte entry per key kept
+// (requests, reversals, remembered reversals) plus a 64-byte line of tags per
+// 7 entries, committed at start-up so the hot path never page-faults: 2^22
+// gives 3.67 million entries (2^19 buckets of 7), 736 MiB. Entries are reused
+// (txn_table.h): at 100,000 requests/s the table holds the last ~37 s of
+// answers, so duplicates older than that can no longer be recognised while
+// the load lasts; at 1,000/s it holds an hour. A claim with no reusable slot
+// answers 91 (counted). Configurable per core (tests use 2^12).
 inline constexpr std::size_t txn_table_capacity_default = 1u << 22;
 inline constexpr std::size_t txn_table_capacity_max = 1u << 26;
-// Probes before a claim gives up with 91: at 90% load linear probing needs ~50
-// on average for a miss; 512 bounds the worst case to ~2 us.
-inline constexpr std::size_t txn_probe_max = 512;
+// The least time a final answer without an open hold is kept for duplicate
+// checks before its slot may be reused (oldest first: entries stay longer
+// while there is room). Acquirers repeat a request (0101, 0401) after a
+// timeout of 30-60 s, a few times, and reverse timed-out requests within the
+// same minutes: 10 minutes covers them with margin. Longer costs sustained
+// rate: the table must hold every answer of the window, so with the default
+// table (3.67 M entries, ~80% usable before a bucket pair overflows) 10
+// minutes allows ~4,900 requests/s sustained; a 100,000/s burst fills it in
+// ~30 s and is then answered 91 (counted) until answers age out. One hour
+// would allow ~800/s. Measured on transaction times, never a clock;
+// configurable per core (CoreConfig::duplicate_window_ms).
+inline constexpr std::int64_t txn_duplicate_window_ms = 600'000;
+// `hold_days` default (SPEC 10): an entry with an open hold (and a remembered
+// reversal) is kept at least this long.
+inline constexpr std::uint32_t hold_days_default = 7;
 // Authorization shards (threads): the shard id is one base-36 digit's worth
 // of the approval code's space and fits the 16-bit field in user records.
 inline constexpr std::size_t shards_max = 64;

@@ -32,7 +32,9 @@ constexpr unsigned refund_type = 20;
 }  // namespace
 
 Core::Core(std::unique_ptr<Accounts> accounts, CoreConfig config)
-    : acc_(std::move(accounts)), cfg_(std::move(config)), txns_(cfg_.txn_capacity) {
+    : acc_(std::move(accounts)),
+      cfg_(std::move(config)),
+      txns_(cfg_.txn_capacity, TxnRetention{cfg_.duplicate_window_ms, static_cast<TimeMs>(cfg_.hold_days) * ms_per_day}) {
   AS_ASSERT(cfg_.shards >= 1 && cfg_.shards <= constants::shards_max);
   shards_ = std::make_unique<Shard[]>(cfg_.shards);
   for (std::size_t c = 0; c < acc_->companies.size(); ++c) {
@@ -67,6 +69,37 @@ TimeMs Core::expiry_end(std::uint16_t yymm) const noexcept {
 
 std::uint64_t Core::approvals_issued(ShardId shard) const noexcept { return shards_[shard].approvals; }
 
+TxnStats Core::txn_stats() const noexcept {
+  TxnStats t;
+  for (std::size_t s = 0; s < cfg_.shards; ++s) {
+    t.reused += load_acquire(shards_[s].txn_reused);
+    t.full_window += load_acquire(shards_[s].txn_full_window);
+    t.full_holds += load_acquire(shards_[s].txn_full_holds);
+  }
+  return t;
+}
+
+namespace {
+// A counter of the shard's own (one writer): a plain increment published atomically.
+void bump(std::uint64_t& c) noexcept { store_release(c, load_acquire(c) + 1); }
+}  // namespace
+
+TxnTable::Result Core::claim_key(Shard& sh, const TxnKey& key, const TxnContent& content, TimeMs now,
+                                 TxnAnswer* answer) {
+  for (;;) {
+    const TxnTable::Result res = txns_.find_or_claim(key, content, TxnState::pending, now);
+    if (res.outcome == TxnTable::Outcome::found) {
+      // Reused for another key under us: the key is gone, claim it afresh.
+      if (!TxnTable::read_answer(*res.entry, key, answer)) continue;
+    } else if (res.outcome == TxnTable::Outcome::claimed) {
+      if (res.reused) bump(sh.txn_reused);
+    } else {
+      bump(res.why == TxnTable::FullReason::holds ? sh.txn_full_holds : sh.txn_full_window);
+    }
+    return res;
+  }
+}
+
 ShardId Core::route(const AuthRequest& r) const noexcept {
   const auto pan = parse_pan(r.pan());
   if (!pan) return 0;
@@ -77,11 +110,13 @@ ShardId Core::route(const AuthRequest& r) const noexcept {
 void Core::prefetch(const AuthRequest& r, PrefetchStage stage) const noexcept {
   const auto pan = parse_pan(r.pan());
   if (!pan) return;
+  const TxnKey key = make_txn_key(static_cast<std::uint8_t>(r.mti_class), r.acquirer, r.field7, r.stan);
   if (stage == PrefetchStage::index) {
     acc_->cards.prefetch(*pan);
-    txns_.prefetch(make_txn_key(static_cast<std::uint8_t>(r.mti_class), r.acquirer, r.field7, r.stan));
+    txns_.prefetch(key);
     return;
   }
+  if (stage == PrefetchStage::user) txns_.prefetch_body(key);  // its tags came with stage index
   const CardEntry* e = acc_->cards.find(*pan);
   if (e == nullptr) return;
   const User& u = acc_->users[e->user];
@@ -132,12 +167,19 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
   d.mti_class = r.mti_class;
   d.txn_time = r.txn_time_ms;
   AuthResponse out;
+  std::optional<Pan> pan;
   auto finish = [&]() {
     out.rc = d.rc;
     out.reason = d.reason;
     out.has_approval_code = d.has_approval;
     out.approval_code = d.approval;
     out.duplicate = d.duplicate;
+    if (d.has_available) {
+      out.has_available = true;
+      out.available = d.available;
+      const CardEntry* c = acc_->cards.find(*pan);
+      out.available_currency = c != nullptr ? c->currency : r.currency;
+    }
     sink.on_event(sh.scratch);
     return out;
   };
@@ -146,7 +188,7 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
     d.rc = ResponseCode::invalid_transaction;
     return finish();
   }
-  const auto pan = parse_pan(r.pan());
+  pan = parse_pan(r.pan());
   if (!format_ok(r, pan)) {
     d.rc = ResponseCode::format_error;
     return finish();
@@ -155,18 +197,17 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
   d.content = TxnContent{*pan, r.processing_code, r.amount, r.currency, r.amount_numeric};
 
   // Rule 2 (and 3): the key.
-  const TxnTable::Result claim = txns_.find_or_claim(d.key, d.content, TxnState::pending);
+  TxnAnswer stored;
+  const TxnTable::Result claim = claim_key(sh, d.key, d.content, r.txn_time_ms, &stored);
   if (claim.outcome == TxnTable::Outcome::full) {
     d.rc = ResponseCode::system_unavailable;
     return finish();
   }
   TxnEntry& e = *claim.entry;
   if (claim.outcome == TxnTable::Outcome::found) {
-    auto state = static_cast<TxnState>(load_acquire(e.state));
-    if (state == TxnState::remembered) {
-      std::uint32_t expected = static_cast<std::uint32_t>(TxnState::remembered);
-      if (std::atomic_ref<std::uint32_t>(e.state).compare_exchange_strong(
-              expected, static_cast<std::uint32_t>(TxnState::taking), std::memory_order_acquire)) {
+    if (stored.state == TxnState::remembered) {
+      TxnState seen = TxnState::remembered;
+      if (TxnTable::transition(e, d.key, TxnState::remembered, TxnState::taking, &seen)) {
         // Rule 3: a reversal came first; this original applies nothing.
         d.rc = ResponseCode::do_not_honour;
         d.reason = Reason{Reason::Kind::reversed};
@@ -176,21 +217,26 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
         apply_decision(d, &e);
         return finish();
       }
-      state = static_cast<TxnState>(expected);
+      // Taken by the same original on another connection (or reused): answer
+      // from what the entry holds now.
+      if (seen == TxnState::reusing || !TxnTable::read_answer(e, d.key, &stored)) stored.state = TxnState::reusing;
     }
     d.duplicate = true;
-    if (state == TxnState::taking) {
+    const TxnState state = stored.state;
+    if (state == TxnState::taking || state == TxnState::reusing) {
       d.rc = ResponseCode::system_unavailable;  // being decided elsewhere: a retry will find the answer
-    } else if (e.content() != d.content) {
+    } else if (stored.content != d.content) {
       d.rc = ResponseCode::duplicate_transmission;
     } else if (state == TxnState::pending) {
       d.rc = ResponseCode::system_unavailable;
-    } else {
-      d.rc = static_cast<ResponseCode>(e.rc);
-      d.reason = decode_reason(e.reason);
-      d.has_approval = e.has_approval != 0;
-      d.approval = e.approval;
-      d.card = e.card;
+    } else {  // final, or pinned (final, a reversal under way)
+      d.rc = static_cast<ResponseCode>(stored.rc);
+      d.reason = decode_reason(stored.reason);
+      d.has_approval = stored.has_approval != 0;
+      d.approval = stored.approval;
+      d.card = stored.card;
+      d.has_available = stored.has_available != 0;
+      d.available = stored.available;
     }
     return finish();
   }
@@ -198,13 +244,6 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
   decide_fresh(shard, r, *pan, d);
   d.stored = true;
   apply_decision(d, &e);
-  if (d.rc == ResponseCode::approved && is_inquiry(r.transaction_type()) && d.effect.user != no_index) {
-    const User& u = acc_->users[d.effect.user];
-    out.has_available = u.has_balance;
-    out.available = load_acquire(u.balance) - load_acquire(u.open_holds);
-    const CardEntry* c = acc_->cards.find(*pan);
-    out.available_currency = c != nullptr ? c->currency : r.currency;
-  }
   return finish();
 }
 
@@ -245,10 +284,18 @@ void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEv
     }
   }
   d.effect.user = user_index;
+  // A balance inquiry answers the available balance (field 54), stored with
+  // the answer so that a repeat gets the same.
+  auto answer_available = [&]() {
+    if (!is_inquiry(type) || !user.has_balance) return;
+    d.has_available = true;
+    d.available = load_acquire(user.balance) - load_acquire(user.open_holds);
+  };
   if (is_inquiry(type) && !advice) {  // skips rules 7 to 10
     d.rc = ResponseCode::approved;
     make_approval_code(shard, d.approval);
     d.has_approval = true;
+    answer_available();
     return;
   }
   // Rule 7.
@@ -262,10 +309,11 @@ void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEv
     return;
   }
   const std::int64_t amount = billing ? r.billing_amount : r.amount;
-  if (type == refund_type || is_inquiry(type)) {  // recorded; clearing settles it; clearing settles it
+  if (type == refund_type || is_inquiry(type)) {  // recorded; clearing settles it
     d.rc = ResponseCode::approved;
     make_approval_code(shard, d.approval);
     d.has_approval = true;
+    answer_available();
     return;
   }
 

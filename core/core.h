@@ -41,6 +41,17 @@ struct CoreConfig {
   Zone zone;
   std::uint16_t shards = 1;
   std::size_t txn_capacity = constants::txn_table_capacity_default;  // a power of two
+  // Transaction-table retention (txn_table.h).
+  std::uint32_t hold_days = constants::hold_days_default;
+  TimeMs duplicate_window_ms = constants::txn_duplicate_window_ms;
+};
+
+// Transaction-table counters since start (any thread; the switch exports them).
+struct TxnStats {
+  std::uint64_t reused = 0;       // claims that took an expired entry's slot
+  std::uint64_t full_window = 0;  // 91: every slot of the key's window inside the duplicate window (or pending)
+  std::uint64_t full_holds = 0;   // 91: the rest were open holds / remembered reversals younger than hold_days
+  [[nodiscard]] std::uint64_t full() const noexcept { return full_window + full_holds; }
 };
 
 // One period as the HTTP API shows it (SPEC 6).
@@ -161,6 +172,7 @@ class Core {
   [[nodiscard]] const CoreConfig& config() const noexcept { return cfg_; }
   [[nodiscard]] const TxnTable& transactions() const noexcept { return txns_; }
   [[nodiscard]] std::uint64_t approvals_issued(ShardId shard) const noexcept;
+  [[nodiscard]] TxnStats txn_stats() const noexcept;
 
   // Every piece of state, one line each, in a canonical order: two cores that
   // went through the same events print the same text (replay tests).
@@ -173,6 +185,8 @@ class Core {
   };
   struct alignas(constants::cache_line_bytes) Shard {
     std::uint64_t approvals = 0;  // next approval counter
+    // Transaction-table counters (written by the shard's thread, read anywhere).
+    std::uint64_t txn_reused = 0, txn_full_window = 0, txn_full_holds = 0;
     Event scratch;                // the event being built (no allocation per decision)
     std::unordered_map<std::string, IdempotencyRecord> idempotency;
   };
@@ -180,6 +194,10 @@ class Core {
   AuthResponse decide_request(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink);
   AuthResponse decide_reversal(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink);
   void decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d);
+  // Finds or claims `key` for shard `sh` (counting reuses and full windows);
+  // a found entry's answer is copied into *answer (never a half-reused one).
+  TxnTable::Result claim_key(Shard& sh, const TxnKey& key, const TxnContent& content, TimeMs now,
+                             TxnAnswer* answer);
   void make_approval_code(ShardId shard, std::array<char, 6>& out);
   void note_approval_code(const std::array<char, 6>& code);
 

@@ -65,7 +65,7 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
   if (!d.stored) return;
   const bool replay = entry == nullptr;
   if (replay) {  // find the key (a remembered reversal) or claim it
-    const TxnTable::Result res = txns_.find_or_claim(d.key, d.content, TxnState::pending);
+    const TxnTable::Result res = txns_.find_or_claim(d.key, d.content, TxnState::pending, d.txn_time);
     AS_ASSERT(res.outcome != TxnTable::Outcome::full);  // replay into a table as large as the live one
     entry = res.entry;
   }
@@ -74,6 +74,8 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
                d.has_approval ? &d.approval : nullptr);
   e.card = d.card;
   e.user = d.effect.user;
+  e.has_available = d.has_available ? 1 : 0;
+  e.set_available(d.available);
   e.txn_time = d.txn_time;
   e.effect_kind = static_cast<std::uint8_t>(d.effect_kind);
   e.effect_amount = d.effect_amount;
@@ -99,13 +101,13 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
 void Core::apply_reversal(const ReversalEvent& d, TxnEntry* entry) {
   if (!d.stored) return;
   if (entry == nullptr) {
-    const TxnTable::Result res = txns_.find_or_claim(d.key, d.content, TxnState::pending);
+    const TxnTable::Result res = txns_.find_or_claim(d.key, d.content, TxnState::pending, d.txn_time);
     AS_ASSERT(res.outcome != TxnTable::Outcome::full);
     entry = res.entry;
   }
   if (d.remembered) {
     // Live, the decision already claimed it; replay claims it here.
-    (void)txns_.find_or_claim(d.original_key, TxnContent{}, TxnState::remembered);
+    (void)txns_.find_or_claim(d.original_key, TxnContent{}, TxnState::remembered, d.txn_time);
   }
   if (d.original_found) {
     TxnEntry* orig = txns_.find(d.original_key);

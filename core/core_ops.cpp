@@ -130,12 +130,24 @@ std::size_t Core::expire_holds(ShardId shard, TimeMs now, TimeMs hold_ms, EventS
   TxnEntry* entries = txns_.entries();
   for (std::size_t i = 0; i < txns_.capacity(); ++i) {
     TxnEntry& e = entries[i];
-    if (load_acquire(e.key_hi) == 0 || static_cast<TxnState>(load_acquire(e.state)) != TxnState::final) continue;
-    if (static_cast<EffectKind>(e.effect_kind) != EffectKind::hold || load_acquire(e.reversed) != 0) continue;
+    const TxnKey key{load_acquire(e.key_hi), load_acquire(e.key_lo)};
+    if (key.hi == 0 || static_cast<TxnState>(load_acquire(e.state)) != TxnState::final) continue;
+    if (static_cast<EffectKind>(load_acquire(e.effect_kind)) != EffectKind::hold || load_acquire(e.reversed) != 0 ||
+        load_acquire(e.remaining) <= 0 || load_acquire(e.txn_time) + hold_ms > now ||
+        acc_->users[load_acquire(e.user)].shard != shard) {
+      continue;
+    }
+    // Pinned while it is changed: not reused under this thread (txn_table.h).
+    // Once pinned, nothing else changes it; check again what was read racily.
+    if (!TxnTable::transition(e, key, TxnState::final, TxnState::pinned)) continue;
     const std::int64_t remaining = load_acquire(e.remaining);
-    if (remaining <= 0 || e.txn_time + hold_ms > now || acc_->users[e.user].shard != shard) continue;
+    if (static_cast<EffectKind>(e.effect_kind) != EffectKind::hold || e.reversed != 0 || remaining <= 0 ||
+        e.txn_time + hold_ms > now || acc_->users[e.user].shard != shard) {
+      TxnTable::unpin(e);
+      continue;
+    }
     HoldExpiredEvent& h = shards_[shard].scratch.emplace<HoldExpiredEvent>();
-    h.original_key = TxnKey{load_acquire(e.key_hi), e.key_lo};
+    h.original_key = key;
     h.at = now;
     h.released = remaining;
     h.effect.user = e.user;
@@ -154,6 +166,7 @@ std::size_t Core::expire_holds(ShardId shard, TimeMs now, TimeMs hold_ms, EventS
       }
     }
     apply(shards_[shard].scratch);
+    TxnTable::unpin(e);
     sink.on_event(shards_[shard].scratch);
     ++expired;
   }

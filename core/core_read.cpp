@@ -157,14 +157,14 @@ std::string Core::dump_state() const {
     const TxnEntry& e = txns_.entries()[i];
     if (load_acquire(e.key_hi) == 0) continue;
     int n = std::snprintf(line, sizeof line,
-                          "txn %016llx:%016llx state=%u rc=%u reason=%u cls=%u appr=%.*s pan=%s/%u pc=%u amt=%lld/%u cur=%u card=%u user=%u t=%lld eff=%u/%lld rem=%lld rev=%u slots=",
+                          "txn %016llx:%016llx state=%u rc=%u reason=%u cls=%u appr=%.*s pan=%s/%u pc=%u amt=%lld/%u cur=%u card=%u user=%u t=%lld eff=%u/%lld rem=%lld rev=%u av=%u:%lld slots=",
                           static_cast<unsigned long long>(e.key_hi), static_cast<unsigned long long>(e.key_lo),
                           load_acquire(e.state), e.rc, e.reason, e.mti_class, e.has_approval ? 6 : 0,
                           e.approval.data(), mask_pan(Pan{e.pan, e.pan_digits}).c_str(), e.pan_digits,
                           e.processing_code, static_cast<long long>(e.amount), e.amount_numeric, e.currency, e.card,
                           e.user, static_cast<long long>(e.txn_time), e.effect_kind,
                           static_cast<long long>(e.effect_amount), static_cast<long long>(load_acquire(e.remaining)),
-                          load_acquire(e.reversed));
+                          load_acquire(e.reversed), e.has_available, static_cast<long long>(e.available()));
     std::string s(line, static_cast<std::size_t>(n));
     for (std::size_t k = 0; k < e.slot_count; ++k) {
       s += std::to_string(e.slots[k]) + "@" + std::to_string(e.period_starts[k]) + ",";

@@ -41,24 +41,24 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
   d.content = TxnContent{*pan, r.processing_code, r.amount, r.currency, r.amount_numeric};
 
   // Rule 2 for the reversal itself.
-  const TxnTable::Result claim = txns_.find_or_claim(d.key, d.content, TxnState::pending);
+  TxnAnswer stored;
+  const TxnTable::Result claim = claim_key(sh, d.key, d.content, r.txn_time_ms, &stored);
   if (claim.outcome == TxnTable::Outcome::full) {
     d.rc = ResponseCode::system_unavailable;
     return finish();
   }
   if (claim.outcome == TxnTable::Outcome::found) {
-    const TxnEntry& e = *claim.entry;
-    const auto state = static_cast<TxnState>(load_acquire(e.state));
+    const TxnState state = stored.state;
     d.duplicate = true;
-    if (state != TxnState::final && state != TxnState::pending) {
+    if (state != TxnState::final && state != TxnState::pending && state != TxnState::pinned) {
       d.rc = ResponseCode::system_unavailable;
-    } else if (e.content() != d.content) {
+    } else if (stored.content != d.content) {
       d.rc = ResponseCode::duplicate_transmission;
     } else if (state == TxnState::pending) {
       d.rc = ResponseCode::system_unavailable;
     } else {
-      d.rc = static_cast<ResponseCode>(e.rc);
-      d.reason = decode_reason(e.reason);
+      d.rc = static_cast<ResponseCode>(stored.rc);
+      d.reason = decode_reason(stored.reason);
     }
     return finish();
   }
@@ -84,8 +84,14 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
 
   // Found only when decided (final) for this same card: a reversal with
   // another PAN, or one racing its original on another shard, does not match.
-  const bool found = orig != nullptr && static_cast<TxnState>(load_acquire(orig->state)) == TxnState::final &&
-                     orig->pan == pan->value && orig->pan_digits == pan->digits;
+  // A found original is pinned (final -> pinned) until its change is applied,
+  // so it cannot be reused under this thread (txn_table.h).
+  bool found = false;
+  if (orig != nullptr && load_acquire(orig->pan) == pan->value && load_acquire(orig->pan_digits) == pan->digits) {
+    TxnState seen = TxnState::final;
+    found = TxnTable::transition(*orig, d.original_key, TxnState::final, TxnState::pinned, &seen);
+    if (!found && seen == TxnState::reusing) orig = nullptr;  // gone: remembered like an unknown one
+  }
   if (found) {
     d.original_found = true;
     d.rc = ResponseCode::approved;
@@ -124,12 +130,14 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
     if (!advice) d.reason = Reason{Reason::Kind::original_not_found};
     if (orig == nullptr && d.original_key.hi != 0) {
       // Remembered: if the original arrives later it is declined (rule 3).
-      const TxnTable::Result rem = txns_.find_or_claim(d.original_key, TxnContent{}, TxnState::remembered);
+      const TxnTable::Result rem =
+          txns_.find_or_claim(d.original_key, TxnContent{}, TxnState::remembered, r.txn_time_ms);
       d.remembered = rem.outcome == TxnTable::Outcome::claimed;
     }
   }
   d.stored = true;
   apply_reversal(d, claim.entry);
+  if (found) TxnTable::unpin(*orig);
   return finish();
 }
 

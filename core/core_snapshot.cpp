@@ -181,6 +181,7 @@ bool Core::load_state(std::span<const std::byte> bytes, std::string* error) {
     }
     txns_.entries()[index] = e;
   }
+  txns_.rebuild_index();  // the tags of the bodies just written
   for (std::size_t s = 0; s < cfg_.shards; ++s) {
     std::uint32_t n = 0;
     if (!in.get(shards_[s].approvals) || !in.get(n)) return fail(error, "shard state truncated");

@@ -61,6 +61,8 @@ struct DecisionEvent {
   bool stored = false;           // the answer is stored under `key` (final answers only)
   bool duplicate = false;        // answered from the stored record (94 or a repeat); applied nothing
   bool took_remembered = false;  // rule 3: the original of an earlier reversal
+  bool has_available = false;    // a balance inquiry answered with field 54: stored with the answer
+  std::int64_t available = 0;
   EffectKind effect_kind = EffectKind::none;
   std::int64_t effect_amount = 0;
   Effect effect;

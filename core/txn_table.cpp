@@ -10,72 +10,331 @@
 
 namespace authswitch::core {
 
-TxnTable::TxnTable(std::size_t capacity) : mask_(capacity - 1) {
-  AS_ASSERT(std::has_single_bit(capacity) && capacity <= constants::txn_table_capacity_max);
-  // Zeroed pages: an all-zero TxnEntry is an empty slot.
-  void* p = mmap(nullptr, capacity * sizeof(TxnEntry), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+namespace {
+
+template <class T>
+bool cas(T& word, T& expected, T desired) noexcept {
+  return std::atomic_ref<T>(word).compare_exchange_strong(expected, desired, std::memory_order_acq_rel,
+                                                          std::memory_order_acquire);
+}
+
+// A claim of another key with the same home bucket is between two stores; on
+// a shared core its thread may have been preempted, so yield after a short
+// spin.
+void back_off(unsigned& spins) noexcept {
+  if (spins++ < 64) __builtin_ia32_pause();
+  else std::this_thread::yield();
+}
+
+constexpr auto u32(TxnState s) { return static_cast<std::uint32_t>(s); }
+
+}  // namespace
+
+TxnTable::TxnTable(std::size_t capacity, TxnRetention retention) : retention_(retention) {
+  AS_ASSERT(std::has_single_bit(capacity) && capacity >= 8 && capacity <= constants::txn_table_capacity_max);
+  const std::size_t buckets = capacity / 8;
+  bucket_mask_ = buckets - 1;
+  const std::size_t bucket_bytes = buckets * sizeof(Bucket);
+  mapped_bytes_ = bucket_bytes + buckets * slots_per_bucket * sizeof(TxnEntry);
+  // Zeroed pages: an all-zero bucket is empty, an all-zero body unused.
+  void* p = mmap(nullptr, mapped_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   // Huge pages where the kernel allows (THP "madvise" mode): a random probe
   // then costs a cache miss, not also a page walk. Every page is touched now,
   // at start-up: a first-touch fault on the hot path costs microseconds.
-  const std::size_t bytes = capacity * sizeof(TxnEntry);
-  (void)madvise(p, bytes, MADV_HUGEPAGE);
+  (void)madvise(p, mapped_bytes_, MADV_HUGEPAGE);
   auto* bytes_p = static_cast<volatile char*>(p);
-  for (std::size_t off = 0; off < bytes; off += 4096) bytes_p[off] = 0;
-  entries_ = static_cast<TxnEntry*>(p);
+  for (std::size_t off = 0; off < mapped_bytes_; off += 4096) bytes_p[off] = 0;
+  mapping_ = p;
+  buckets_ = static_cast<Bucket*>(p);
+  entries_ = reinterpret_cast<TxnEntry*>(static_cast<char*>(p) + bucket_bytes);
 }
 
-TxnTable::~TxnTable() { munmap(entries_, capacity() * sizeof(TxnEntry)); }
+TxnTable::~TxnTable() { munmap(mapping_, mapped_bytes_); }
 
-std::uint64_t TxnTable::settled_hi(const TxnEntry& e) noexcept {
-  std::uint64_t h = load_acquire(e.key_hi);
-  for (unsigned spins = 0; (h & claim_bit) != 0; ++spins) {
-    // The claimer is between two stores; on a shared core it may have been
-    // preempted, so yield after a short spin.
-    if (spins < 64) __builtin_ia32_pause();
-    else std::this_thread::yield();
-    h = load_acquire(e.key_hi);
+std::uint64_t TxnTable::make_tag(std::uint64_t fp, TimeMs t) noexcept {
+  std::uint64_t minute = 0;
+  if (t > 0) {
+    const auto m = static_cast<std::uint64_t>(t / ms_per_minute);
+    minute = m > 0xffffffffull ? 0xffffffffull : m;
   }
-  return h;
+  return fp << 32 | minute;
 }
 
-TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& content, TxnState state) noexcept {
-  AS_ASSERT(key.hi != 0 && (key.hi & claim_bit) == 0);
-  std::size_t i = home(key);
-  for (std::size_t probes = 0; probes < constants::txn_probe_max && probes <= mask_; ++probes, i = (i + 1) & mask_) {
-    TxnEntry& e = entries_[i];
-    std::uint64_t h = load_acquire(e.key_hi);
-    if (h == 0) {
-      std::uint64_t expected = 0;
-      if (std::atomic_ref<std::uint64_t>(e.key_hi).compare_exchange_strong(expected, key.hi | claim_bit,
-                                                                           std::memory_order_acquire)) {
-        e.key_lo = key.lo;
-        e.pan = content.pan.value;
-        e.pan_digits = content.pan.digits;
-        e.processing_code = content.processing_code;
-        e.amount = content.amount;
-        e.currency = content.currency;
-        e.amount_numeric = content.amount_numeric ? 1 : 0;
-        store_release(e.state, static_cast<std::uint32_t>(state));
-        store_release(e.key_hi, key.hi);
-        return {Outcome::claimed, &e};
+TimeMs TxnTable::tag_time_end(std::uint64_t tag) noexcept {
+  // The end of the entry's minute: ages are counted from it, so an entry is
+  // never taken as older than it is.
+  return (static_cast<TimeMs>(tag & 0xffffffffull) + 1) * ms_per_minute;
+}
+
+bool TxnTable::reusable(const TxnEntry& e, std::uint32_t state, std::uint64_t tag, TimeMs now,
+                        bool* holds) const noexcept {
+  const TimeMs age = now - tag_time_end(tag);
+  if (age < retention_.duplicate_window_ms) return false;  // the common case: no body read
+  bool hold = false;
+  if (state == u32(TxnState::final)) {
+    hold = static_cast<EffectKind>(load_acquire(e.effect_kind)) == EffectKind::hold && load_acquire(e.remaining) > 0;
+  } else if (state == u32(TxnState::remembered)) {
+    hold = true;  // its original may still come; kept as long as a hold would be
+  } else {
+    return false;  // pending, taking, pinned, reusing
+  }
+  if (!hold) return true;
+  if (age >= retention_.hold_ms) return true;
+  *holds = true;
+  return false;
+}
+
+TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& content, TxnState state,
+                                         TimeMs now) noexcept {
+  AS_ASSERT(key.hi != 0);
+  const std::uint64_t h = hash(key);
+  const std::uint64_t fp = fingerprint(h);
+  const std::size_t window[2] = {home(h), other(h)};
+  const std::size_t window_buckets = bucket_mask_ == 0 ? 1 : 2;
+  Bucket& hb = buckets_[window[0]];
+  for (unsigned spins = 0;;) {
+    const std::uint64_t c = load_acquire(hb.control);
+    if ((c & 1u) != 0) {  // a claim of a key with this home is under way (maybe ours)
+      back_off(spins);
+      continue;
+    }
+    std::uint64_t* free_tags[2] = {nullptr, nullptr};
+    TxnEntry* free_bodies[2] = {nullptr, nullptr};
+    std::size_t free_count[2] = {0, 0};
+    // Slots whose tag says "older than the duplicate window": their bodies
+    // are read only if no never-used slot is left.
+    std::uint64_t* old_tags[2 * slots_per_bucket];
+    TxnEntry* old_bodies[2 * slots_per_bucket];
+    std::size_t olds = 0;
+    for (std::size_t w = 0; w < window_buckets; ++w) {
+      Bucket& bk = buckets_[window[w]];
+      for (std::size_t j = 0; j < slots_per_bucket; ++j) {
+        const std::uint64_t t = load_acquire(bk.tags[j]);
+        if (t == 0) {
+          if (free_count[w]++ == 0) {
+            free_tags[w] = &bk.tags[j];
+            free_bodies[w] = &body(window[w], j);
+          }
+          continue;
+        }
+        if (t == busy_tag) continue;
+        TxnEntry& e = body(window[w], j);
+        // The tag is published after the body's key (release/acquire).
+        if ((t >> 32) == fp && load_acquire(e.key_hi) == key.hi && load_acquire(e.key_lo) == key.lo) {
+          return {Outcome::found, &e};
+        }
+        if (now - tag_time_end(t) >= retention_.duplicate_window_ms) {
+          old_tags[olds] = &bk.tags[j];
+          old_bodies[olds++] = &e;
+        }
       }
     }
-    h = settled_hi(e);
-    if (h == key.hi && e.key_lo == key.lo) return {Outcome::found, &e};
+    // A never-used slot in the emptier of the two buckets (two choices keep
+    // the buckets even: the table fills to ~90% before a pair overflows);
+    // else the first reusable one.
+    const std::size_t pick = free_count[1] > free_count[0] ? 1 : 0;
+    std::uint64_t* const free_tag = free_tags[pick];
+    TxnEntry* const free_body = free_bodies[pick];
+    std::uint64_t* old_tag = nullptr;
+    TxnEntry* old_body = nullptr;
+    std::uint64_t old_tag_value = 0;
+    bool holds = false;
+    // Oldest first: entries are kept as long as room allows, the duplicate
+    // window is only the minimum.
+    while (free_tag == nullptr && olds > 0) {
+      std::size_t k = 0;
+      std::uint64_t t = 0;
+      for (std::size_t i = 0; i < olds; ++i) {
+        const std::uint64_t ti = load_acquire(*old_tags[i]);
+        if (i == 0 || (ti & 0xffffffffull) < (t & 0xffffffffull)) {
+          k = i;
+          t = ti;
+        }
+      }
+      if (t != busy_tag && t != 0 && reusable(*old_bodies[k], load_acquire(old_bodies[k]->state), t, now, &holds)) {
+        old_tag = old_tags[k];
+        old_body = old_bodies[k];
+        old_tag_value = t;
+        break;
+      }
+      old_tags[k] = old_tags[--olds];
+      old_bodies[k] = old_bodies[olds];
+    }
+    if (free_tag == nullptr && old_tag == nullptr) {
+      // Nothing to take. If no claim with this home happened meanwhile the
+      // answer stands (the key is absent, the window full).
+      if (load_acquire(hb.control) == c) return {Outcome::full, nullptr, false, holds ? FullReason::holds : FullReason::window};
+      continue;
+    }
+    std::uint64_t expected_c = c;
+    if (!cas(hb.control, expected_c, c | 1u)) continue;  // a claim with this home came first: rescan
+    TxnEntry* e = nullptr;
+    bool reused = false;
+    if (free_tag != nullptr) {
+      std::uint64_t expected = 0;
+      if (!cas(*free_tag, expected, busy_tag)) {  // taken by a key whose home is the next bucket
+        store_release(hb.control, c + 2);
+        continue;
+      }
+      e = free_body;
+    } else {
+      std::uint32_t st = load_acquire(old_body->state);
+      bool unused_holds = false;
+      const std::uint32_t was = st;
+      if ((st != u32(TxnState::final) && st != u32(TxnState::remembered)) ||
+          !cas(old_body->state, st, u32(TxnState::reusing))) {
+        store_release(hb.control, c + 2);
+        continue;
+      }
+      // Ours now. Still the entry that was judged reusable (not one reused by
+      // another claimer in between and young again)?
+      const std::uint64_t t2 = load_acquire(*old_tag);
+      if (t2 != old_tag_value || !reusable(*old_body, was, t2, now, &unused_holds)) {
+        store_release(old_body->state, was);
+        store_release(hb.control, c + 2);
+        continue;
+      }
+      store_release(*old_tag, busy_tag);
+      e = old_body;
+      reused = true;
+    }
+    // The body. Release stores: a reader still holding the old entry's
+    // address reads atomically and then sees the state or key change.
+    store_release(e->key_hi, key.hi);
+    store_release(e->key_lo, key.lo);
+    store_release(e->pan, content.pan.value);
+    store_release(e->pan_digits, content.pan.digits);
+    store_release(e->processing_code, content.processing_code);
+    store_release(e->amount, content.amount);
+    store_release(e->currency, content.currency);
+    store_release(e->amount_numeric, std::uint8_t{content.amount_numeric ? std::uint8_t{1} : std::uint8_t{0}});
+    store_release(e->txn_time, now);
+    if (reused) {
+      store_release(e->remaining, std::int64_t{0});
+      store_release(e->rc, std::uint8_t{0});
+      store_release(e->reason, std::uint8_t{0});
+      store_release(e->effect_kind, std::uint8_t{0});
+      store_release(e->reversed, std::uint8_t{0});
+      store_release(e->card, std::uint32_t{0});
+      store_release(e->user, std::uint32_t{0});
+      store_release(e->mti_class, std::uint8_t{0});
+      store_release(e->has_approval, std::uint8_t{0});
+      store_release(e->has_available, std::uint8_t{0});
+      store_release(e->slot_count, std::uint8_t{0});
+      store_release(e->effect_amount, std::int64_t{0});
+    }
+    store_release(e->state, u32(state));
+    store_release(reused ? *old_tag : *free_tag, make_tag(fp, now));
+    store_release(hb.control, c + 2);
+    return {Outcome::claimed, e, reused};
   }
-  return {Outcome::full, nullptr};
 }
 
 TxnEntry* TxnTable::find(const TxnKey& key) noexcept {
-  std::size_t i = home(key);
-  for (std::size_t probes = 0; probes < constants::txn_probe_max && probes <= mask_; ++probes, i = (i + 1) & mask_) {
-    TxnEntry& e = entries_[i];
-    const std::uint64_t h = settled_hi(e);
-    if (h == 0) return nullptr;
-    if (h == key.hi && e.key_lo == key.lo) return &e;
+  const std::uint64_t h = hash(key);
+  const std::uint64_t fp = fingerprint(h);
+  const std::size_t window[2] = {home(h), other(h)};
+  const std::size_t window_buckets = bucket_mask_ == 0 ? 1 : 2;
+  for (std::size_t w = 0; w < window_buckets; ++w) {
+    const Bucket& bk = buckets_[window[w]];
+    for (std::size_t j = 0; j < slots_per_bucket; ++j) {
+      const std::uint64_t t = load_acquire(bk.tags[j]);
+      if ((t >> 32) != fp) continue;
+      TxnEntry& e = body(window[w], j);
+      if (load_acquire(e.key_hi) == key.hi && load_acquire(e.key_lo) == key.lo) return &e;
+    }
   }
   return nullptr;
+}
+
+bool TxnTable::read_answer(const TxnEntry& e, const TxnKey& key, TxnAnswer* out) noexcept {
+  for (;;) {
+    const std::uint32_t s1 = load_acquire(e.state);
+    if (s1 == u32(TxnState::reusing)) return false;
+    if (load_acquire(e.key_hi) != key.hi || load_acquire(e.key_lo) != key.lo) return false;
+    TxnAnswer a;
+    a.state = static_cast<TxnState>(s1);
+    a.content = TxnContent{Pan{load_acquire(e.pan), load_acquire(e.pan_digits)}, load_acquire(e.processing_code),
+                           load_acquire(e.amount), load_acquire(e.currency), load_acquire(e.amount_numeric) != 0};
+    a.rc = load_acquire(e.rc);
+    a.reason = load_acquire(e.reason);
+    a.has_approval = load_acquire(e.has_approval);
+    for (std::size_t i = 0; i < a.approval.size(); ++i) a.approval[i] = load_acquire(e.approval[i]);
+    a.card = load_acquire(e.card);
+    a.has_available = load_acquire(e.has_available);
+    const std::uint64_t av = static_cast<std::uint64_t>(load_acquire(e.available_hi)) << 32 | load_acquire(e.available_lo);
+    a.available = static_cast<std::int64_t>(av << 16) >> 16;
+    // Unchanged state and key: nothing above belongs to a later owner.
+    const std::uint32_t s2 = load_acquire(e.state);
+    if (load_acquire(e.key_hi) != key.hi || load_acquire(e.key_lo) != key.lo) return false;
+    if (s2 == s1) {
+      *out = a;
+      return true;
+    }
+    if (s2 == u32(TxnState::reusing)) return false;
+    // Decided, pinned or unpinned meanwhile: read again.
+  }
+}
+
+bool TxnTable::transition(TxnEntry& e, const TxnKey& key, TxnState from, TxnState to, TxnState* seen) noexcept {
+  std::uint32_t st = u32(from);
+  if (!cas(e.state, st, u32(to))) {
+    if (seen != nullptr) *seen = static_cast<TxnState>(st);
+    return false;
+  }
+  if (load_acquire(e.key_hi) != key.hi || load_acquire(e.key_lo) != key.lo) {
+    // Reused for another key since it was found: put its state back.
+    store_release(e.state, u32(from));
+    if (seen != nullptr) *seen = TxnState::reusing;
+    return false;
+  }
+  return true;
+}
+
+void TxnTable::prefetch_body(const TxnKey& key) const noexcept {
+  const std::uint64_t h = hash(key);
+  const std::uint64_t fp = fingerprint(h);
+  const std::size_t window[2] = {home(h), other(h)};
+  const TxnEntry* candidate = nullptr;
+  std::uint64_t oldest = ~0ull;
+  for (const std::size_t b : window) {
+    const Bucket& bk = buckets_[b];
+    for (std::size_t j = 0; j < slots_per_bucket; ++j) {
+      const std::uint64_t t = load_acquire(bk.tags[j]);
+      if ((t >> 32) == fp) {
+        prefetch_write(&body(b, j));
+        return;
+      }
+      if (t == 0) {
+        if (oldest != 0) candidate = &body(b, j);
+        oldest = 0;
+      } else if (t != busy_tag && (t & 0xffffffffull) < oldest) {
+        oldest = t & 0xffffffffull;
+        candidate = &body(b, j);
+      }
+    }
+  }
+  if (candidate != nullptr) prefetch_write(candidate);
+}
+
+std::size_t TxnTable::used() const noexcept {
+  std::size_t n = 0;
+  for (std::size_t b = 0; b <= bucket_mask_; ++b) {
+    for (const std::uint64_t& t : buckets_[b].tags) n += load_acquire(t) != 0 ? 1 : 0;
+  }
+  return n;
+}
+
+void TxnTable::rebuild_index() noexcept {
+  for (std::size_t b = 0; b <= bucket_mask_; ++b) {
+    Bucket& bk = buckets_[b];
+    bk.control = 0;
+    for (std::size_t j = 0; j < slots_per_bucket; ++j) {
+      const TxnEntry& e = body(b, j);
+      bk.tags[j] = e.key_hi == 0 ? 0 : make_tag(fingerprint(hash(TxnKey{e.key_hi, e.key_lo})), e.txn_time);
+    }
+  }
 }
 
 }  // namespace authswitch::core

@@ -198,10 +198,11 @@ void encode(Writer& w, const DecisionEvent& d) noexcept {
   w.put(static_cast<std::uint8_t>(d.rc));
   w.put(encode_reason(d.reason));
   w.put(static_cast<std::uint8_t>((d.has_approval ? 1 : 0) | (d.stored ? 2 : 0) | (d.duplicate ? 4 : 0) |
-                                  (d.took_remembered ? 8 : 0)));
+                                  (d.took_remembered ? 8 : 0) | (d.has_available ? 16 : 0)));
   w.bytes(d.approval.data(), d.approval.size());
   w.put(static_cast<std::uint8_t>(d.effect_kind));
   w.put(d.effect_amount);
+  if (d.has_available) w.put(d.available);  // a balance inquiry's field 54 (flag 16)
   put_effect(w, d.effect);
 }
 
@@ -216,11 +217,12 @@ CodecResult decode(Reader& r, DecisionEvent& d) noexcept {
   if (!get_rc(r.get<std::uint8_t>(), d.rc).ok()) return {"decision: response code unknown"};
   if (!get_reason(r.get<std::uint8_t>(), d.reason).ok()) return {"decision: reason byte invalid"};
   const auto flags = r.get<std::uint8_t>();
-  if ((flags & ~0x0fu) != 0) return {"decision: unknown flag bits"};
+  if ((flags & ~0x1fu) != 0) return {"decision: unknown flag bits"};
   d.has_approval = (flags & 1) != 0;
   d.stored = (flags & 2) != 0;
   d.duplicate = (flags & 4) != 0;
   d.took_remembered = (flags & 8) != 0;
+  d.has_available = (flags & 16) != 0;
   r.bytes(d.approval.data(), d.approval.size());
   if (d.has_approval) {
     for (const char c : d.approval) {
@@ -231,6 +233,10 @@ CodecResult decode(Reader& r, DecisionEvent& d) noexcept {
   if (kind > static_cast<std::uint8_t>(EffectKind::posted)) return {"decision: effect kind unknown"};
   d.effect_kind = static_cast<EffectKind>(kind);
   d.effect_amount = r.get<std::int64_t>();
+  if (d.has_available) {
+    if (!r.need(sizeof(std::int64_t) + ef::effect_fixed_bytes)) return {"decision: available balance truncated"};
+    d.available = r.get<std::int64_t>();
+  }
   if (!get_effect(r, d.effect).ok()) return {"decision: effect invalid (count, length, owner or position)"};
   if (d.effect_kind != EffectKind::none && d.effect.user == no_index) return {"decision: effect without a user"};
   return {};

@@ -187,13 +187,16 @@ TEST(Duplicates, KeyIsAcquirerStanField7AndMtiClass) {
 }
 
 TEST(Duplicates, FullTableAnswers91AndStoresNothing) {
-  auto core = make_core(rules_accounts, "Asia/Tokyo", 1, 1);  // one entry
+  auto core = make_core(rules_accounts, "Asia/Tokyo", 1, 8);  // one bucket: 7 entries
   NullSink sink;
-  ASSERT_EQ(rc(core->authorize(0, request(pan_c3, 100, 1), sink)), "00");
-  const AuthRequest second = request(pan_c3, 100, 2);
-  EXPECT_EQ(rc(core->authorize(0, second, sink)), "91");
-  EXPECT_EQ(rc(core->authorize(0, second, sink)), "91");  // decided afresh, not a stored 91
-  EXPECT_EQ(core->available_balance(core->find_user("u3")), 900);
+  for (std::uint32_t stan = 1; stan <= 7; ++stan) ASSERT_EQ(rc(core->authorize(0, request(pan_c3, 10, stan), sink)), "00");
+  const AuthRequest eighth = request(pan_c3, 10, 8);
+  EXPECT_EQ(rc(core->authorize(0, eighth, sink)), "91");
+  EXPECT_EQ(rc(core->authorize(0, eighth, sink)), "91");  // decided afresh, not a stored 91
+  EXPECT_EQ(core->available_balance(core->find_user("u3")), 930);
+  // Visible: counted with its reason (every entry inside the duplicate window).
+  EXPECT_EQ(core->txn_stats().full_window, 2u);
+  EXPECT_EQ(core->txn_stats().full_holds, 0u);
 }
 
 // ---- rule 11: approval codes -----------------------------------------------
@@ -230,6 +233,25 @@ TEST(BalanceInquiry, AnswersBalanceMinusOpenHolds) {
   EXPECT_EQ(resp.available, 700);
   EXPECT_EQ(resp.available_currency, 392);
   EXPECT_EQ(core->available_balance(core->find_user("u3")), 700);  // moved nothing
+}
+
+TEST(BalanceInquiry, RepeatAnswersTheStoredBalance) {
+  auto core = make_core(rules_accounts);
+  NullSink sink;
+  AuthRequest q = request(pan_c3, 0, 2);
+  q.processing_code = 300000;
+  const AuthResponse first = core->authorize(0, q, sink);
+  ASSERT_EQ(rc(first), "00");
+  ASSERT_TRUE(first.has_available);
+  EXPECT_EQ(first.available, 1000);
+  ASSERT_EQ(rc(core->authorize(0, request(pan_c3, 300, 3), sink)), "00");  // the balance moves on
+  const AuthResponse repeat = core->authorize(0, q, sink);
+  EXPECT_TRUE(repeat.duplicate);
+  EXPECT_EQ(rc(repeat), "00");
+  EXPECT_EQ(repeat.approval(), first.approval());
+  ASSERT_TRUE(repeat.has_available);
+  EXPECT_EQ(repeat.available, 1000);  // what the first answer said, not the balance now
+  EXPECT_EQ(repeat.available_currency, 392);
 }
 
 }  // namespace

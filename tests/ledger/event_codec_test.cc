@@ -96,6 +96,8 @@ Event random_event(Random& r, std::size_t kind) {
       d.stored = r.u(2) == 0;
       d.duplicate = r.u(2) == 0;
       d.took_remembered = r.u(2) == 0;
+      d.has_available = r.u(2) == 0;
+      if (d.has_available) d.available = r.i64();
       d.effect_kind = static_cast<EffectKind>(r.u(3));
       d.effect_amount = r.i64();
       d.effect = r.effect();
@@ -195,6 +197,8 @@ TEST(EventCodec, EveryEventTypeRoundTripsWithRandomFields) {
       EXPECT_EQ(b.key, a.key);
       EXPECT_EQ(b.reason, a.reason);
       EXPECT_EQ(b.effect.delta_count, a.effect.delta_count);
+      EXPECT_EQ(b.has_available, a.has_available);
+      EXPECT_EQ(b.available, a.available);
       EXPECT_EQ(card_back, a.card);
     }
     if (kind == 1) {
@@ -365,7 +369,11 @@ const Case cases[] = {
      "decision: response code unknown"},
     {"decision_reason_period", 0, [](auto& p) { put_at<std::uint8_t>(p, 53, 5 << 3); },
      "decision: reason byte invalid"},
-    {"decision_flags", 0, [](auto& p) { put_at<std::uint8_t>(p, 54, 0x10); }, "decision: unknown flag bits"},
+    {"decision_flags", 0, [](auto& p) { put_at<std::uint8_t>(p, 54, 0x20); }, "decision: unknown flag bits"},
+    // Flag 16 says an available balance precedes the effect: its 8 bytes are
+    // then taken from the effect, whose length no longer agrees.
+    {"decision_available_flag", 0, [](auto& p) { put_at<std::uint8_t>(p, 54, 0x10); },
+     "decision: effect invalid (count, length, owner or position)"},
     {"decision_approval", 0, [](auto& p) { put_at<char>(p, 55, 'a'); }, "decision: approval code not base-36"},
     {"decision_effect_kind", 0, [](auto& p) { put_at<std::uint8_t>(p, 61, 3); }, "decision: effect kind unknown"},
     {"effect_count", 0, [](auto& p) { put_at<std::uint8_t>(p, 90, 9); },
