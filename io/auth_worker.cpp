@@ -22,6 +22,7 @@ AuthWorker::AuthWorker(core::Core& core, core::ShardId shard, std::span<Connecti
                        ledger::WalWriter& wal, ledger::ProducerId producer, const ledger::PanCipher* cipher,
                        LatencyRecorder* decision_latency, Counter* duplicates)
     : core_(core),
+      wal_(wal),
       shard_(shard),
       slots_(slots),
       sink_(wal, producer, cipher, &core),
@@ -65,10 +66,21 @@ std::size_t AuthWorker::pass() noexcept {
       AuthResult result;
       result.inflight = job.inflight;
       sink_.reset_fault();
-      result.response = core_.authorize(shard_, job.request, sink_);
+      if (wal_.room(sink_.producer()) < constants::switch_records_per_operation) {
+        // Reserve before deciding: a decision applied without its record
+        // would answer 91 while the state moved, and a retransmission would
+        // get the stored answer. The core is not touched; a retry is decided
+        // afresh once the log has caught up (SPEC 3: 91, retry helps).
+        result.response = core::AuthResponse{};
+        result.response.rc = core::ResponseCode::system_unavailable;
+        if (shed_ != nullptr) shed_->inc();
+      } else {
+        result.response = core_.authorize(shard_, job.request, sink_);
+      }
       if (const ledger::Fault fault = sink_.fault(); fault != ledger::Fault::none) {
         // No record, no answer on the wire as if there were one: 91 when the
-        // log's queue was full (a retry can help), else 96 (SPEC 3).
+        // log's queue was full (cannot happen after the reservation; kept as
+        // the safe answer), else 96 (SPEC 3).
         result.response = core::AuthResponse{};
         result.response.rc = fault == ledger::Fault::queue_full ? core::ResponseCode::system_unavailable
                                                                  : core::ResponseCode::system_error;

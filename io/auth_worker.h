@@ -52,6 +52,10 @@ class AuthWorker {
   // Any thread. Runs `task` between batches; may allocate (not the hot path).
   void post(ShardTask task);
 
+  // Before start(): counts requests answered 91 because the log's queue had
+  // no room for their record (authswitch_wal_queue_full_total).
+  void set_shed_counter(Counter* shed) noexcept { shed_ = shed; }
+
   [[nodiscard]] Doorbell& doorbell() noexcept { return doorbell_; }
   [[nodiscard]] core::ShardId shard() const noexcept { return shard_; }
   [[nodiscard]] std::uint64_t decided() const noexcept { return decided_.load(std::memory_order_relaxed); }
@@ -64,11 +68,13 @@ class AuthWorker {
   [[nodiscard]] bool has_work() const noexcept;
 
   core::Core& core_;
+  ledger::WalWriter& wal_;
   core::ShardId shard_;
   std::span<ConnectionSlot> slots_;
   ledger::WalEventSink sink_;
   LatencyRecorder* decision_latency_;
   Counter* duplicates_;  // authswitch_duplicates_total (may be null)
+  Counter* shed_ = nullptr;  // decisions refused for want of log queue room (may be null)
   Doorbell doorbell_;
   moodycamel::ConcurrentQueue<ShardTask> tasks_;
   std::atomic<bool> stopping_{false};

@@ -41,6 +41,11 @@ inline constexpr std::size_t switch_send_buffer_bytes = 1024 * 1024;
 // A response packs into at most this much (0110 with every echoed field,
 // 38, 39, 44 and 54 stays under 300 bytes).
 inline constexpr std::size_t switch_response_bytes_max = 1024;
+// Log records one core operation appends at most: authorize, a reversal,
+// a balance top-up, a limit change, a card added or its status changed each
+// emit one event (core/core*.cpp). Callers reserve this much queue room
+// before calling the core (WalWriter::room).
+inline constexpr std::size_t switch_records_per_operation = 1;
 // Items an authorization thread takes from one ring before looking at the
 // next: bounds one connection's share of a pass (Aeron's bounded read).
 inline constexpr std::size_t switch_auth_batch_max = 64;

@@ -28,6 +28,9 @@ SwitchMetrics::SwitchMetrics(MetricsRegistry& registry, const std::vector<std::s
     m.out_of_step = registry.counter("authswitch_out_of_step_total",
                                      "Connections closed for a frame length of 0 or above max_message_bytes",
                                      {{"link", link}});
+    m.shed_inflight = registry.counter("authswitch_shed_inflight_total",
+                                       "Requests answered 91 at once: the connection's in-flight table was full",
+                                       {{"link", link}});
     m.inflight = registry.gauge("authswitch_inflight", "Requests read and not yet answered", {{"link", link}});
     m.link_up = registry.gauge("authswitch_link_up", "1 while a listen link accepts or a connect link is connected",
                                {{"link", link}});
@@ -36,6 +39,8 @@ SwitchMetrics::SwitchMetrics(MetricsRegistry& registry, const std::vector<std::s
   }
   decision = &registry.histogram("authswitch_decision_seconds", "Time in the decision core", {}, auth_threads);
   duplicates = registry.counter("authswitch_duplicates_total", "Requests whose key was seen before");
+  shed_log_room = registry.counter("authswitch_shed_log_queue_total",
+                                   "Requests answered 91 without a decision: no room in the log queue");
 }
 
 }  // namespace authswitch::io

@@ -25,6 +25,7 @@ struct LinkMetrics {
   std::array<std::array<Counter, core::response_code_count>, response_mtis.size()> messages{};
   Counter dropped;  // stray responses, unreadable messages
   Counter out_of_step;
+  Counter shed_inflight;  // 91 at once: the connection's in-flight table was full (max_inflight)
   Gauge inflight;
   Gauge link_up;
   HistogramSeries* end_to_end = nullptr;  // writer i: connection slot i
@@ -36,6 +37,7 @@ struct SwitchMetrics {
   std::vector<LinkMetrics> links;
   HistogramSeries* decision = nullptr;  // writer i: authorization thread i
   Counter duplicates;
+  Counter shed_log_room;  // 91 from an authorization thread: no room in its log queue (core untouched)
 };
 
 }  // namespace authswitch::io

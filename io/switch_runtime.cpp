@@ -93,17 +93,14 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   std::error_code fs_error;
   std::filesystem::create_directories(cfg.wal.dir, fs_error);
   ledger::PanKey key{};
-  ledger::PanKeyOrigin origin{};
-  if (const ledger::Status s = ledger::PanCipher::load(cfg.pan_key_file.string(), cfg.wal.dir.string(), key, &origin);
+  if (const ledger::Status s = ledger::PanCipher::load(cfg.pan_key_file.string(), cfg.wal.dir.string(), key, nullptr);
       !s.is_ok()) {
     return "PAN key: " + s.to_string();
   }
   cipher_ = std::make_unique<ledger::PanCipher>(key);
   key.fill(0);
-  if (origin == ledger::PanKeyOrigin::generated) {
-    log_line("warning: generated a PAN key beside the log (" + cfg.wal.dir.string() +
-             "): fine for a demo, not for production (set pan_key_file or AUTHSWITCH_PAN_KEY)");
-  }
+  // A generated key (new or found beside the log) is warned about once, on
+  // stderr, by PanCipher::load itself.
   loaded_cards_ = static_cast<std::uint32_t>(accounts->card_pans.size());
 
   // The core.
@@ -170,6 +167,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     workers_.push_back(std::make_unique<AuthWorker>(*core_, static_cast<core::ShardId>(w),
                                                     std::span<ConnectionSlot>(slots_.get(), constants::switch_connection_slots), *wal_, producer, cipher_.get(),
                                                     &metrics_->decision->recorder(w), &metrics_->duplicates));
+    workers_.back()->set_shed_counter(&metrics_->shed_log_room);
     worker_ptrs_.push_back(workers_.back().get());
   }
 

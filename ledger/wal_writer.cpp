@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -117,6 +118,16 @@ AppendResult WalWriter::append(ProducerId producer, std::uint16_t type, std::spa
   if (!queue_.try_enqueue(*local.token, std::move(record))) return {Fault::queue_full, 0};
   wake_writer();
   return {Fault::none, ++local.appended};
+}
+
+std::size_t WalWriter::room(ProducerId producer) const noexcept {
+  AS_ASSERT(producer < producers_registered_.load(std::memory_order_relaxed));
+  // appended - written >= what the producer's sub-queue holds (the writer
+  // publishes written only after it took the records out). Keeping it at
+  // most room_max() keeps the queue's per-block bound check from failing:
+  // it refuses a new block only when more than bound - BLOCK_SIZE are held.
+  const std::uint64_t queued = locals_[producer].appended - slots_[producer].written.load(std::memory_order_acquire);
+  return queued >= room_max() ? 0 : static_cast<std::size_t>(room_max() - queued);
 }
 
 void WalWriter::wake_writer() noexcept {
@@ -353,6 +364,9 @@ void WalWriter::run() noexcept {
   const bool sync_each_batch = options_.durability == Durability::sync;
   const std::int64_t interval_ns = static_cast<std::int64_t>(options_.flush_interval_ms) * ns_per_ms;
   for (;;) {
+    while (stall_for_test_.load(std::memory_order_acquire) && !stop_requested_.load(std::memory_order_acquire)) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));  // test hook only
+    }
     std::size_t taken = 0;
     for (;;) {
       const std::size_t room = (constants::wal_batch_bytes_max - buffer_bytes_) / format::record_bytes_max;

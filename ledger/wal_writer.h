@@ -103,6 +103,19 @@ class WalWriter {
     return append(producer, type, payload, wall_clock_ns());
   }
 
+  // Only the thread that owns `producer`: how many records it can append
+  // now without Fault::queue_full. A lower bound: records the writer has
+  // taken but not yet written still count as queued, and only the owner's
+  // own appends can lower it, so room checked stays room until it appends.
+  // The caller reserves with it before acting on anything it must log (a
+  // decision whose record cannot be queued must not be applied at all).
+  [[nodiscard]] std::size_t room(ProducerId producer) const noexcept;
+  // The most room() can be: a sub-queue's bound less one block (the queue
+  // checks the bound per block, wal_queue.h).
+  [[nodiscard]] static constexpr std::size_t room_max() noexcept {
+    return constants::wal_queue_records_per_producer - WalQueueTraits::BLOCK_SIZE;
+  }
+
   // Any thread, wait-free (one acquire load).
   [[nodiscard]] std::uint64_t written_count(ProducerId producer) const noexcept {
     return slots_[producer].written.load(std::memory_order_acquire);
@@ -144,6 +157,9 @@ class WalWriter {
   void inject_prepare_error_for_test(int err) noexcept {
     inject_prepare_errno_.store(err, std::memory_order_release);
   }
+  // While true the writer takes nothing from the queue (producers' queues
+  // fill up); close() ends a stall. Tests of what a full queue does.
+  void stall_for_test(bool stalled) noexcept { stall_for_test_.store(stalled, std::memory_order_release); }
 
  private:
   enum class State : std::uint8_t { closed, running, failed };
@@ -192,6 +208,7 @@ class WalWriter {
   std::atomic<int> inject_write_errno_{0};
   std::atomic<int> inject_sync_errno_{0};
   std::atomic<int> inject_prepare_errno_{0};
+  std::atomic<bool> stall_for_test_{false};
 
   // Writer thread only from here on.
   std::thread thread_;
