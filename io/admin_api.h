@@ -20,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,6 +33,32 @@
 #include "core/time_ms.h"
 
 namespace authswitch::io {
+
+// Where an operation's log records stand (WriteLog::mark).
+struct LogMark {
+  std::uint32_t producer = 0;
+  std::uint64_t ticket = 0;  // the sink's last record; 0: nothing to wait for
+  bool failed = false;       // an append failed: the operation is not in the log
+};
+
+// The write-ahead log as the API's writes see it (SPEC 6, 7): a write is
+// answered only once its record is released by the log (durable in `sync`,
+// written in `async`), and is refused before it touches the core when the
+// log's queue has no room for its records. The runtime's is
+// io/admin_write_log.h; null in AdminApiOptions: no log (tests of the API alone).
+class WriteLog {
+ public:
+  virtual ~WriteLog() = default;
+  // On the thread that owns `sink`, before the operation: true when
+  // `records` more can be appended on it (nothing else appends from that
+  // thread meanwhile, so the room stays). Clears the sink's last fault.
+  [[nodiscard]] virtual bool reserve(core::EventSink& sink, std::size_t records) = 0;
+  // The same thread, after the operation.
+  [[nodiscard]] virtual LogMark mark(const core::EventSink& sink) = 0;
+  // Any thread: true once the log has released the mark; false when the
+  // log failed or `deadline` passed first.
+  [[nodiscard]] virtual bool wait_released(const LogMark& mark, std::chrono::milliseconds deadline) = 0;
+};
 
 // Runs on the shard's own thread with that thread's event sink (its log
 // producer); whatever it needs to answer it captures by reference.
@@ -47,6 +74,10 @@ struct AdminApiOptions {
   core::Core* core = nullptr;
   RunOnShard run_on_shard;
   core::EventSink* control_sink = nullptr;     // add_card and set_card_status events
+  // Null: writes are answered when the core has applied them (no log).
+  WriteLog* write_log = nullptr;
+  // How long a write waits for its record to be released before 503.
+  std::chrono::milliseconds write_timeout{5000};
   std::function<std::string()> metrics_text;   // Prometheus text exposition
   const std::atomic<bool>* ready = nullptr;    // /readyz: 503 until true
   // "Now" for presenting current and next periods; null: the system clock.

@@ -7,6 +7,7 @@
 #include "io/admin_api_bodies.h"
 #include "io/admin_api_views.h"
 #include "io/http_json.h"
+#include "io/switch_constants.h"
 
 namespace authswitch::io::admin {
 
@@ -37,6 +38,34 @@ void reply_op_error(httplib::Response& res, core::OpStatus st, std::string_view 
     case core::OpStatus::replayed: break;
   }
   reply_error(res, 500, "internal error", true);
+}
+
+// Before a write touches the core: the log must have room for its records
+// (WriteLog::reserve), on the thread that owns `sink`.
+bool reserve_log(Context& ctx, core::EventSink& sink) {
+  return ctx.options.write_log == nullptr ||
+         ctx.options.write_log->reserve(sink, constants::switch_records_per_operation);
+}
+
+void reply_log_busy(httplib::Response& res) {
+  reply_error(res, 503, "the write-ahead log is busy: nothing was applied; retry", true);
+}
+
+LogMark mark_log(Context& ctx, const core::EventSink& sink) {
+  return ctx.options.write_log == nullptr ? LogMark{} : ctx.options.write_log->mark(sink);
+}
+
+// After a write the core applied: true once its record is released by the
+// log; else answers 503 (retryable: an Idempotency-Key retry is answered as
+// the first time once the record is kept) and returns false.
+bool wait_logged(Context& ctx, const LogMark& mark, httplib::Response& res) {
+  if (ctx.options.write_log == nullptr) return true;
+  if (!mark.failed && ctx.options.write_log->wait_released(mark, ctx.options.write_timeout)) return true;
+  reply_error(res, 503,
+              mark.failed ? "the write-ahead log failed to take the record; retry"
+                          : "the write-ahead log did not keep the record in time; retry",
+              true);
+  return false;
 }
 
 std::string path_id(const httplib::Request& req) { return req.matches.size() > 1 ? req.matches[1].str() : ""; }
@@ -91,10 +120,17 @@ void put_limits(Context& ctx, core::LimitOwner owner, const httplib::Request& re
   if (index == core::no_index) return reply_error(res, 404, std::string(what) + " " + id + ": not found", false);
   // Totals change only on the owner's shard thread (single writer).
   core::OpStatus st = core::OpStatus::ok;
+  bool reserved = false;
+  LogMark mark;
   ctx.options.run_on_shard(shard, [&](core::EventSink& sink) {
+    reserved = reserve_log(ctx, sink);
+    if (!reserved) return;
     st = ctx.core().set_limits(shard, owner, index, limits, sink, &error);
+    mark = mark_log(ctx, sink);
   });
+  if (!reserved) return reply_log_busy(res);
   if (st != core::OpStatus::ok) return reply_op_error(res, st, what, error);
+  if (!wait_logged(ctx, mark, res)) return;
   std::string body;
   const bool found = owner == core::LimitOwner::user ? render_user(ctx, id, &body) : render_company(ctx, id, &body);
   if (!found) return reply_error(res, 404, std::string(what) + " " + id + ": not found", false);
@@ -155,7 +191,7 @@ void post_card(Context& ctx, const httplib::Request& req, httplib::Response& res
   CardBody card;
   std::string error;
   if (!parse_card_body(req.body, &card, &error)) return reply_error(res, 400, error, false);
-  std::lock_guard lock(ctx.control);
+  std::unique_lock lock(ctx.control);
   core::Core& core = ctx.core();
   const std::uint32_t user = core.find_user(card.user);
   if (user == core::no_index) return reply_error(res, 404, "user " + card.user + ": not found", false);
@@ -174,8 +210,12 @@ void post_card(Context& ctx, const httplib::Request& req, httplib::Response& res
   nc.expiry_yymm = card.expiry_yymm;
   nc.status = card.status;
   nc.currency = card.currency;
+  if (!reserve_log(ctx, *ctx.options.control_sink)) return reply_log_busy(res);
   const core::OpStatus st = core.add_card(nc, *ctx.options.control_sink);
   if (st != core::OpStatus::ok) return reply_op_error(res, st, "card", {});
+  const LogMark mark = mark_log(ctx, *ctx.options.control_sink);
+  lock.unlock();  // other writes go on while this one waits for the log
+  if (!wait_logged(ctx, mark, res)) return;
   res.set_header("Location", "/v1/cards/" + card.id);
   reply_json(res, 201, card_json(card.id, card.pan, card.user, card.expiry_yymm, card.status, card.currency));
 }
@@ -185,11 +225,15 @@ void put_card_status(Context& ctx, const httplib::Request& req, httplib::Respons
   core::CardStatus status = core::CardStatus::active;
   std::string error;
   if (!parse_status_body(req.body, &status, &error)) return reply_error(res, 400, error, false);
-  std::lock_guard lock(ctx.control);
+  std::unique_lock lock(ctx.control);
   const std::uint32_t card = ctx.core().find_card(id);
   if (card == core::no_index) return reply_error(res, 404, "card " + id + ": not found", false);
+  if (!reserve_log(ctx, *ctx.options.control_sink)) return reply_log_busy(res);
   const core::OpStatus st = ctx.core().set_card_status(card, status, *ctx.options.control_sink);
   if (st != core::OpStatus::ok) return reply_op_error(res, st, "card", {});
+  const LogMark mark = mark_log(ctx, *ctx.options.control_sink);
+  lock.unlock();
+  if (!wait_logged(ctx, mark, res)) return;
   JsonOut out;
   out.begin_object().key("id").string(id).key("status").string(card_status_name(status)).end_object();
   reply_json(res, 200, out.take());
@@ -218,12 +262,20 @@ void post_balance(Context& ctx, const httplib::Request& req, httplib::Response& 
   // On the shard thread: the balance has one writer, and the idempotency
   // record of the key lives there too, so two racing retries are ordered.
   core::BalanceResult result;
+  bool reserved = false;
+  LogMark mark;
   ctx.options.run_on_shard(shard, [&](core::EventSink& sink) {
+    reserved = reserve_log(ctx, sink);
+    if (!reserved) return;
     result = ctx.core().adjust_balance(shard, user, amount, key, amount_hash(amount), sink);
+    mark = mark_log(ctx, sink);
   });
+  if (!reserved) return reply_log_busy(res);
   if (result.status != core::OpStatus::ok && result.status != core::OpStatus::replayed) {
     return reply_op_error(res, result.status, "user", {});
   }
+  // A replay waits too: the sink's last record covers the first time's.
+  if (!wait_logged(ctx, mark, res)) return;
   // A replay answers exactly as the first time (the stored balance after).
   JsonOut out;
   out.begin_object()

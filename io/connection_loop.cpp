@@ -55,20 +55,21 @@ ConnectionLoop::ConnectionLoop(const LoopShared& shared, const LinkShared& link,
       slot_index_(slot_index),
       fd_(fd),
       peer_port_(peer_port),
-      in_(std::make_unique<std::byte[]>(shared.max_message_bytes + 4 + constants::switch_receive_extra_bytes)),
       deframer_(link.framing,
-                std::span<std::byte>(in_.get(), shared.max_message_bytes + 4 + constants::switch_receive_extra_bytes),
+                std::span<std::byte>(slot.buffers.in.get(),
+                                     shared.max_message_bytes + 4 + constants::switch_receive_extra_bytes),
                 shared.max_message_bytes),
       out_capacity_(constants::switch_send_buffer_bytes),
-      pending_(std::make_unique<std::byte[]>(constants::switch_send_buffer_bytes)),
-      sending_(std::make_unique<std::byte[]>(constants::switch_send_buffer_bytes)),
-      rang_(shared.workers.size(), 0) {
+      pending_(slot.buffers.out[0].get()),
+      sending_(slot.buffers.out[1].get()),
+      inflight_(slot.buffers.inflight.get()),
+      free_(slot.buffers.free_list.get()) {
+  AS_ASSERT(shared.max_message_bytes + 4 + constants::switch_receive_extra_bytes <= ConnectionBuffers::in_bytes);
+  AS_ASSERT(shared.workers.size() <= rang_.size());
   const std::uint32_t capacity = static_cast<std::uint32_t>(slot.from_auth.front()->capacity());
-  const std::uint32_t table =
-      link.config->max_inflight < capacity ? link.config->max_inflight : capacity;
-  inflight_.resize(table);
-  free_.reserve(table);
-  for (std::uint32_t i = table; i-- > 0;) free_.push_back(i);
+  std::uint32_t table = link.config->max_inflight < capacity ? link.config->max_inflight : capacity;
+  if (table > ConnectionBuffers::inflight_entries) table = ConnectionBuffers::inflight_entries;
+  for (std::uint32_t i = table; i-- > 0;) free_[free_count_++] = i;
 }
 
 ConnectionLoop::~ConnectionLoop() {
@@ -210,20 +211,20 @@ void ConnectionLoop::handle_request(const codec::MessageView& view, std::uint64_
     return;
   }
   AuthJob job;
-  if (read_request(*link_.dialect, view, now_ms, job.request) != ReadStatus::ok || free_.empty()) {
+  if (read_request(*link_.dialect, view, now_ms, job.request) != ReadStatus::ok || free_count_ == 0) {
     EchoCapture echo;
     capture_echo(*link_.dialect, view, echo);
     // A field the core reads holds unreadable text: 30. No in-flight entry
     // left (max_inflight): 91 at once rather than queue without bound.
-    reply_now(echo, free_.empty() ? core::ResponseCode::system_unavailable : core::ResponseCode::format_error);
+    if (free_count_ == 0) link_.metrics->shed_inflight.inc();
+    reply_now(echo, free_count_ == 0 ? core::ResponseCode::system_unavailable : core::ResponseCode::format_error);
     return;
   }
   if (shared_.clock == ClockSource::message && job.request.has(core::AuthRequest::f7)) {
     if (const auto t = field7_time_ms(job.request.field7, now_ms)) job.request.txn_time_ms = *t;
   }
-  const std::uint32_t index = free_.back();
-  free_.pop_back();
-  Inflight& entry = inflight_[index];
+  const std::uint32_t index = free_[--free_count_];
+  InflightEntry& entry = inflight_[index];
   capture_echo(*link_.dialect, view, entry.echo);
   entry.received_ns = now_mono_ns;
   entry.stan = job.request.stan;
@@ -269,7 +270,7 @@ void ConnectionLoop::handle_response(const codec::MessageView& view) {
 bool ConnectionLoop::pack_out(const codec::FieldValues& values, std::string_view rc, std::uint32_t inflight,
                               std::uint32_t stan, std::string_view approval) {
   const codec::PackResult packed =
-      codec::pack(*link_.dialect, values, std::span<std::byte>(pending_.get() + pending_len_, out_free()),
+      codec::pack(*link_.dialect, values, std::span<std::byte>(pending_ + pending_len_, out_free()),
                   codec::PackOptions{.framing = link_.framing, .secondary_bitmap = {}});
   if (!packed.error.ok()) {
     log("link " + link_.config->name + ": cannot pack a response: " +
@@ -343,7 +344,7 @@ void ConnectionLoop::send_network(std::uint16_t code) {
   values.set(11, {f11.data(), f11.size()});
   values.set(70, {f70.data(), f70.size()});
   const codec::PackResult packed =
-      codec::pack(*link_.dialect, values, std::span<std::byte>(pending_.get() + pending_len_, out_free()),
+      codec::pack(*link_.dialect, values, std::span<std::byte>(pending_ + pending_len_, out_free()),
                   codec::PackOptions{.framing = link_.framing, .secondary_bitmap = {}});
   if (!packed.error.ok()) return;
   pending_len_ += packed.size;
@@ -375,14 +376,14 @@ void ConnectionLoop::release_answers() {
         response = core::AuthResponse{};
         response.rc = core::ResponseCode::system_error;
       }
-      Inflight& entry = inflight_[r->inflight];
+      InflightEntry& entry = inflight_[r->inflight];
       build_response(entry.echo, response, text_, values_);
       const std::string_view rc = core::response_code_text(response.rc);
       if (pack_out(values_, rc, r->inflight, entry.stan, response.approval())) {
         link_.metrics->messages[response_mti_index(values_.mti())][static_cast<std::size_t>(response.rc)].inc();
         link_.metrics->end_to_end->recorder(slot_index_).record(monotonic_ns() - entry.received_ns);
       }
-      free_.push_back(r->inflight);
+      free_[free_count_++] = r->inflight;
       --inflight_count_;
       link_.metrics->inflight.add(-1);
       ring.pop();
@@ -401,7 +402,7 @@ void ConnectionLoop::flush_send() {
   sending_offset_ = 0;
   pending_len_ = 0;
   io_uring_sqe* sqe = next_sqe();
-  io_uring_prep_send(sqe, fd_, sending_.get(), sending_len_, MSG_NOSIGNAL);
+  io_uring_prep_send(sqe, fd_, sending_, sending_len_, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, data_of(static_cast<std::uint8_t>(Op::send)));
   send_in_flight_ = true;
 }
@@ -416,7 +417,7 @@ void ConnectionLoop::on_send(int result) {
   sending_offset_ += static_cast<std::size_t>(result);
   if (sending_offset_ < sending_len_) {  // a short send: the rest first
     io_uring_sqe* sqe = next_sqe();
-    io_uring_prep_send(sqe, fd_, sending_.get() + sending_offset_, sending_len_ - sending_offset_, MSG_NOSIGNAL);
+    io_uring_prep_send(sqe, fd_, sending_ + sending_offset_, sending_len_ - sending_offset_, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, data_of(static_cast<std::uint8_t>(Op::send)));
     send_in_flight_ = true;
   }
@@ -504,7 +505,7 @@ std::string ConnectionLoop::run() {
       begin_close();  // stop reading; finish what was read
     }
     release_answers();
-    for (std::size_t w = 0; w < rang_.size(); ++w) {
+    for (std::size_t w = 0; w < shared_.workers.size(); ++w) {
       if (rang_[w] != 0) {
         shared_.workers[w]->doorbell().ring();
         rang_[w] = 0;

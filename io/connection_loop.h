@@ -18,8 +18,10 @@
 // reading, waits until every request it read is answered and written, then
 // closes. Every request read gets its answer (SPEC 0).
 //
-// Threads: run() on the loop's own thread, once. Allocates its buffers in the
-// constructor (at accept/connect time); nothing per message.
+// Threads: run() on the loop's own thread, once. Its buffers and in-flight
+// table are its slot's, allocated at start-up (ConnectionBuffers); a
+// connection allocates nothing but its io_uring (kernel memory), nothing per
+// message.
 #pragma once
 
 // The ledger's queue (moodycamel) must be seen before liburing's headers,
@@ -91,11 +93,6 @@ class ConnectionLoop {
   [[nodiscard]] const ConnectionStats& stats() const noexcept { return stats_; }
 
  private:
-  struct Inflight {
-    EchoCapture echo;
-    std::uint64_t received_ns = 0;
-    std::uint32_t stan = 0;
-  };
   struct Outstanding {  // our own 0800, awaiting its 0810
     bool active = false;
     std::uint32_t stan = 0;
@@ -146,19 +143,19 @@ class ConnectionLoop {
   bool send_broken_ = false;
   bool closing_ = false;
 
-  std::unique_ptr<std::byte[]> in_;
   codec::Deframer deframer_;
   std::size_t out_capacity_;
-  std::unique_ptr<std::byte[]> pending_;
+  std::byte* pending_;
   std::size_t pending_len_ = 0;
-  std::unique_ptr<std::byte[]> sending_;
+  std::byte* sending_;
   std::size_t sending_len_ = 0;
   std::size_t sending_offset_ = 0;
 
-  std::vector<Inflight> inflight_;
-  std::vector<std::uint32_t> free_;
+  InflightEntry* inflight_;
+  std::uint32_t* free_;      // stack of free in-flight entries
+  std::uint32_t free_count_ = 0;
   std::uint32_t inflight_count_ = 0;
-  std::vector<char> rang_;  // per worker: jobs pushed this pass
+  std::array<char, constants::switch_auth_threads_max> rang_{};  // per worker: jobs pushed this pass
   bool unreleased_ = false;
 
   Outstanding outstanding_;

@@ -23,6 +23,7 @@
 
 #include "core/request.h"
 #include "io/idle_strategy.h"
+#include "io/iso_adapter.h"
 #include "io/spsc_ring.h"
 #include "io/switch_constants.h"
 #include "ledger/wal_writer.h"
@@ -62,14 +63,39 @@ class LoopWaker {
   alignas(constants::cache_line_bytes) std::atomic<std::uint32_t> sleeping_{0};
 };
 
+// A request waiting for its answer: what the answer echoes, when it came.
+struct InflightEntry {
+  EchoCapture echo;
+  std::uint64_t received_ns = 0;
+  std::uint32_t stan = 0;
+};
+
+// A connection's buffers and in-flight table, allocated and touched once per
+// slot at start-up, so a peer connecting allocates nothing (TIGER_STYLE).
+// Sized by the ceilings rather than the config, so a slot serves any link:
+// ~4.5 MiB a slot (2 x 1 MiB output, ~2.3 MiB in-flight table, 128 KiB
+// input), 36 MiB for switch_connection_slots.
+struct ConnectionBuffers {
+  static constexpr std::size_t in_bytes =
+      constants::max_message_bytes_ceiling + 4 + constants::switch_receive_extra_bytes;
+  static constexpr std::uint32_t inflight_entries = constants::switch_inflight_per_connection_max;
+
+  ConnectionBuffers();
+  std::unique_ptr<std::byte[]> in;       // in_bytes
+  std::unique_ptr<std::byte[]> out[2];   // switch_send_buffer_bytes each: pending and sending
+  std::unique_ptr<InflightEntry[]> inflight;
+  std::unique_ptr<std::uint32_t[]> free_list;  // free in-flight entries (a stack)
+};
+
 // Built in place in the runtime's slot array at start-up (atomics: not
-// movable), then init() allocates its rings.
+// movable), with its buffers; then init() allocates its rings.
 struct ConnectionSlot {
   void init(std::size_t workers, std::uint32_t ring_capacity, int eventfd);
 
   std::vector<std::unique_ptr<SpscRing<AuthJob>>> to_auth;
   std::vector<std::unique_ptr<SpscRing<AuthResult>>> from_auth;
   LoopWaker waker;
+  ConnectionBuffers buffers;
   ledger::ProducerId producer = 0;  // the connection loop's WAL producer
   // Set by the connection while it has jobs out: workers skip idle slots.
   std::atomic<bool> active{false};

@@ -20,6 +20,7 @@
 #include "core/accounts_loader.h"
 #include "core/demo_data.h"
 #include "io/admin_api.h"
+#include "io/admin_write_log.h"
 #include "io/config.h"
 #include "io/switch_runtime.h"
 #include "tools/command.h"
@@ -133,6 +134,9 @@ int serve(int argc, char** argv) {
     runtime.run_on_shard(shard, [&fn](core::Core&, core::ShardId, core::EventSink& sink) { fn(sink); });
   };
   api_options.control_sink = &runtime.control_sink();
+  // Writes are answered once the log released their record (SPEC 6, 7).
+  io::WalWriteLog write_log(runtime.wal());
+  api_options.write_log = &write_log;
   api_options.metrics_text = [&runtime] { return runtime.metrics().render(); };
   api_options.ready = &ready;
   io::AdminApi api(std::move(api_options));
