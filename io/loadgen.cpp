@@ -91,6 +91,7 @@ LoadgenResult run_loadgen(const LoadgenOptions& options) {
   result.answered = run.answered - result.counts.late;
   result.timeouts = run.timeouts + result.counts.late;
   result.unmatched = run.unmatched;
+  result.switch_echoes = run.server_requests;
   result.per_s = run.elapsed_s > 0 ? static_cast<double>(run.answered) / run.elapsed_s : 0.0;
   result.latency.add(recorder);
   if (!options.report_dir.empty()) {

@@ -54,6 +54,7 @@ struct LoadgenResult {
   std::uint64_t answered = 0;  // within the timeout
   std::uint64_t timeouts = 0;  // never answered, or answered after the timeout
   std::uint64_t unmatched = 0;
+  std::uint64_t switch_echoes = 0;  // the switch's own 0800s, answered 0810 (not requests of ours)
   double per_s = 0.0;  // answers a second, over the run
   LoadgenCounts counts;
   LatencyHistogram latency;  // ns from each request's due time, late answers included

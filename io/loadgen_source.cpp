@@ -322,6 +322,28 @@ void LoadgenSource::mismatch(const Record& r, const std::string& what) {
   }
 }
 
+std::optional<std::size_t> LoadgenSource::reply_to_server(std::span<const std::byte> payload,
+                                                          std::span<std::byte> out) {
+  // Only an 0800 starts with these bytes; anything else is left to match_answer.
+  constexpr std::string_view mti = "0800";
+  if (payload.size() < mti.size() ||
+      std::memcmp(payload.data(), mti.data(), mti.size()) != 0) {
+    return std::nullopt;
+  }
+  codec::MessageView request;
+  if (!codec::unpack(codec::Dialect::iso87_ascii(), payload, request).ok()) return std::nullopt;
+  codec::FieldValues v;
+  v.clear_all();
+  v.set_mti("0810");
+  for (const int f : {7, 11, 70}) {
+    if (request.has(f)) v.set(f, request.wire(f));
+  }
+  v.set(39, "00");
+  const codec::PackResult packed =
+      codec::pack(codec::Dialect::iso87_ascii(), v, out, {.framing = codec::Framing::len2, .secondary_bitmap = {}});
+  return packed.error.ok() ? packed.size : 0;
+}
+
 std::optional<std::uint64_t> LoadgenSource::match_answer(std::span<const std::byte> payload) {
   codec::MessageView answer;
   if (!codec::unpack(codec::Dialect::iso87_ascii(), payload, answer).ok()) return std::nullopt;

@@ -73,6 +73,9 @@ class LoadgenSource final : public RequestSource {
 
   std::size_t build_frame(std::uint64_t sequence, std::span<std::byte> out) override;
   std::optional<std::uint64_t> match_answer(std::span<const std::byte> payload) override;
+  // The switch's own 0800 (echo, SPEC 2) is answered 0810 with 7, 11 and 70
+  // echoed and 39 = 00.
+  std::optional<std::size_t> reply_to_server(std::span<const std::byte> payload, std::span<std::byte> out) override;
 
   [[nodiscard]] const LoadgenCounts& counts() const noexcept { return counts_; }
   // Requests so far not answered within the timeout (answered late or not

@@ -209,7 +209,16 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& options, RequestSource& sour
         const auto* header = reinterpret_cast<const unsigned char*>(c.in.get() + offset);
         const std::size_t length = (std::size_t{header[0]} << 8) | header[1];
         if (c.in_len - offset < 2 + length) break;
-        const std::optional<std::uint64_t> sequence = source.match_answer(std::span(c.in.get() + offset + 2, length));
+        const std::span<const std::byte> payload(c.in.get() + offset + 2, length);
+        const std::size_t out_room = constants::loopback_buffer_bytes - c.out_len;
+        if (const std::optional<std::size_t> reply = source.reply_to_server(
+                payload, std::span(c.out.get() + c.out_len, std::min(out_room, frame_bytes_max)))) {
+          c.out_len += *reply;  // sent with the next requests
+          ++result.server_requests;
+          offset += 2 + length;
+          continue;
+        }
+        const std::optional<std::uint64_t> sequence = source.match_answer(payload);
         Outstanding* slot = sequence ? &outstanding[*sequence & slot_mask] : nullptr;
         if (slot != nullptr && slot->due_ns != 0 && slot->sequence == *sequence) {
           latency.record(received - slot->due_ns);

@@ -33,6 +33,13 @@ class RequestSource {
   // The sequence number the answer (payload, without its len2 header)
   // belongs to, or nothing when it matches no request.
   virtual std::optional<std::uint64_t> match_answer(std::span<const std::byte> payload) = 0;
+  // A message the server started itself (a switch's 0800 echo), not an
+  // answer: writes the framed reply into `out` and returns its size (0: no
+  // room, the message is dropped). Nothing: `payload` is not such a message.
+  virtual std::optional<std::size_t> reply_to_server(std::span<const std::byte> /*payload*/,
+                                                     std::span<std::byte> /*out*/) {
+    return std::nullopt;
+  }
 };
 
 // The loopback floor's requests: a 0100-sized len2 frame (`payload_bytes`),
@@ -70,6 +77,7 @@ struct OpenLoopResult {
   std::uint64_t sent = 0;
   std::uint64_t answered = 0;
   std::uint64_t unmatched = 0;  // answers that matched no outstanding request
+  std::uint64_t server_requests = 0;  // the server's own messages (0800), answered
   std::uint64_t timeouts = 0;   // sent, never answered before the drain ended
   double elapsed_s = 0.0;       // first due time to the last answer
   [[nodiscard]] bool ok() const noexcept { return error.empty(); }

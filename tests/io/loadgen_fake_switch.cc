@@ -150,6 +150,17 @@ FakeSwitch::~FakeSwitch() {
 
 namespace {
 
+// The STAN of our n-th echo (1-based): 900000 + n, away from loadgen's.
+std::string echo_stan(std::uint64_t n) { return std::to_string(900'000 + n % 100'000); }
+std::uint64_t echo_number(std::string_view stan) {
+  std::uint64_t v = 0;
+  for (const char ch : stan) {
+    if (ch < '0' || ch > '9') return 0;
+    v = v * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  return v > 900'000 ? v - 900'000 : 0;
+}
+
 // A connect link's first connection: retried until the peer listens.
 int dial(std::uint16_t port, int stop_fd) {
   sockaddr_in address{};
@@ -210,6 +221,18 @@ void FakeSwitch::run() {
         const auto* header = reinterpret_cast<const unsigned char*>(c.in.get() + offset);
         const std::size_t length = (std::size_t{header[0]} << 8) | header[1];
         if (c.in_len - offset < 2 + length) break;
+        const std::string_view message(c.in.get() + offset + 2, length);
+        if (message.substr(0, 4) == "0810") {  // the answer to one of our echoes
+          codec::MessageView answer;
+          const bool ok = codec::unpack(codec::Dialect::iso87_ascii(), message, answer).ok() && answer.has(11) &&
+                          echo_number(answer.wire(11)) >= 1 &&
+                          echo_number(answer.wire(11)) <= echoes_sent_.load() &&
+                          answer.has(7) && answer.wire(7) == "1123140000" && answer.has(70) &&
+                          answer.wire(70) == "301" && answer.has(39) && answer.wire(39) == "00";
+          ++(ok ? echoes_answered_ : bad_echo_answers_);
+          offset += 2 + length;
+          continue;
+        }
         const std::uint64_t number = ++requests_read_;
         if (behaviour_.stall_after != 0 && number == behaviour_.stall_after) {
           std::this_thread::sleep_for(behaviour_.stall);  // the stall under test, not a wait for a condition
@@ -219,6 +242,19 @@ void FakeSwitch::run() {
         if (!behaviour_.silent && codec::unpack(codec::Dialect::iso87_ascii(), body, request).ok()) {
           const std::size_t size = decider.answer(request, std::span(out.get(), 70'000));
           send_all(c.fd, out.get(), size);
+        }
+        if (behaviour_.echo_every != 0 && number % behaviour_.echo_every == 0) {
+          codec::FieldValues v;
+          v.clear_all();
+          v.set_mti("0800");
+          v.set(7, "1123140000");
+          const std::string stan = echo_stan(++echoes_sent_);
+          v.set(11, stan);
+          v.set(70, "301");
+          const codec::PackResult packed =
+              codec::pack(codec::Dialect::iso87_ascii(), v, std::span(out.get(), 70'000),
+                          {.framing = codec::Framing::len2, .secondary_bitmap = {}});
+          if (packed.error.ok()) send_all(c.fd, out.get(), packed.size);
         }
         offset += 2 + length;
       }

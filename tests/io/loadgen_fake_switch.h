@@ -24,6 +24,9 @@ struct FakeSwitchBehaviour {
   // this port (retrying until it answers, for up to 30 s) and serve that
   // connection.
   std::uint16_t dial_port = 0;
+  // Non-zero: after every `echo_every` requests read, send the switch's own
+  // 0800 echo (7, 11, 70 = 301) on that connection and check its 0810.
+  std::uint64_t echo_every = 0;
 };
 
 class FakeSwitch {
@@ -35,6 +38,11 @@ class FakeSwitch {
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   [[nodiscard]] std::uint64_t requests_read() const noexcept { return requests_read_.load(); }
+  // Our 0800s sent, and 0810s that answered one of them exactly (7, 11 and
+  // 70 echoed, 39 = 00); any other 0810 counts as bad.
+  [[nodiscard]] std::uint64_t echoes_sent() const noexcept { return echoes_sent_.load(); }
+  [[nodiscard]] std::uint64_t echoes_answered() const noexcept { return echoes_answered_.load(); }
+  [[nodiscard]] std::uint64_t bad_echo_answers() const noexcept { return bad_echo_answers_.load(); }
 
  private:
   void run();
@@ -44,6 +52,9 @@ class FakeSwitch {
   int stop_fd_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<std::uint64_t> requests_read_{0};
+  std::atomic<std::uint64_t> echoes_sent_{0};
+  std::atomic<std::uint64_t> echoes_answered_{0};
+  std::atomic<std::uint64_t> bad_echo_answers_{0};
   std::thread thread_;
 };
 

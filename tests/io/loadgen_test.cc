@@ -17,6 +17,7 @@
 #include "io/loadgen_cards.h"
 #include "io/loadgen_report.h"
 #include "tests/io/loadgen_fake_switch.h"
+#include "tests/io/wait_until.h"
 
 namespace authswitch::io {
 namespace {
@@ -73,6 +74,23 @@ TEST(Loadgen, EveryRequestAnsweredAndCountedByResponseCode) {
   ASSERT_EQ(r.counts.reasons_61.size(), 1u);
   EXPECT_EQ(r.counts.reasons_61[0].text, "USER:TRANSACTION");
   EXPECT_EQ(r.latency.total_count(), r.answered);
+}
+
+TEST(Loadgen, TheSwitchsOwnEchoesAreAnswered0810AndNotCountedUnmatched) {
+  FakeSwitch fake({.demo_cards = cards, .echo_every = 99});  // the last well before the last request
+  const LoadgenResult r = run_loadgen(options_for(fake));
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.answered, r.sent);
+  EXPECT_EQ(r.unmatched, 0u);
+  EXPECT_TRUE(r.clean());
+  ASSERT_GT(fake.echoes_sent(), 0u);
+  EXPECT_EQ(r.switch_echoes, fake.echoes_sent());
+  // Each 0810 goes out with loadgen's next requests, which come until the
+  // end of the run; the last echo's answer may still be on its way.
+  EXPECT_TRUE(test::wait_until([&] { return fake.echoes_answered() == fake.echoes_sent(); }, std::chrono::seconds(10)))
+      << fake.echoes_answered() << " of " << fake.echoes_sent();
+  EXPECT_EQ(fake.bad_echo_answers(), 0u);
+  EXPECT_NE(loadgen_summary_json(r).find("\"switch_echoes\":" + std::to_string(fake.echoes_sent())), std::string::npos);
 }
 
 TEST(Loadgen, SummaryLineHasTheSpecKeysAndCounts) {
