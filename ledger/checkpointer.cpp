@@ -173,6 +173,7 @@ void Checkpointer::append_marker(std::uint64_t covered) {
 Status Checkpointer::take_snapshot() {
   const std::uint64_t covered = applied_sequence();
   const auto started = Clock::now();
+  const double cpu_started = thread_cpu_seconds();
   SnapshotInfo info;
   const Status written = write_core_snapshot(options_.dir, *shadow_, options_.loaded_cards, covered, cipher_, &info);
   // Tried once per interval: a full disk is not retried every batch.
@@ -188,6 +189,7 @@ Status Checkpointer::take_snapshot() {
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     ++stats_.snapshots_written;
+    stats_.snapshot_cpu_seconds += thread_cpu_seconds() - cpu_started;
     stats_.last_covered = covered;
     stats_.last_snapshot_seconds = seconds;
     stats_.last_snapshot_bytes = info.payload_bytes;
@@ -214,6 +216,7 @@ void Checkpointer::run() noexcept {
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     stats_.build_seconds = seconds_since(build_started);
+    stats_.build_cpu_seconds = thread_cpu_seconds();
   }
   ready_.store(true, std::memory_order_release);
   for (;;) {
@@ -234,7 +237,7 @@ void Checkpointer::run() noexcept {
     }
     {
       const std::lock_guard<std::mutex> lock(mutex_);
-      stats_.cpu_seconds = thread_cpu_seconds();
+      stats_.cpu_seconds = thread_cpu_seconds() - stats_.build_cpu_seconds;
     }
     if (stopping) {
       if (applied_sequence() < target) continue;  // catching up, at full speed
@@ -242,7 +245,7 @@ void Checkpointer::run() noexcept {
       if (applied_sequence() > last_covered_) final_status = take_snapshot();
       const std::lock_guard<std::mutex> lock(mutex_);
       final_status_ = std::move(final_status);
-      stats_.cpu_seconds = thread_cpu_seconds();
+      stats_.cpu_seconds = thread_cpu_seconds() - stats_.build_cpu_seconds;
       break;
     }
     if (applied_sequence() - last_covered_ >= options_.snapshot_every) (void)take_snapshot();

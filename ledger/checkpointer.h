@@ -87,8 +87,10 @@ struct CheckpointerStats {
   std::uint64_t last_snapshot_bytes = 0;
   std::uint64_t segments_removed = 0;
   std::uint64_t snapshots_removed = 0;
-  double build_seconds = 0;             // building the shadow (make_core + its snapshot + replay to the live start)
-  double cpu_seconds = 0;               // the checkpointer thread's CPU time, sampled after each batch
+  double build_seconds = 0;             // building the shadow (make_core and loading its snapshot), wall
+  double build_cpu_seconds = 0;         // the same, CPU time of the checkpointer's thread
+  double cpu_seconds = 0;               // its CPU time since (replay, snapshots, pruning), sampled each batch
+  double snapshot_cpu_seconds = 0;      // the part of cpu_seconds spent writing snapshots
 };
 
 class Checkpointer {
