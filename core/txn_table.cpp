@@ -99,14 +99,10 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
       back_off(spins);
       continue;
     }
+    // Pass 1, tags only: the key, and never-used slots.
     std::uint64_t* free_tags[2] = {nullptr, nullptr};
     TxnEntry* free_bodies[2] = {nullptr, nullptr};
     std::size_t free_count[2] = {0, 0};
-    // Slots whose tag says "older than the duplicate window": their bodies
-    // are read only if no never-used slot is left.
-    std::uint64_t* old_tags[2 * slots_per_bucket];
-    TxnEntry* old_bodies[2 * slots_per_bucket];
-    std::size_t olds = 0;
     for (std::size_t w = 0; w < window_buckets; ++w) {
       Bucket& bk = buckets_[window[w]];
       for (std::size_t j = 0; j < slots_per_bucket; ++j) {
@@ -116,17 +112,25 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
             free_tags[w] = &bk.tags[j];
             free_bodies[w] = &body(window[w], j);
           }
-          continue;
+        } else if ((t >> 32) == fp) {
+          // The tag is published after the body's key (release/acquire).
+          TxnEntry& e = body(window[w], j);
+          if (load_acquire(e.key_hi) == key.hi && load_acquire(e.key_lo) == key.lo) return {Outcome::found, &e};
         }
-        if (t == busy_tag) continue;
-        TxnEntry& e = body(window[w], j);
-        // The tag is published after the body's key (release/acquire).
-        if ((t >> 32) == fp && load_acquire(e.key_hi) == key.hi && load_acquire(e.key_lo) == key.lo) {
-          return {Outcome::found, &e};
-        }
-        if (now - tag_time_end(t) >= retention_.duplicate_window_ms) {
+      }
+    }
+    // Pass 2, only when no slot was never used: slots whose tag says "older
+    // than the duplicate window" (their bodies are read below).
+    std::uint64_t* old_tags[2 * slots_per_bucket];
+    TxnEntry* old_bodies[2 * slots_per_bucket];
+    std::size_t olds = 0;
+    for (std::size_t w = 0; free_count[0] + free_count[1] == 0 && w < window_buckets; ++w) {
+      Bucket& bk = buckets_[window[w]];
+      for (std::size_t j = 0; j < slots_per_bucket; ++j) {
+        const std::uint64_t t = load_acquire(bk.tags[j]);
+        if (t != 0 && t != busy_tag && now - tag_time_end(t) >= retention_.duplicate_window_ms) {
           old_tags[olds] = &bk.tags[j];
-          old_bodies[olds++] = &e;
+          old_bodies[olds++] = &body(window[w], j);
         }
       }
     }
