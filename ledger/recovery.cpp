@@ -15,7 +15,18 @@ Status recover(const std::string& dir, const SnapshotLoader& load, const RecordA
     from = result.snapshot->covered_sequence + 1;
   }
   LogReader reader;
-  if (Status s = reader.open(dir, from); !s) return s;
+  if (Status s = reader.open(dir, from); !s) {
+    if (s.fault() == Fault::missing_records && !result.rejected_snapshots.empty()) {
+      // Every snapshot refused (another build's, or damaged) and the log no
+      // longer reaches back far enough to rebuild without one: say both.
+      return Status::error(Fault::missing_records, dir, -1,
+                           "no usable snapshot (" + std::to_string(result.rejected_snapshots.size()) +
+                               " refused, the newest: " + result.rejected_snapshots.front().to_string() +
+                               ") and the log cannot replace it (" + s.to_string() +
+                               "): restore a snapshot this build can read, or start the build that wrote it");
+    }
+    return s;
+  }
   RecordView record;
   bool has_record = true;
   for (;;) {

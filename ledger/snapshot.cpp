@@ -14,6 +14,7 @@
 #include "core/constants.h"
 #include "ledger/crc32c.h"
 #include "ledger/record_format.h"
+#include "ledger/snapshot_layout.h"
 #include "ledger/wal_writer.h"
 
 namespace authswitch::ledger {
@@ -25,10 +26,16 @@ Status bad(const std::string& path, std::int64_t offset, const std::string& why)
   return Status::error(Fault::bad_snapshot, path, offset, why);
 }
 
+// The header CRC skips its own four bytes.
+std::uint32_t header_crc(std::span<const std::byte> header) noexcept {
+  const std::uint32_t fixed = crc32c(header.data(), sf::header_crc_offset);
+  return crc32c_extend(fixed, header.data() + sf::layout_offset, header.size() - sf::layout_offset);
+}
+
 }  // namespace
 
-SnapshotSink::SnapshotSink(int fd, const std::string& path)
-    : fd_(fd), path_(path), buffer_(constants::snapshot_buffer_bytes) {}
+SnapshotSink::SnapshotSink(int fd, const std::string& path, std::uint64_t payload_offset)
+    : fd_(fd), path_(path), buffer_(constants::snapshot_buffer_bytes), offset_(payload_offset) {}
 
 Status SnapshotSink::write(std::span<const std::byte> bytes) {
   crc_ = crc32c_extend(crc_, bytes.data(), bytes.size());
@@ -63,21 +70,25 @@ Status write_snapshot(const std::string& dir, std::uint64_t covered_sequence,
     ::unlink(tmp.c_str());
     return s;
   };
-  SnapshotSink sink(fd.get(), tmp);
+  const std::span<const LayoutItem> layout = build_layout();
+  std::vector<std::byte> header(sf::layout_offset + 4 + 4 * layout.size());
+  SnapshotSink sink(fd.get(), tmp, header.size());
   if (Status s = fill(sink); !s) return fail(std::move(s));
   if (Status s = sink.flush(); !s) return fail(std::move(s));
-  const std::uint64_t payload_bytes = sink.offset_ - sf::header_bytes;
+  const std::uint64_t payload_bytes = sink.offset_ - header.size();
   const std::int64_t created = wall_clock_ns();
-  std::array<std::byte, sf::header_bytes> header{};
   format::store<std::uint64_t>(header.data(), sf::magic);
   format::store<std::uint32_t>(header.data() + 8, sf::version);
-  format::store<std::uint32_t>(header.data() + 12, static_cast<std::uint32_t>(sf::header_bytes));
+  format::store<std::uint32_t>(header.data() + 12, static_cast<std::uint32_t>(header.size()));
   format::store<std::uint64_t>(header.data() + 16, covered_sequence);
   format::store<std::int64_t>(header.data() + 24, created);
   format::store<std::uint64_t>(header.data() + 32, payload_bytes);
   format::store<std::uint32_t>(header.data() + sf::payload_crc_offset, format::mask_crc(sink.crc_));
-  format::store<std::uint32_t>(header.data() + sf::header_crc_offset,
-                               format::mask_crc(crc32c(header.data(), sf::header_crc_offset)));
+  format::store<std::uint32_t>(header.data() + sf::layout_offset, static_cast<std::uint32_t>(layout.size()));
+  for (std::size_t i = 0; i < layout.size(); ++i) {
+    format::store<std::uint32_t>(header.data() + sf::layout_offset + 4 + 4 * i, layout[i].value);
+  }
+  format::store<std::uint32_t>(header.data() + sf::header_crc_offset, format::mask_crc(header_crc(header)));
   if (Status s = pwrite_all(fd.get(), header.data(), header.size(), 0, tmp); !s) return fail(std::move(s));
   if (::fsync(fd.get()) != 0) {
     return fail(Status::error(Fault::sync_failed, tmp, -1, Status::from_errno(errno, tmp, -1, "fsync").to_string()));
@@ -85,7 +96,7 @@ Status write_snapshot(const std::string& dir, std::uint64_t covered_sequence,
   fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(Status::from_errno(errno, path, -1, "rename snapshot"));
   if (Status s = sync_directory(dir); !s) return s;
-  if (written != nullptr) *written = SnapshotInfo{path, covered_sequence, created, payload_bytes};
+  if (written != nullptr) *written = SnapshotInfo{path, covered_sequence, created, payload_bytes, header.size()};
   return Status::ok();
 }
 
@@ -93,30 +104,67 @@ namespace {
 
 // Reads the header and checks everything but the payload CRC.
 Status read_header(int fd, const std::string& path, SnapshotInfo& info, std::uint32_t& payload_crc) {
-  std::array<std::byte, sf::header_bytes> header{};
-  const ssize_t n = ::pread(fd, header.data(), header.size(), 0);
+  std::vector<std::byte> header(sf::fixed_header_bytes);
+  ssize_t n = ::pread(fd, header.data(), header.size(), 0);
   if (n < 0) return Status::from_errno(errno, path, 0, "read snapshot header");
   if (static_cast<std::size_t>(n) < header.size()) return bad(path, n, "file shorter than the snapshot header");
   if (format::load<std::uint64_t>(header.data()) != sf::magic) return bad(path, 0, "not a snapshot (bad magic)");
-  if (format::unmask_crc(format::load<std::uint32_t>(header.data() + sf::header_crc_offset)) !=
-      crc32c(header.data(), sf::header_crc_offset)) {
+  const std::uint32_t version = format::load<std::uint32_t>(header.data() + 8);
+  if (version == 1) {
+    return bad(path, 8,
+               "snapshot format 1, written by an older build without a layout record: refused (its raw structs "
+               "may not match this build's)");
+  }
+  if (version != sf::version) return bad(path, 8, "unknown snapshot version " + std::to_string(version));
+  const std::uint32_t header_bytes = format::load<std::uint32_t>(header.data() + 12);
+  if (header_bytes < sf::layout_offset + 4 || header_bytes > sf::layout_offset + 4 + 4 * sf::layout_items_max ||
+      (header_bytes - sf::layout_offset) % 4 != 0) {
+    return bad(path, 12, "snapshot header length " + std::to_string(header_bytes) + " is not possible");
+  }
+  header.resize(header_bytes);
+  n = ::pread(fd, header.data() + sf::fixed_header_bytes, header_bytes - sf::fixed_header_bytes,
+              static_cast<off_t>(sf::fixed_header_bytes));
+  if (n < 0) return Status::from_errno(errno, path, sf::fixed_header_bytes, "read snapshot header");
+  if (static_cast<std::size_t>(n) < header_bytes - sf::fixed_header_bytes) {
+    return bad(path, n, "file shorter than the snapshot header");
+  }
+  if (format::unmask_crc(format::load<std::uint32_t>(header.data() + sf::header_crc_offset)) != header_crc(header)) {
     return bad(path, 0, "snapshot header checksum mismatch");
   }
-  if (format::load<std::uint32_t>(header.data() + 8) != sf::version ||
-      format::load<std::uint32_t>(header.data() + 12) != sf::header_bytes) {
-    return bad(path, 8, "unknown snapshot version");
+  // Written by a build whose structs lie differently in memory: refused.
+  const std::span<const LayoutItem> layout = build_layout();
+  const std::uint32_t items = format::load<std::uint32_t>(header.data() + sf::layout_offset);
+  if (items * 4u + sf::layout_offset + 4 != header_bytes) return bad(path, sf::layout_offset, "layout record length");
+  for (std::size_t i = 0; i < layout.size(); ++i) {
+    if (i >= items) {
+      return bad(path, sf::layout_offset,
+                 "written by another build (its layout record has " + std::to_string(items) + " items, this build's " +
+                     std::to_string(layout.size()) + "): refused");
+    }
+    const std::uint32_t there = format::load<std::uint32_t>(header.data() + sf::layout_offset + 4 + 4 * i);
+    if (there != layout[i].value) {
+      return bad(path, static_cast<std::int64_t>(sf::layout_offset + 4 + 4 * i),
+                 std::string("written by a build with another memory layout (") + layout[i].name + ": " +
+                     std::to_string(there) + " there, " + std::to_string(layout[i].value) + " here): refused");
+    }
+  }
+  if (items != layout.size()) {
+    return bad(path, sf::layout_offset,
+               "written by another build (its layout record has " + std::to_string(items) + " items, this build's " +
+                   std::to_string(layout.size()) + "): refused");
   }
   info.path = path;
+  info.header_bytes = header_bytes;
   info.covered_sequence = format::load<std::uint64_t>(header.data() + 16);
   info.created_ns = format::load<std::int64_t>(header.data() + 24);
   info.payload_bytes = format::load<std::uint64_t>(header.data() + 32);
   payload_crc = format::unmask_crc(format::load<std::uint32_t>(header.data() + sf::payload_crc_offset));
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Status::from_errno(errno, path, -1, "stat snapshot");
-  if (static_cast<std::uint64_t>(st.st_size) != sf::header_bytes + info.payload_bytes) {
+  if (static_cast<std::uint64_t>(st.st_size) != info.header_bytes + info.payload_bytes) {
     return bad(path, st.st_size,
                "file size " + std::to_string(st.st_size) + " does not match the header's " +
-                   std::to_string(sf::header_bytes + info.payload_bytes));
+                   std::to_string(info.header_bytes + info.payload_bytes));
   }
   return Status::ok();
 }
@@ -128,12 +176,12 @@ Status stream_payload(int fd, const SnapshotInfo& info, std::uint32_t payload_cr
   std::uint64_t done = 0;
   while (done < info.payload_bytes) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), info.payload_bytes - done));
-    const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(sf::header_bytes + done));
+    const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(info.header_bytes + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Status::from_errno(errno, info.path, static_cast<std::int64_t>(sf::header_bytes + done), "read snapshot");
+      return Status::from_errno(errno, info.path, static_cast<std::int64_t>(info.header_bytes + done), "read snapshot");
     }
-    if (n == 0) return bad(info.path, static_cast<std::int64_t>(sf::header_bytes + done), "snapshot ends early");
+    if (n == 0) return bad(info.path, static_cast<std::int64_t>(info.header_bytes + done), "snapshot ends early");
     const std::span<const std::byte> chunk(buffer.data(), static_cast<std::size_t>(n));
     crc = crc32c_extend(crc, chunk.data(), chunk.size());
     if (consume != nullptr) {
@@ -141,7 +189,9 @@ Status stream_payload(int fd, const SnapshotInfo& info, std::uint32_t payload_cr
     }
     done += chunk.size();
   }
-  if (crc != payload_crc) return bad(info.path, sf::header_bytes, "snapshot payload checksum mismatch");
+  if (crc != payload_crc) {
+    return bad(info.path, static_cast<std::int64_t>(info.header_bytes), "snapshot payload checksum mismatch");
+  }
   return Status::ok();
 }
 

@@ -10,8 +10,12 @@
 //   24  i64 created, ns since the epoch (UTC)
 //   32  u64 payload bytes
 //   40  u32 masked CRC32C of the payload
-//   44  u32 masked CRC32C of bytes [0, 44)
-//   48  payload
+//   44  u32 masked CRC32C of bytes [0, 44) and [48, header bytes)
+//   48  u32 n, then n x u32: the build's layout (snapshot_layout.h: sizes,
+//       alignments and offsets of the structs the core saves as they lie in
+//       memory); a snapshot whose layout differs from this build's is refused
+//       naming the first difference, as is a version 1 file (no layout)
+//   48 + 4 + 4n = header bytes: payload
 //
 // It is written to a .tmp name, fsynced, renamed to snapshot_file_name() and
 // the folder fsynced, so a snapshot either exists whole or not at all. A
@@ -33,11 +37,14 @@ namespace authswitch::ledger {
 
 namespace snapshot_format {
 inline constexpr std::uint64_t magic = 0x3130504e41535341ULL;  // "ASSNAP01" little-endian
-inline constexpr std::uint32_t version = 1;
-inline constexpr std::size_t header_bytes = 48;
+inline constexpr std::uint32_t version = 2;
+inline constexpr std::size_t fixed_header_bytes = 48;
 inline constexpr std::size_t payload_crc_offset = 40;
 inline constexpr std::size_t header_crc_offset = 44;
-static_assert(header_crc_offset + 4 == header_bytes);
+inline constexpr std::size_t layout_offset = 48;
+// A layout record longer than this is not one a build of ours wrote.
+inline constexpr std::size_t layout_items_max = 256;
+static_assert(header_crc_offset + 4 == fixed_header_bytes && layout_offset == fixed_header_bytes);
 }  // namespace snapshot_format
 
 struct SnapshotInfo {
@@ -45,6 +52,7 @@ struct SnapshotInfo {
   std::uint64_t covered_sequence = 0;
   std::int64_t created_ns = 0;
   std::uint64_t payload_bytes = 0;
+  std::uint64_t header_bytes = 0;  // where the payload begins
 };
 
 // Handed to the callback that writes the state; buffers, CRCs and writes.
@@ -55,14 +63,14 @@ class SnapshotSink {
  private:
   friend Status write_snapshot(const std::string&, std::uint64_t, const std::function<Status(SnapshotSink&)>&,
                                SnapshotInfo*);
-  SnapshotSink(int fd, const std::string& path);
+  SnapshotSink(int fd, const std::string& path, std::uint64_t payload_offset);
   [[nodiscard]] Status flush();
 
   int fd_;
   const std::string& path_;
   std::vector<std::byte> buffer_;
   std::size_t buffered_ = 0;
-  std::uint64_t offset_ = snapshot_format::header_bytes;
+  std::uint64_t offset_;
   std::uint32_t crc_ = 0;
 };
 
