@@ -101,14 +101,14 @@ TxnTable::Result Core::claim_key(Shard& sh, const TxnKey& key, const TxnContent&
 }
 
 ShardId Core::route(const AuthRequest& r) const noexcept {
-  const auto pan = parse_pan(r.pan());
+  const auto pan = r.parsed_pan();
   if (!pan) return 0;
   if (const CardEntry* e = acc_->cards.find(*pan)) return load_acquire(e->shard);
   return static_cast<ShardId>(pan->value % cfg_.shards);
 }
 
 void Core::prefetch(const AuthRequest& r, PrefetchStage stage) const noexcept {
-  const auto pan = parse_pan(r.pan());
+  const auto pan = r.parsed_pan();
   if (!pan) return;
   const TxnKey key = make_txn_key(static_cast<std::uint8_t>(r.mti_class), r.acquirer, r.field7, r.stan);
   if (stage == PrefetchStage::index) {
@@ -188,7 +188,7 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
     d.rc = ResponseCode::invalid_transaction;
     return finish();
   }
-  pan = parse_pan(r.pan());
+  pan = r.parsed_pan();
   if (!format_ok(r, pan)) {
     d.rc = ResponseCode::format_error;
     return finish();

@@ -28,7 +28,7 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
   };
 
   using F = AuthRequest;
-  const auto pan = parse_pan(r.pan());
+  const auto pan = r.parsed_pan();
   const std::uint32_t need = F::f2 | F::f4 | F::f7 | F::f11;
   if ((r.present & need) != need || !pan || r.stan > 999'999 || r.acquirer > 99'999'999'999ull ||
       r.field7 > 1'231'235'959u ||

@@ -61,6 +61,10 @@ struct AuthRequest {
 
   std::array<char, pan_digits_max> pan_text{};  // field 2, ASCII digits
   std::uint8_t pan_length = 0;
+  // set_pan's parse of the digits (digits 0: not a PAN), so that routing, the
+  // prefetch stages and the decision do not each parse them again. Set the
+  // PAN through set_pan only.
+  Pan pan_parsed{};
   std::uint32_t processing_code = 0;  // field 3 as a number: 003000 -> 3000
   std::int64_t amount = 0;            // field 4, minor units
   bool amount_numeric = true;
@@ -86,6 +90,11 @@ struct AuthRequest {
     pan_length = static_cast<std::uint8_t>(digits.size() < pan_digits_max ? digits.size() : pan_digits_max);
     for (std::size_t i = 0; i < pan_length; ++i) pan_text[i] = digits[i];
     present |= f2;
+    const std::optional<Pan> p = parse_pan(pan());
+    pan_parsed = p ? *p : Pan{};
+  }
+  [[nodiscard]] std::optional<Pan> parsed_pan() const noexcept {
+    return pan_parsed.digits != 0 ? std::optional<Pan>(pan_parsed) : std::nullopt;
   }
   // Transaction type: the first two digits of field 3.
   [[nodiscard]] unsigned transaction_type() const noexcept { return processing_code / 10000; }

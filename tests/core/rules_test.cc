@@ -55,7 +55,7 @@ INSTANTIATE_TEST_SUITE_P(
         RuleCase{"r1_missing_pan", {}, [] { return with(request(pan_c1, 100, 1), [](R& r) { r.present &= ~R::f2; }); }, "30", ""},
         RuleCase{"r1_missing_processing_code", {}, [] { return with(request(pan_c1, 100, 1), [](R& r) { r.present &= ~R::f3; }); }, "30", ""},
         RuleCase{"r1_missing_stan", {}, [] { return with(request(pan_c1, 100, 1), [](R& r) { r.present &= ~R::f11; }); }, "30", ""},
-        RuleCase{"r1_pan_not_digits", {}, [] { return with(request(pan_c1, 100, 1), [](R& r) { r.pan_text[3] = 'x'; }); }, "30", ""},
+        RuleCase{"r1_pan_not_digits", {}, [] { return with(request(pan_c1, 100, 1), [](R& r) { r.set_pan("400x000000000002"); }); }, "30", ""},
         RuleCase{"r1_advice_needs_no_processing_code", {}, [] { return with(request(pan_c1, 100, 1, MtiClass::advice), [](R& r) { r.present &= ~R::f3; }); }, "00", ""},
         RuleCase{"mti_not_served", {}, [] { return with(request(pan_c1, 100, 1), [](R& r) { r.mti_class = MtiClass::other; }); }, "12", ""},
         RuleCase{"processing_code_not_served", {}, [] { return with(request(pan_c1, 100, 1), [](R& r) { r.processing_code = 400000; }); }, "12", ""},
