@@ -1,6 +1,7 @@
 #include "core/period.h"
 
 #include <array>
+#include <string>
 
 #include "core/assert.h"
 
@@ -71,9 +72,33 @@ std::optional<PeriodKind> parse_period(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+namespace {
+
+// The last window computed for a few (spec, zone) pairs, per thread. A window
+// is the same for every t inside it, and the zone conversions behind one cost
+// ~1,000 instructions (date::time_zone lookups, a string copy of the
+// abbreviation); replay and first uses of many slots with one spec ask for
+// the same window again and again. Keyed by the zone's address and name, so
+// another Zone at a reused address never hits a stale entry.
+struct CachedWindow {
+  const Zone* zone = nullptr;
+  std::string zone_name;
+  LimitSpec spec{};
+  PeriodWindow w{0, 0, 0};
+};
+thread_local std::array<CachedWindow, 8> recent_windows;
+
+}  // namespace
+
 PeriodWindow period_window(const LimitSpec& spec, const Zone& zone, TimeMs t) {
   AS_ASSERT(spec.kind != PeriodKind::transaction);
   if (spec.kind == PeriodKind::total) return {time_ms_min, time_ms_max, time_ms_max};
+  CachedWindow& cached = recent_windows[(static_cast<std::size_t>(spec.kind) * 5 + spec.anchor_day + spec.anchor_weekday +
+                                         spec.reset_minutes) & 7];
+  if (cached.zone == &zone && cached.spec == spec && cached.w.start <= t && t < cached.w.end &&
+      cached.zone_name == zone.name()) {
+    return cached.w;
+  }
   const PeriodRule& rule = rules[static_cast<std::size_t>(spec.kind)];
   const std::chrono::minutes reset{spec.reset_minutes};
   const local_days day = date::floor<days>(zone.to_local(t));
@@ -87,6 +112,10 @@ PeriodWindow period_window(const LimitSpec& spec, const Zone& zone, TimeMs t) {
   const local_days end_day = rule.next_day(start_day, spec);
   const PeriodWindow w{start, zone.to_sys(end_day + reset), zone.to_sys(rule.next_day(end_day, spec) + reset)};
   AS_ASSERT(w.start <= t && t < w.end && w.end < w.next_end);
+  cached.zone = &zone;
+  if (cached.zone_name != zone.name()) cached.zone_name = zone.name();
+  cached.spec = spec;
+  cached.w = w;
   return w;
 }
 
