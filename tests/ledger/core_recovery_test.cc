@@ -285,6 +285,10 @@ TEST(CoreRecovery, EventsThatDoNotFitTheAccountsAreRefusedByName) {
   company_without_company.effect.user = 2;  // u3 has no company
   company_without_company.effect.delta_count = 1;
   company_without_company.effect.deltas[0] = SlotDelta{LimitOwner::company, 0, 0, 10};
+  DecisionEvent unknown_user = company_without_company;
+  unknown_user.key = TxnKey{1ull << 40, 2};
+  unknown_user.effect.user = 1000;
+  unknown_user.effect.deltas[0].owner = LimitOwner::user;
   CardAddedEvent existing_id;
   existing_id.card = 9;
   existing_id.id_length = 2;
@@ -296,7 +300,8 @@ TEST(CoreRecovery, EventsThatDoNotFitTheAccountsAreRefusedByName) {
   existing_pan.id[1] = '9';
   existing_pan.pan = *parse_pan(pan_c2);
   const std::pair<Event, const char*> cases[] = {
-      {company_without_company, "decision: user index unknown, or a company total for a user without one"},
+      {company_without_company, "a company total for a user without one"},
+      {unknown_user, "decision: user index unknown"},
       {existing_id, "card added: id or PAN already present"},
       {existing_pan, "card added: id or PAN already present"},
       {LimitsSetEvent{LimitOwner::company, 1, {}}, "limits set: owner index unknown"},
