@@ -51,6 +51,11 @@ std::unique_ptr<core::Core> make_core(const std::string& text, std::size_t recor
   return std::make_unique<core::Core>(std::move(loaded.accounts), cfg);
 }
 
+int fail(const std::string& why) {
+  std::fprintf(stderr, "bench_recovery: %s\n", why.c_str());
+  return 1;
+}
+
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // This thread's CPU time: on a loaded machine the wall time mostly measures
@@ -68,7 +73,7 @@ int main() {
   const char* root_env = std::getenv("AUTHSWITCH_BENCH_DIR");
   const std::string root = root_env != nullptr && *root_env != '\0' ? root_env : "/tmp";
   std::string dir = root + "/bench-recovery-XXXXXX";
-  if (::mkdtemp(dir.data()) == nullptr) return 1;
+  if (::mkdtemp(dir.data()) == nullptr) return fail("mkdtemp " + dir);
   const std::string accounts = core::generate_demo_accounts(cards);
   ledger::PanKey key{};
   const ledger::PanCipher cipher(key);
@@ -80,7 +85,7 @@ int main() {
     o.durability = ledger::Durability::async;
     o.producers = 1;
     ledger::WalWriter wal(o);
-    if (!wal.open().is_ok()) return 1;
+    if (const ledger::Status s = wal.open(); !s) return fail(s.to_string());
     ledger::WalEventSink sink(wal, wal.register_producer(), &cipher, live.get());
     std::uint64_t rng = 88172645463325252ull;
     core::TimeMs now = 1795402800000;
@@ -99,30 +104,30 @@ int main() {
                    core::AuthRequest::f32 | core::AuthRequest::f49;
       sink.reset_fault();
       (void)live->authorize(0, r, sink);
-      if (sink.fault() != ledger::Fault::none) return 1;
+      if (sink.fault() != ledger::Fault::none) return fail("the live core's log sink faulted at decision " + std::to_string(i));
       // Keep the producer's queue (4096 records) from filling: the core has
       // applied a decision by the time its append could fail.
       if (i % 1024 == 1023) {
         while (!wal.is_released(sink.producer(), sink.last_ticket())) ::sched_yield();
       }
     }
-    if (!wal.close().is_ok()) return 1;
+    if (const ledger::Status s = wal.close(); !s) return fail(s.to_string());
   }
 
   // (1) read + check + decode only.
   auto t = Clock::now();
   double cpu = thread_cpu_s();
   ledger::LogReader reader;
-  if (!reader.open(dir, 1).is_ok()) return 1;
+  if (const ledger::Status s = reader.open(dir, 1); !s) return fail(s.to_string());
   ledger::RecordView rec;
   bool has = true;
   std::size_t decoded = 0;
   core::Event ev;
   for (;;) {
-    if (!reader.next(rec, has).is_ok()) return 1;
+    if (const ledger::Status s = reader.next(rec, has); !s) return fail(s.to_string());
     if (!has) break;
     if (!ledger::is_core_event_type(rec.type)) continue;
-    if (!ledger::decode_event(rec.type, rec.payload, &cipher, ev).ok()) return 1;
+    if (!ledger::decode_event(rec.type, rec.payload, &cipher, ev).ok()) return fail("a record does not decode");
     ++decoded;
   }
   const double decode_s = seconds_since(t);
