@@ -114,7 +114,7 @@ std::size_t AuthWorker::run_tasks() noexcept {
 }
 
 void AuthWorker::run() noexcept {
-  IdleStrategy idle(doorbell_, IdlePolicy{});
+  IdleStrategy idle(doorbell_, IdlePolicy{constants::switch_auth_idle_spins, constants::switch_auth_idle_yields});
   for (;;) {
     const std::size_t work = pass() + run_tasks();
     if (work != 0) {

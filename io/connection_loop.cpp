@@ -107,6 +107,12 @@ void ConnectionLoop::arm_wake() {
   io_uring_sqe_set_data64(sqe, data_of(static_cast<std::uint8_t>(Op::wake)));
 }
 
+void ConnectionLoop::arm_released() {
+  io_uring_sqe* sqe = next_sqe();
+  io_uring_prep_poll_multishot(sqe, shared_.released_fd, POLLIN);
+  io_uring_sqe_set_data64(sqe, data_of(static_cast<std::uint8_t>(Op::released)));
+}
+
 void ConnectionLoop::maybe_arm_recv() {
   if (recv_armed_ || closing_ || out_free() < out_room_for_recv) return;
   arm_recv();
@@ -432,7 +438,9 @@ void ConnectionLoop::wait() {
   __kernel_timespec* wait_for = nullptr;
   const std::uint32_t echo_s = link_.config->echo_interval_s;
   if (unreleased_) {
-    timeout.tv_nsec = constants::switch_release_poll_ns;
+    // With the log's eventfd polled this is only a safety net.
+    timeout.tv_nsec = shared_.released_fd >= 0 ? constants::switch_release_fallback_ns
+                                               : constants::switch_release_poll_ns;
     wait_for = &timeout;
   } else if (echo_s != 0 && !closing_) {
     const std::uint64_t due = last_activity_ns_ + std::uint64_t{echo_s} * 1'000'000'000u;
@@ -498,6 +506,7 @@ std::string ConnectionLoop::run() {
   if (link_.config->mode == LinkMode::connect && link_.config->sign_on) send_network(1);
   arm_recv();
   arm_wake();
+  if (shared_.released_fd >= 0) arm_released();
   bool stop_seen = false;
   while (true) {
     if (!stop_seen && shared_.stopping->load(std::memory_order_acquire)) {
@@ -534,6 +543,9 @@ std::string ConnectionLoop::run() {
           break;
         case Op::wake:
           arm_wake();
+          break;
+        case Op::released:  // the log published: release_answers() re-reads
+          if ((cqe->flags & IORING_CQE_F_MORE) == 0) arm_released();
           break;
         case Op::cancel:
           break;

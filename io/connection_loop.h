@@ -10,9 +10,10 @@
 //
 // Waiting: with nothing to do the loop announces sleep (LoopWaker) and
 // blocks in the kernel until a receive, a send or the waker's eventfd
-// completes. While answers wait only on the log it sleeps at most
-// switch_release_poll_ns, then re-reads the WAL's released counts (one
-// acquire load each).
+// completes. While answers wait only on the log it is woken by the log's
+// notify eventfd (a multishot poll: one completion per publish of the
+// writer) and then re-reads the WAL's released counts (one acquire load
+// each); without that eventfd it re-checks every switch_release_poll_ns.
 //
 // Closing (peer closed, frame out of step, runtime stopping): the loop stops
 // reading, waits until every request it read is answered and written, then
@@ -58,6 +59,10 @@ struct LoopShared {
   ClockSource clock = ClockSource::system;
   std::size_t max_message_bytes = 4096;
   const std::atomic<bool>* stopping = nullptr;
+  // The log's notify eventfd (WalOptions::notify_eventfd), written after
+  // every publish of its counts; each loop polls it (multishot) while
+  // answers wait on the log. -1: re-check every switch_release_poll_ns.
+  int released_fd = -1;
   void (*log)(void* context, const std::string& line) = nullptr;
   void* log_context = nullptr;
 };
@@ -99,11 +104,12 @@ class ConnectionLoop {
     std::array<char, 10> field7{};
     std::uint16_t code = 0;
   };
-  enum class Op : std::uint8_t { recv = 1, send = 2, wake = 3, cancel = 4 };
+  enum class Op : std::uint8_t { recv = 1, send = 2, wake = 3, cancel = 4, released = 5 };
 
   io_uring_sqe* next_sqe();
   void arm_recv();
   void arm_wake();
+  void arm_released();
   void maybe_arm_recv();
   void on_recv(int result);
   void on_send(int result);

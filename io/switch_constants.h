@@ -41,6 +41,15 @@ inline constexpr std::size_t switch_send_buffer_bytes = 1024 * 1024;
 // A response packs into at most this much (0110 with every echoed field,
 // 38, 39, 44 and 54 stays under 300 bytes).
 inline constexpr std::size_t switch_response_bytes_max = 1024;
+// How an authorization thread waits for work (io/idle_strategy.h): a short
+// spin, no yields, then park on its doorbell. On 2 cores the thread it waits
+// for (a connection loop, the log writer, the client) usually needs the very
+// CPU a longer spin or sched_yield would hold: with the generic 2,000 spins
+// and 64 yields the idle thread took ~40% of a CPU at 2,000 requests/s
+// (bench/RESULTS.md, End to end). 200 pauses (~5-10 us) still catch the
+// next batch of a busy connection without a futex round trip.
+inline constexpr std::uint32_t switch_auth_idle_spins = 200;
+inline constexpr std::uint32_t switch_auth_idle_yields = 0;
 // Log records one core operation appends at most: authorize, a reversal,
 // a balance top-up, a limit change, a card added or its status changed each
 // emit one event (core/core*.cpp). Callers reserve this much queue room
@@ -54,6 +63,9 @@ inline constexpr std::size_t switch_auth_batch_max = 64;
 // fdatasync (~0.1-10 ms here); 50 us keeps the added latency under the
 // loopback floor's p50 while costing at most 20,000 wake-ups a second.
 inline constexpr std::int64_t switch_release_poll_ns = 50'000;
+// With the log's notify eventfd polled (the runtime's case), the loop is
+// woken by each publish; this timeout only bounds a lost wake-up.
+inline constexpr std::int64_t switch_release_fallback_ns = 1'000'000;
 // Submission queue of a connection's ring: one recv, one send, one wake
 // read and one timeout in flight at most, with room.
 inline constexpr unsigned switch_sq_entries = 16;

@@ -36,6 +36,7 @@
 #include "io/switch_metrics.h"
 #include "io/switch_slots.h"
 #include "ledger/checkpointer.h"
+#include "ledger/log_files.h"
 #include "ledger/pan_cipher.h"
 #include "ledger/wal_event_sink.h"
 
@@ -102,6 +103,9 @@ class SwitchRuntime {
   std::unique_ptr<ledger::PanCipher> cipher_;
   std::uint32_t loaded_cards_ = 0;
   double recovery_seconds_ = 0;
+  // The log's notify eventfd (LoopShared::released_fd). Declared before
+  // wal_ so it is closed after the writer thread that writes it has ended.
+  ledger::FileDescriptor released_fd_;
   std::unique_ptr<ledger::WalWriter> wal_;
   std::unique_ptr<ledger::WalEventSink> control_sink_;
   std::unique_ptr<ledger::Checkpointer> checkpointer_;  // after wal_: destroyed (stopped) before it

@@ -10,6 +10,7 @@
 // Requests are 0100s of 1 minor unit on cards spread over the data set (no
 // limit is reached), each with a unique key; the answer is matched by field
 // 37, which carries the request's sequence number.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
@@ -178,8 +179,35 @@ int main(int argc, char** argv) {
   o.port = sw.port(0);
   IsoRequestSource source(cards);
   io::LatencyRecorder recorder;
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
   const io::OpenLoopResult r = io::run_open_loop(o, source, recorder);
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  const auto cpu_s = [](const rusage& u) {
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  const auto sys_s = [](const rusage& u) {
+    return static_cast<double>(u.ru_stime.tv_sec) + static_cast<double>(u.ru_stime.tv_usec) / 1e6;
+  };
+  // Why 91s were answered: the bound each one hit (io/switch_metrics.h).
+  std::string shed;
+  {
+    const std::string text = sw.metrics().render();
+    std::size_t at = 0;
+    while ((at = text.find("\nauthswitch_shed_", at)) != std::string::npos) {
+      const std::size_t end = text.find('\n', at + 1);
+      shed += " " + text.substr(at + 1, end - at - 1);
+      at = end;
+    }
+  }
   (void)sw.stop();
+  std::printf("switch process CPU during the run: %.2f s (%.2f s system), %llu voluntary / %llu involuntary "
+              "context switches;%s\n",
+              cpu_s(after) - cpu_s(before), sys_s(after) - sys_s(before),
+              static_cast<unsigned long long>(after.ru_nvcsw - before.ru_nvcsw),
+              static_cast<unsigned long long>(after.ru_nivcsw - before.ru_nivcsw), shed.c_str());
   if (temp) std::filesystem::remove_all(wal_dir);
   report("switch", r, recorder);
   std::printf("switch by rc: %s\n", source.by_rc().c_str());
