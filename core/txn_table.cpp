@@ -168,7 +168,9 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
     if (free_tag == nullptr && old_tag == nullptr) {
       // Nothing to take. If no claim with this home happened meanwhile the
       // answer stands (the key is absent, the window full).
-      if (load_acquire(hb.control) == c) return {Outcome::full, nullptr, false, holds ? FullReason::holds : FullReason::window};
+      if (load_acquire(hb.control) == c) {
+        return {Outcome::full, nullptr, false, holds ? FullReason::holds : FullReason::window};
+      }
       continue;
     }
     std::uint64_t expected_c = c;
@@ -267,7 +269,8 @@ bool TxnTable::read_answer(const TxnEntry& e, const TxnKey& key, TxnAnswer* out)
     for (std::size_t i = 0; i < a.approval.size(); ++i) a.approval[i] = load_acquire(e.approval[i]);
     a.card = load_acquire(e.card);
     a.has_available = load_acquire(e.has_available);
-    const std::uint64_t av = static_cast<std::uint64_t>(load_acquire(e.available_hi)) << 32 | load_acquire(e.available_lo);
+    const std::uint64_t av =
+        static_cast<std::uint64_t>(load_acquire(e.available_hi)) << 32 | load_acquire(e.available_lo);
     a.available = static_cast<std::int64_t>(av << 16) >> 16;
     // Unchanged state and key: nothing above belongs to a later owner.
     const std::uint32_t s2 = load_acquire(e.state);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/txn_table.h"
+#include "tests/core/core_fixture.h"
 
 namespace authswitch::core::testing {
 namespace {
@@ -125,6 +126,55 @@ void run(unsigned threads, std::uint32_t rounds) {
 
 TEST(TxnTableConcurrency, TwoThreadsSameKeysWithReuse) { run(2, 20000); }
 TEST(TxnTableConcurrency, FourThreadsSameKeysWithReuse) { run(4, 5000); }
+
+// Through the core: the same key arrives with two cards whose users belong to
+// two shards, on both shard threads at once (two connections, routed apart),
+// while old entries are being reused. One of the two is decided; the other is
+// answered from the stored record (94: another PAN) or 91 while it is being
+// decided, never decided a second time.
+TEST(TxnTableConcurrency, SameKeyOnTwoShardsIsDecidedOnce) {
+  const char* accounts = R"({"type":"user","id":"a"}
+{"type":"user","id":"b"}
+{"type":"card","id":"ka","pan":"5100000000000001","user":"a","expiry":"3012","currency":"392"}
+{"type":"card","id":"kb","pan":"5100000000000019","user":"b","expiry":"3012","currency":"392"}
+)";
+  auto core = make_core(accounts, "Asia/Tokyo", 2, 64);
+  ASSERT_NE(core, nullptr);
+  const char* pans[2] = {"5100000000000001", "5100000000000019"};
+  ShardId shard_of[2];
+  for (int s = 0; s < 2; ++s) shard_of[s] = core->route(request(pans[s], 1, 1));
+  ASSERT_NE(shard_of[0], shard_of[1]);
+  constexpr std::uint32_t keys = 20000, per_round = 8;
+  std::vector<std::atomic<int>> fresh(keys);
+  std::atomic<int> bad{0};
+  SpinBarrier sync(2);
+  auto worker = [&](int s) {
+    NullSink sink;
+    for (std::uint32_t k = 0; k < keys; ++k) {
+      if (k % per_round == 0) sync.arrive_and_wait();
+      const TimeMs t = t_noon_tokyo + static_cast<TimeMs>(k / per_round) * constants::txn_duplicate_window_ms / 3;
+      const AuthResponse r = core->authorize(shard_of[s], request(pans[s], 1, k + 1, MtiClass::financial, t), sink);
+      if (!r.duplicate && r.rc != ResponseCode::system_unavailable) {
+        fresh[k].fetch_add(1, std::memory_order_relaxed);
+        if (r.rc != ResponseCode::approved) bad.fetch_add(1);
+      } else if (r.duplicate && r.rc != ResponseCode::duplicate_transmission &&
+                 r.rc != ResponseCode::system_unavailable) {
+        bad.fetch_add(1);  // a stored answer for another PAN's key must be 94
+      }
+    }
+  };
+  std::thread a(worker, 0), b(worker, 1);
+  a.join();
+  b.join();
+  int decided = 0;
+  for (std::uint32_t k = 0; k < keys; ++k) {
+    ASSERT_LE(fresh[k].load(), 1) << "key " << k << " decided twice";
+    decided += fresh[k].load();
+  }
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(decided, static_cast<int>(keys) * 9 / 10);
+  EXPECT_GT(core->txn_stats().reused, 0u);
+}
 
 }  // namespace
 }  // namespace authswitch::core::testing
