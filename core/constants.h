@@ -171,6 +171,10 @@ inline constexpr std::int64_t txn_duplicate_window_ms = 600'000;
 // `hold_days` default (SPEC 10): an entry with an open hold (and a remembered
 // reversal) is kept at least this long.
 inline constexpr std::uint32_t hold_days_default = 7;
+// An open hold's entry outlives hold_days by this much before it may be
+// reused, so that hold expiry (SPEC 8; a job that runs at least daily, not
+// wired into the switch yet) finds and releases the hold first.
+inline constexpr std::int64_t txn_hold_grace_ms = 86'400'000;
 // Authorization shards (threads): the shard id is one base-36 digit's worth
 // of the approval code's space and fits the 16-bit field in user records.
 inline constexpr std::size_t shards_max = 64;

@@ -35,7 +35,8 @@ Core::Core(std::unique_ptr<Accounts> accounts, CoreConfig config)
     : acc_(std::move(accounts)),
       cfg_(std::move(config)),
       txns_(cfg_.txn_capacity,
-            TxnRetention{cfg_.duplicate_window_ms, static_cast<TimeMs>(cfg_.hold_days) * ms_per_day}) {
+            TxnRetention{cfg_.duplicate_window_ms,
+                         static_cast<TimeMs>(cfg_.hold_days) * ms_per_day + constants::txn_hold_grace_ms}) {
   AS_ASSERT(cfg_.shards >= 1 && cfg_.shards <= constants::shards_max);
   shards_ = std::make_unique<Shard[]>(cfg_.shards);
   for (std::size_t c = 0; c < acc_->companies.size(); ++c) {

@@ -20,21 +20,25 @@ void Core::store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc,
                         const std::array<char, 6>* approval) {
   // A claimed entry got its content with the claim, and other threads may be
   // reading it: it is written here only into a remembered entry (no content).
+  // Atomic stores: a reader still holding a reused entry's address reads
+  // them atomically before it sees the key change (txn_table.h).
   if (content != nullptr) store_content(e, *content);
-  e.rc = static_cast<std::uint8_t>(rc);
-  e.reason = encode_reason(reason);
-  e.mti_class = static_cast<std::uint8_t>(cls);
-  e.has_approval = approval != nullptr ? 1 : 0;
-  if (approval != nullptr) e.approval = *approval;
+  store_release(e.rc, static_cast<std::uint8_t>(rc));
+  store_release(e.reason, encode_reason(reason));
+  store_release(e.mti_class, static_cast<std::uint8_t>(cls));
+  store_release(e.has_approval, std::uint8_t{approval != nullptr ? std::uint8_t{1} : std::uint8_t{0}});
+  if (approval != nullptr) {
+    for (std::size_t i = 0; i < e.approval.size(); ++i) store_release(e.approval[i], (*approval)[i]);
+  }
 }
 
 void Core::store_content(TxnEntry& e, const TxnContent& content) {
-  e.pan = content.pan.value;
-  e.pan_digits = content.pan.digits;
-  e.processing_code = content.processing_code;
-  e.amount = content.amount;
-  e.currency = content.currency;
-  e.amount_numeric = content.amount_numeric ? 1 : 0;
+  store_release(e.pan, content.pan.value);
+  store_release(e.pan_digits, content.pan.digits);
+  store_release(e.processing_code, content.processing_code);
+  store_release(e.amount, content.amount);
+  store_release(e.currency, content.currency);
+  store_release(e.amount_numeric, std::uint8_t{content.amount_numeric ? std::uint8_t{1} : std::uint8_t{0}});
 }
 
 // The user's and company's seqlocks bracket every store, so a reader sees all
@@ -80,12 +84,14 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
   TxnEntry& e = *entry;
   store_answer(e, d.took_remembered ? &d.content : nullptr, d.rc, d.reason, d.mti_class,
                d.has_approval ? &d.approval : nullptr);
-  e.card = d.card;
-  e.user = d.effect.user;
-  e.has_available = d.has_available ? 1 : 0;
-  e.set_available(d.available);
-  e.txn_time = d.txn_time;
-  e.effect_kind = static_cast<std::uint8_t>(d.effect_kind);
+  store_release(e.card, d.card);
+  store_release(e.user, d.effect.user);
+  store_release(e.has_available, std::uint8_t{d.has_available ? std::uint8_t{1} : std::uint8_t{0}});
+  const auto available = static_cast<std::uint64_t>(d.available);
+  store_release(e.available_hi, static_cast<std::uint16_t>(available >> 32));
+  store_release(e.available_lo, static_cast<std::uint32_t>(available));
+  store_release(e.txn_time, d.txn_time);
+  store_release(e.effect_kind, static_cast<std::uint8_t>(d.effect_kind));  // read by reusers (atomically)
   e.effect_amount = d.effect_amount;
   store_release(e.remaining, d.effect_amount);
   store_release(e.reversed, std::uint8_t{d.took_remembered ? std::uint8_t{1} : std::uint8_t{0}});
@@ -128,8 +134,8 @@ void Core::apply_reversal(const ReversalEvent& d, TxnEntry* entry) {
   if (entry == nullptr) return;
   TxnEntry& e = *entry;
   store_answer(e, nullptr, d.rc, d.reason, d.mti_class, nullptr);
-  e.txn_time = d.txn_time;
-  e.user = d.effect.user;
+  store_release(e.txn_time, d.txn_time);
+  store_release(e.user, d.effect.user);
   store_release(e.state, static_cast<std::uint32_t>(TxnState::final));
 }
 

@@ -261,17 +261,23 @@ bool TxnTable::read_answer(const TxnEntry& e, const TxnKey& key, TxnAnswer* out)
     if (load_acquire(e.key_hi) != key.hi || load_acquire(e.key_lo) != key.lo) return false;
     TxnAnswer a;
     a.state = static_cast<TxnState>(s1);
-    a.content = TxnContent{Pan{load_acquire(e.pan), load_acquire(e.pan_digits)}, load_acquire(e.processing_code),
-                           load_acquire(e.amount), load_acquire(e.currency), load_acquire(e.amount_numeric) != 0};
-    a.rc = load_acquire(e.rc);
-    a.reason = load_acquire(e.reason);
-    a.has_approval = load_acquire(e.has_approval);
-    for (std::size_t i = 0; i < a.approval.size(); ++i) a.approval[i] = load_acquire(e.approval[i]);
-    a.card = load_acquire(e.card);
-    a.has_available = load_acquire(e.has_available);
-    const std::uint64_t av =
-        static_cast<std::uint64_t>(load_acquire(e.available_hi)) << 32 | load_acquire(e.available_lo);
-    a.available = static_cast<std::int64_t>(av << 16) >> 16;
+    // Only what is settled in this state: the content from the claim on
+    // (a taking entry is getting its content), the answer once final.
+    if (s1 != u32(TxnState::taking)) {
+      a.content = TxnContent{Pan{load_acquire(e.pan), load_acquire(e.pan_digits)}, load_acquire(e.processing_code),
+                             load_acquire(e.amount), load_acquire(e.currency), load_acquire(e.amount_numeric) != 0};
+    }
+    if (s1 == u32(TxnState::final) || s1 == u32(TxnState::pinned)) {
+      a.rc = load_acquire(e.rc);
+      a.reason = load_acquire(e.reason);
+      a.has_approval = load_acquire(e.has_approval);
+      for (std::size_t i = 0; i < a.approval.size(); ++i) a.approval[i] = load_acquire(e.approval[i]);
+      a.card = load_acquire(e.card);
+      a.has_available = load_acquire(e.has_available);
+      const std::uint64_t av =
+          static_cast<std::uint64_t>(load_acquire(e.available_hi)) << 32 | load_acquire(e.available_lo);
+      a.available = static_cast<std::int64_t>(av << 16) >> 16;
+    }
     // Unchanged state and key: nothing above belongs to a later owner.
     const std::uint32_t s2 = load_acquire(e.state);
     if (load_acquire(e.key_hi) != key.hi || load_acquire(e.key_lo) != key.lo) return false;

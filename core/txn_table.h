@@ -22,8 +22,9 @@
 //     fully reversed or expired, reversals, remembered reversals whose
 //     original came) and older than the duplicate window, or
 //   - final with an open hold, or remembered (a reversal whose original never
-//     came), older than hold_days (the hold is NOT released here: the entry
-//     is forgotten; releasing holds is the clearing feature's job, SPEC 8).
+//     came), older than hold_days plus a day's grace (constants.h; the hold
+//     is NOT released here: the entry is forgotten; releasing holds is hold
+//     expiry's and clearing's job, SPEC 8).
 // Pending, taking and pinned entries are never reused. With no reusable slot
 // the claim answers `full` with the reason (the core counts them; 91).
 //
@@ -168,7 +169,7 @@ struct TxnAnswer {
 // How long entries are kept (see the header comment).
 struct TxnRetention {
   TimeMs duplicate_window_ms = constants::txn_duplicate_window_ms;
-  TimeMs hold_ms = constants::hold_days_default * ms_per_day;
+  TimeMs hold_ms = constants::hold_days_default * ms_per_day + constants::txn_hold_grace_ms;
 };
 
 class TxnTable {

@@ -94,9 +94,10 @@ INSTANTIATE_TEST_SUITE_P(
         EvictionCase{"hold_fully_reversed_past_window", {S::final, E::hold, 0, window + minute}, true, W::none},
         EvictionCase{"open_hold_past_window", {S::final, E::hold, 500, 2 * hour}, false, W::holds},
         EvictionCase{"open_hold_six_days", {S::final, E::hold, 500, 6 * day}, false, W::holds},
-        EvictionCase{"open_hold_past_hold_days", {S::final, E::hold, 500, 7 * day + 2 * minute}, true, W::none},
+        EvictionCase{"open_hold_hold_days_within_grace", {S::final, E::hold, 500, 7 * day + 2 * minute}, false, W::holds},
+        EvictionCase{"open_hold_past_hold_days_and_grace", {S::final, E::hold, 500, 8 * day + 2 * minute}, true, W::none},
         EvictionCase{"remembered_two_hours", {S::remembered, E::none, 0, 2 * hour}, false, W::holds},
-        EvictionCase{"remembered_past_hold_days", {S::remembered, E::none, 0, 8 * day}, true, W::none},
+        EvictionCase{"remembered_past_hold_days_and_grace", {S::remembered, E::none, 0, 8 * day + 2 * minute}, true, W::none},
         EvictionCase{"pending_never", {S::pending, E::none, 0, 30 * day}, false, W::window},
         EvictionCase{"taking_never", {S::taking, E::none, 0, 30 * day}, false, W::window},
         EvictionCase{"pinned_never", {S::pinned, E::hold, 0, 30 * day}, false, W::window},
@@ -198,9 +199,9 @@ TEST(Retention, LongRunFarBeyondCapacityKeepsApproving) {
   EXPECT_EQ(core->transactions().used(), capacity);
 }
 
-// Open holds are kept for hold_days: a full table of young holds answers 91
+// Open holds are kept for hold_days (and a day): a full table of young holds answers 91
 // (counted as holds); past hold_days a hold's entry is reused, and the hold
-// itself is NOT released (that is clearing's job).
+// itself is NOT released (that is expiry's and clearing's job).
 TEST(Retention, OpenHoldsKeptForHoldDaysThenForgottenNotReleased) {
   auto core = make_core(rules_accounts, "Asia/Tokyo", 1, 8);
   NullSink sink;
@@ -211,15 +212,16 @@ TEST(Retention, OpenHoldsKeptForHoldDaysThenForgottenNotReleased) {
   EXPECT_EQ(available, 930);
   EXPECT_EQ(rc(core->authorize(0, at(request(pan_c3, 10, 8), t0 + 2 * day), sink)), "91");
   EXPECT_EQ(core->txn_stats().full_holds, 1u);
-  // 7 days after the first hold's minute ended: that one entry goes.
-  const AuthResponse late = core->authorize(0, at(request(pan_c3, 10, 9), t0 + hour + 7 * day + minute), sink);
+  // hold_days (7) and the day's grace after the first hold's minute ended:
+  // that one entry goes.
+  const AuthResponse late = core->authorize(0, at(request(pan_c3, 10, 9), t0 + hour + 8 * day + minute), sink);
   EXPECT_EQ(rc(late), "00");
   EXPECT_EQ(core->txn_stats().reused, 1u);
   EXPECT_EQ(core->available_balance(core->find_user("u3")), 920);  // the old hold still held
   // The forgotten hold's reversal finds no original now (its own key takes
   // the slot of the second hold, past hold_days too); nothing is released.
   const AuthResponse rev =
-      core->authorize(0, at(reversal_of(request(pan_c3, 10, 1), 50), t0 + 7 * day + 3 * hour), sink);
+      core->authorize(0, at(reversal_of(request(pan_c3, 10, 1), 50), t0 + 8 * day + 3 * hour), sink);
   EXPECT_EQ(rc(rev), "25");
   EXPECT_EQ(core->available_balance(core->find_user("u3")), 920);
 }
