@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -43,6 +44,22 @@ constexpr const char* usage =
     "A second signal exits at once (status 1).\n"
     "exit status: 0 clean stop, 1 runtime failure, 2 usage or configuration error.\n";
 
+// Size and modification time of the accounts file (none for the demo set).
+struct AccountsStamp {
+  std::uintmax_t bytes = 0;
+  std::filesystem::file_time_type modified{};
+  friend bool operator==(const AccountsStamp&, const AccountsStamp&) = default;
+};
+
+AccountsStamp stamp_of(const std::filesystem::path& file) {
+  AccountsStamp stamp;
+  if (file.empty()) return stamp;
+  std::error_code ec;
+  stamp.bytes = std::filesystem::file_size(file, ec);
+  stamp.modified = std::filesystem::last_write_time(file, ec);
+  return stamp;
+}
+
 int serve(int argc, char** argv) {
   if (wants_help(argc, argv)) {
     std::fputs(usage, stdout);
@@ -70,6 +87,9 @@ int serve(int argc, char** argv) {
     config = io::default_config();
   }
 
+  // The file as first loaded: the checkpointer's second load must see the
+  // same one (below).
+  const AccountsStamp first_stamp = stamp_of(config.accounts);
   core::LoadResult accounts;
   std::string accounts_name;
   if (config.accounts.empty()) {
@@ -97,7 +117,14 @@ int serve(int argc, char** argv) {
   options.config = config;
   // The checkpointer's shadow core gets its own copy, loaded the same way
   // (periodic snapshots, wal.snapshot_every).
-  options.reload_accounts = [accounts_file = config.accounts]() -> std::unique_ptr<core::Accounts> {
+  options.reload_accounts = [accounts_file = config.accounts, first_stamp]() -> std::unique_ptr<core::Accounts> {
+    // A file edited since start-up would give the shadow other accounts than
+    // the live core, and its snapshots a wrong state: no shadow then.
+    if (stamp_of(accounts_file) != first_stamp) {
+      std::fprintf(stderr, "authswitch: %s changed since start-up: no periodic snapshots until a restart\n",
+                   accounts_file.string().c_str());
+      return nullptr;
+    }
     core::LoadResult again = accounts_file.empty()
                                  ? core::load_accounts_text(core::generate_demo_accounts(demo_cards), "demo")
                                  : core::load_accounts_file(accounts_file.string());
