@@ -107,9 +107,9 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   std::string zone_error;
   const std::optional<core::Zone> zone = core::Zone::parse(cfg.timezone, &zone_error);
   if (!zone) return "timezone " + cfg.timezone + ": " + zone_error;
-  core_ = std::make_unique<core::Core>(std::move(accounts),
-                                       core::CoreConfig{*zone, static_cast<std::uint16_t>(workers),
-                                                        options_.txn_capacity});
+  core::CoreConfig core_config{*zone, static_cast<std::uint16_t>(workers), options_.txn_capacity};
+  core_config.hold_days = cfg.hold_days;  // an open hold is kept in the table at least this long
+  core_ = std::make_unique<core::Core>(std::move(accounts), core_config);
 
   // Recovery: the latest snapshot and every event after it (SPEC 7).
   ledger::CoreRecoveryResult recovered;
@@ -147,6 +147,11 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   std::vector<std::string> names;
   for (const LinkConfig& link : cfg.links) names.push_back(link.name);
   metrics_ = std::make_unique<SwitchMetrics>(registry_, names, workers, constants::switch_connection_slots);
+  txn_reused_ = registry_.gauge("authswitch_txn_reused", "Transaction-table slots reused since start (entries past retention)");
+  txn_full_window_ = registry_.gauge("authswitch_txn_full", "Requests answered 91 for want of a transaction-table slot, since start",
+                                     {{"reason", "window"}});
+  txn_full_holds_ = registry_.gauge("authswitch_txn_full", "Requests answered 91 for want of a transaction-table slot, since start",
+                                    {{"reason", "holds"}});
   registry_.gauge("authswitch_recovery_seconds", "Start-up replay of the snapshot and the log")
       .set(recovery_seconds_);
   std::uint32_t ring_capacity = 1;
@@ -450,6 +455,16 @@ void ConnectionSlot::init(std::size_t workers, std::uint32_t ring_capacity, int 
 void LoopWaker::wake() noexcept {
   const std::uint64_t one = 1;
   [[maybe_unused]] const ssize_t n = ::write(eventfd_, &one, sizeof(one));
+}
+
+std::string SwitchRuntime::render_metrics() {
+  if (core_) {
+    const core::TxnStats t = core_->txn_stats();
+    txn_reused_.set(static_cast<double>(t.reused));
+    txn_full_window_.set(static_cast<double>(t.full_window));
+    txn_full_holds_.set(static_cast<double>(t.full_holds));
+  }
+  return registry_.render();
 }
 
 }  // namespace authswitch::io

@@ -79,6 +79,9 @@ class SwitchRuntime {
 
   [[nodiscard]] core::Core& core() noexcept { return *core_; }
   [[nodiscard]] MetricsRegistry& metrics() noexcept { return registry_; }
+  // /metrics: the registry after sampling what the core counts itself (the
+  // transaction table's reuse and its 91s by reason).
+  [[nodiscard]] std::string render_metrics();
   [[nodiscard]] ledger::WalWriter& wal() noexcept { return *wal_; }
   // The control thread's sink (the HTTP API's card additions and status
   // changes): its own WAL producer. Callers serialise their calls.
@@ -111,6 +114,9 @@ class SwitchRuntime {
   std::unique_ptr<ledger::Checkpointer> checkpointer_;  // after wal_: destroyed (stopped) before it
   std::unique_ptr<core::Core> core_;
   MetricsRegistry registry_;
+  Gauge txn_reused_;
+  Gauge txn_full_window_;
+  Gauge txn_full_holds_;
   std::unique_ptr<SwitchMetrics> metrics_;
   std::unique_ptr<ConnectionSlot[]> slots_;
   std::vector<int> slot_eventfds_;

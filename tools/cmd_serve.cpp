@@ -164,7 +164,7 @@ int serve(int argc, char** argv) {
   // Writes are answered once the log released their record (SPEC 6, 7).
   io::WalWriteLog write_log(runtime.wal());
   api_options.write_log = &write_log;
-  api_options.metrics_text = [&runtime] { return runtime.metrics().render(); };
+  api_options.metrics_text = [&runtime] { return runtime.render_metrics(); };
   api_options.ready = &ready;
   io::AdminApi api(std::move(api_options));
   if (const std::string error = api.start(); !error.empty()) {
