@@ -7,7 +7,7 @@
 #include <ostream>
 #include <string>
 
-#include "tests/io/alloc_counter.h"
+#include "tests/support/alloc_counter.h"
 
 namespace authswitch::io {
 namespace {

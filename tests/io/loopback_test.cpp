@@ -13,7 +13,7 @@
 #include "io/latency_histogram.h"
 #include "io/open_loop_client.h"
 #include "io/uring_echo_server.h"
-#include "tests/io/alloc_counter.h"
+#include "tests/support/alloc_counter.h"
 
 namespace authswitch::io {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "tests/io/alloc_counter.h"
+#include "tests/support/alloc_counter.h"
 
 namespace authswitch::io {
 namespace {

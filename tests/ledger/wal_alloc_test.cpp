@@ -3,31 +3,10 @@
 // writer thread to disk.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "ledger/wal_writer.h"
+#include "tests/support/alloc_counter.h"
 #include "tests/ledger/test_util.h"
 #include "tests/ledger/wait_until.h"
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-// g++ calls free() in a replaced operator delete mismatched; it is right here,
-// since the operator new above uses malloc.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 namespace authswitch::ledger {
 namespace {
@@ -57,10 +36,9 @@ TEST_P(WalAllocation, AppendingAndWritingAllocateNothingPerRecord) {
   ASSERT_TRUE(w.open());
   const ProducerId p = w.register_producer();
   append_and_wait(w, p, 100);  // warm-up: the producer's first blocks
-  g_counting.store(true);
+  const std::uint64_t before = ::authswitch::test::allocations();
   append_and_wait(w, p, 20000);
-  g_counting.store(false);
-  EXPECT_EQ(g_allocations.load(), 0u);
+  EXPECT_EQ(test::allocations() - before, 0u);
   ASSERT_TRUE(w.close());
 }
 
