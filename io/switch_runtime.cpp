@@ -94,7 +94,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   std::filesystem::create_directories(cfg.wal.dir, fs_error);
   ledger::PanKey key{};
   if (const ledger::Status s = ledger::PanCipher::load(cfg.pan_key_file.string(), cfg.wal.dir.string(), key, nullptr);
-      !s.is_ok()) {
+      !s.ok()) {
     return "PAN key: " + s.to_string();
   }
   cipher_ = std::make_unique<ledger::PanCipher>(key);
@@ -114,7 +114,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   // Recovery: the latest snapshot and every event after it (SPEC 7).
   ledger::CoreRecoveryResult recovered;
   if (const ledger::Status s = ledger::recover_core(cfg.wal.dir.string(), *core_, cipher_.get(), recovered);
-      !s.is_ok()) {
+      !s.ok()) {
     return "recovery: " + s.to_string();
   }
   recovery_seconds_ = recovered.seconds;
@@ -139,7 +139,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   wal_options.notify_eventfd = released_fd_.get();
   wal_options.producers = constants::switch_wal_producers + 1;  // + the checkpointer's (snapshot markers)
   wal_ = std::make_unique<ledger::WalWriter>(wal_options);
-  if (const ledger::Status s = wal_->open(); !s.is_ok()) {
+  if (const ledger::Status s = wal_->open(); !s.ok()) {
     return "write-ahead log " + wal_options.dir + ": " + s.to_string();
   }
 
@@ -421,19 +421,19 @@ std::string SwitchRuntime::stop() {
   bool snapshot_done = false;
   if (checkpointer_) {
     const ledger::Status cs = checkpointer_->stop(true);
-    snapshot_done = cs.is_ok();
-    if (!cs.is_ok()) log_line("checkpointer: no shutdown snapshot (" + cs.to_string() + "); the live core's instead");
+    snapshot_done = cs.ok();
+    if (!cs.ok()) log_line("checkpointer: no shutdown snapshot (" + cs.to_string() + "); the live core's instead");
   }
   // 4. The log: everything queued, a shutdown record, a sync.
   const ledger::Status s = wal_->close();
-  log_line(std::string("stopped; write-ahead log closed") + (s.is_ok() ? "" : ": " + s.to_string()));
-  if (!s.is_ok()) return s.to_string();
+  log_line(std::string("stopped; write-ahead log closed") + (s.ok() ? "" : ": " + s.to_string()));
+  if (!s.ok()) return s.to_string();
   if (snapshot_done) return {};
   // 5. A snapshot, so that the next start replays little (no thread runs).
   ledger::SnapshotInfo written;
   const ledger::Status snap = ledger::write_core_snapshot(options_.config.wal.dir.string(), *core_, loaded_cards_,
                                                           wal_->written_sequence(), cipher_.get(), &written);
-  if (!snap.is_ok()) {
+  if (!snap.ok()) {
     log_line("snapshot failed: " + snap.to_string());
     return snap.to_string();
   }

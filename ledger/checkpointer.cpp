@@ -63,7 +63,7 @@ void Checkpointer::start() {
 Status Checkpointer::stop(bool final_snapshot) {
   if (!thread_.joinable()) {
     return final_snapshot ? Status::error(Fault::closed, options_.dir, -1, "the checkpointer is not running")
-                          : Status::ok();
+                          : Status{};
   }
   {
     const std::lock_guard<std::mutex> lock(mutex_);
@@ -76,7 +76,7 @@ Status Checkpointer::stop(bool final_snapshot) {
   }
   wake_.notify_all();
   thread_.join();
-  if (!final_snapshot) return Status::ok();
+  if (!final_snapshot) return Status{};
   const std::lock_guard<std::mutex> lock(mutex_);
   return final_status_;
 }
@@ -108,7 +108,7 @@ void Checkpointer::note(const std::string& line) {
 }
 
 void Checkpointer::fail(Status status) {
-  AS_ASSERT(!status.is_ok());
+  AS_ASSERT(!status.ok());
   note("checkpointer stopped, no more periodic snapshots until a restart: " + status.to_string());
   const std::lock_guard<std::mutex> lock(mutex_);
   failure_ = std::move(status);
@@ -124,7 +124,7 @@ Status Checkpointer::build_shadow() {
     if (Status s = read_snapshot(*options_.base_snapshot,
                                  [&](std::span<const std::byte> chunk) {
                                    payload.insert(payload.end(), chunk.begin(), chunk.end());
-                                   return Status::ok();
+                                   return Status{};
                                  });
         !s) {
       return s;
@@ -135,7 +135,7 @@ Status Checkpointer::build_shadow() {
   }
   if (Status s = follow_->follower.open(options_.dir, next); !s) return s;
   applied_sequence_.store(next - 1, std::memory_order_release);
-  return Status::ok();
+  return Status{};
 }
 
 Status Checkpointer::apply_batch(std::uint64_t limit, std::size_t max, std::size_t& applied) {
@@ -202,7 +202,7 @@ Status Checkpointer::take_snapshot() {
        std::to_string(info.payload_bytes) + " bytes); removed " + std::to_string(pruned.segments_removed) +
        " segment(s) and " + std::to_string(pruned.snapshots_removed) + " older snapshot(s)" +
        (prune ? std::string() : "; pruning failed: " + prune.to_string()));
-  return Status::ok();
+  return Status{};
 }
 
 void Checkpointer::run() noexcept {
@@ -241,7 +241,7 @@ void Checkpointer::run() noexcept {
     }
     if (stopping) {
       if (applied_sequence() < target) continue;  // catching up, at full speed
-      Status final_status = Status::ok();
+      Status final_status = Status{};
       if (applied_sequence() > last_covered_) final_status = take_snapshot();
       const std::lock_guard<std::mutex> lock(mutex_);
       final_status_ = std::move(final_status);

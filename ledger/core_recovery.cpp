@@ -85,7 +85,7 @@ Status decode_record(const RecordView& record, const core::Core& core, const Pan
                      bool& pending, std::uint32_t* card) {
   pending = false;
   *card = core::no_index;
-  if (!is_core_event_type(record.type)) return Status::ok();
+  if (!is_core_event_type(record.type)) return Status{};
   const CodecResult res = decode_event(record.type, record.payload, cipher, event, card);
   if (!res.ok()) {
     return Status::error(Fault::bad_type, "wal", -1,
@@ -93,13 +93,13 @@ Status decode_record(const RecordView& record, const core::Core& core, const Pan
   }
   if (const char* wrong = check_indices(event, core)) return does_not_fit(record.sequence, wrong);
   pending = true;
-  return Status::ok();
+  return Status{};
 }
 
 Status finish_record(core::Event& event, std::uint32_t card, std::uint64_t sequence, const core::Core& core) {
   if (const char* wrong = check_company(event, core)) return does_not_fit(sequence, wrong);
   (void)restore_pan(event, card, core.accounts());
-  return Status::ok();
+  return Status{};
 }
 
 // Replay is bound by cache misses: a claim in the transaction table (hundreds
@@ -175,13 +175,13 @@ class ReplayWindow {
       prefetch_stage2(entries_[(head_ + count_ - 1 - (depth - body_distance)) % depth].event, core_);
     }
     if (count_ == depth) return pop();
-    return Status::ok();
+    return Status{};
   }
   Status drain() {
     while (count_ != 0) {
-      if (Status s = pop(); !s.is_ok()) return s;
+      if (Status s = pop(); !s.ok()) return s;
     }
-    return Status::ok();
+    return Status{};
   }
 
  private:
@@ -189,9 +189,9 @@ class ReplayWindow {
     Entry& e = entries_[head_];
     head_ = (head_ + 1) % depth;
     --count_;
-    if (Status s = finish_record(e.event, e.card, e.sequence, core_); !s.is_ok()) return s;
+    if (Status s = finish_record(e.event, e.card, e.sequence, core_); !s.ok()) return s;
     core_.apply(e.event);
-    return Status::ok();
+    return Status{};
   }
   core::Core& core_;
   std::array<Entry, depth> entries_{};
@@ -206,11 +206,11 @@ Status apply_record(const RecordView& record, core::Core& core, const PanCipher*
   bool pending = false;
   std::uint32_t card = core::no_index;
   if (Status s = decode_record(record, core, cipher, event, pending, &card); !s) return s;
-  if (!pending) return Status::ok();
+  if (!pending) return Status{};
   if (Status s = finish_record(event, card, record.sequence, core); !s) return s;
   core.apply(event);
   if (applied != nullptr) *applied = true;
-  return Status::ok();
+  return Status{};
 }
 
 Status recover_core(const std::string& wal_dir, core::Core& core, const PanCipher* cipher,
@@ -223,14 +223,14 @@ Status recover_core(const std::string& wal_dir, core::Core& core, const PanCiphe
   std::vector<std::byte> snapshot;
   bool snapshot_pending = false;
   auto load_pending = [&]() -> Status {
-    if (!snapshot_pending) return Status::ok();
+    if (!snapshot_pending) return Status{};
     snapshot_pending = false;
     return load_core_snapshot(snapshot, core, cipher);
   };
   const SnapshotLoader load = [&](std::span<const std::byte> chunk) {
     snapshot.insert(snapshot.end(), chunk.begin(), chunk.end());
     snapshot_pending = true;
-    return Status::ok();
+    return Status{};
   };
   // Heap: a window of events is ~8 x 300 bytes, and start-up has room.
   auto window = std::make_unique<ReplayWindow>(core);
@@ -256,7 +256,7 @@ Status recover_core(const std::string& wal_dir, core::Core& core, const PanCiphe
     if (!request) {
       if (Status s = window->drain(); !s) return s;
     }
-    return Status::ok();
+    return Status{};
   };
   RecoveryResult r;
   if (Status s = recover(wal_dir, load, apply, r); !s) return s;
@@ -270,7 +270,7 @@ Status recover_core(const std::string& wal_dir, core::Core& core, const PanCiphe
   result.next_sequence = result.last_sequence + 1;
   result.tail_cut = r.tail_cut;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace authswitch::ledger

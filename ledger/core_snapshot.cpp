@@ -104,7 +104,7 @@ Status load_core_snapshot(std::span<const std::byte> payload, core::Core& core, 
   if (!get(payload, at, state_bytes) || state_bytes != payload.size() - at) return bad("core state length wrong");
   std::string error;
   if (!core.load_state(payload.subspan(at), &error)) return bad(error);
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace authswitch::ledger

@@ -44,12 +44,12 @@ template <typename Fn>
 Status for_each_entry(const std::string& dir, Fn fn) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
-    if (errno == ENOENT) return Status::ok();
+    if (errno == ENOENT) return Status{};
     return Status::from_errno(errno, dir, -1, "opendir");
   }
   while (const dirent* e = ::readdir(d)) fn(std::string_view(e->d_name));
   ::closedir(d);
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace
@@ -108,7 +108,7 @@ Status ensure_directory(const std::string& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return Status::from_errno(errno, dir, -1, "stat");
   if (!S_ISDIR(st.st_mode)) return Status::error(Fault::io, dir, -1, "not a folder");
-  return Status::ok();
+  return Status{};
 }
 
 Status sync_directory(const std::string& dir) {
@@ -118,7 +118,7 @@ Status sync_directory(const std::string& dir) {
     Status s = Status::from_errno(errno, dir, -1, "fsync folder");
     return Status::error(Fault::sync_failed, dir, -1, s.to_string());
   }
-  return Status::ok();
+  return Status{};
 }
 
 FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
@@ -148,7 +148,7 @@ Status pwrite_all(int fd, const void* data, std::size_t n, std::int64_t offset, 
     n -= static_cast<std::size_t>(w);
     offset += w;
   }
-  return Status::ok();
+  return Status{};
 }
 
 Status read_file(const std::string& path, std::string& out) {
@@ -165,7 +165,7 @@ Status read_file(const std::string& path, std::string& out) {
     if (r == 0) break;
     out.append(buf, static_cast<std::size_t>(r));
   }
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace authswitch::ledger

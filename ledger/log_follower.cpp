@@ -54,7 +54,7 @@ Status LogFollower::remap_if_grown(bool& grown) {
   struct stat st {};
   if (::fstat(fd_, &st) != 0) return Status::from_errno(errno, path_, -1, "stat segment");
   const auto bytes = static_cast<std::size_t>(st.st_size);
-  if (bytes <= map_bytes_) return Status::ok();
+  if (bytes <= map_bytes_) return Status{};
   void* m = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd_, 0);
   if (m == MAP_FAILED) return Status::from_errno(errno, path_, -1, "mmap segment");
   ::madvise(m, bytes, MADV_SEQUENTIAL);
@@ -62,7 +62,7 @@ Status LogFollower::remap_if_grown(bool& grown) {
   map_ = static_cast<const std::byte*>(m);
   map_bytes_ = bytes;
   grown = true;
-  return Status::ok();
+  return Status{};
 }
 
 Status LogFollower::open(const std::string& dir, std::uint64_t next_sequence) {
@@ -81,7 +81,7 @@ Status LogFollower::open(const std::string& dir, std::uint64_t next_sequence) {
     // next() opens the segment named after it.
     if (segments.empty() || segments.front().first_sequence == next_sequence) {
       expected_sequence_ = next_sequence;
-      return Status::ok();
+      return Status{};
     }
     return Status::error(Fault::missing_records, dir, -1,
                          "no segment holds sequence " + std::to_string(next_sequence) + " (the oldest begins at " +
@@ -100,13 +100,13 @@ Status LogFollower::open(const std::string& dir, std::uint64_t next_sequence) {
                            "the log ends before sequence " + std::to_string(next_sequence));
     }
   }
-  return Status::ok();
+  return Status{};
 }
 
 Status LogFollower::next(std::uint64_t limit, RecordView& record, bool& has_record) {
   has_record = false;
   for (;;) {
-    if (expected_sequence_ > limit) return Status::ok();
+    if (expected_sequence_ > limit) return Status{};
     // The record is published, so it is whole on disk: here, or at the start
     // of the segment named after it when this one ends.
     bool in_next_segment = map_ == nullptr;
@@ -177,7 +177,7 @@ Status LogFollower::next(std::uint64_t limit, RecordView& record, bool& has_reco
     record.type = h.type;
     record.payload = payload;
     has_record = true;
-    return Status::ok();
+    return Status{};
   }
 }
 

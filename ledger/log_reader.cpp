@@ -88,7 +88,7 @@ Status LogReader::open(const std::string& dir, std::uint64_t from_sequence) {
                            "the log is empty but records from sequence " + std::to_string(from_sequence_) +
                                " are needed");
     }
-    return Status::ok();
+    return Status{};
   }
   std::size_t index = segments_.size();
   for (std::size_t i = 0; i < segments_.size(); ++i) {
@@ -121,7 +121,7 @@ Status LogReader::open_segment(std::size_t index) {
     map_bytes_ = file_bytes_;
   }
   ++segments_read_;
-  return Status::ok();
+  return Status{};
 }
 
 Status LogReader::next(RecordView& record, bool& has_record) {
@@ -209,10 +209,10 @@ Status LogReader::next(RecordView& record, bool& has_record) {
       record.type = h.type;
       record.payload = payload;
       has_record = true;
-      return Status::ok();
+      return Status{};
     }
   }
-  return Status::ok();
+  return Status{};
 }
 
 Status LogReader::end_of_segment() {
@@ -241,11 +241,11 @@ Status LogReader::end_of_segment() {
                          "the log ends at sequence " + std::to_string(last_sequence()) +
                              " but records from sequence " + std::to_string(from_sequence_) + " are needed");
   }
-  return Status::ok();
+  return Status{};
 }
 
 Status LogReader::torn_or_corrupt(Status fault) {
-  AS_ASSERT(!fault.is_ok());
+  AS_ASSERT(!fault.ok());
   if (!is_last_segment() || valid_record_at_or_after(offset_ + 1)) return fault;
   std::size_t last_nonzero = file_bytes_;
   while (last_nonzero > offset_ && map_[last_nonzero - 1] == std::byte{0}) --last_nonzero;
@@ -259,7 +259,7 @@ Status LogReader::torn_or_corrupt(Status fault) {
                          "the log ends at sequence " + std::to_string(last_sequence()) +
                              " but records from sequence " + std::to_string(from_sequence_) + " are needed");
   }
-  return Status::ok();
+  return Status{};
 }
 
 bool LogReader::valid_record_at_or_after(std::size_t offset) const noexcept {

@@ -54,7 +54,7 @@ Status key_from_file(const std::string& path, PanKey& key) {
     std::fprintf(stderr, "authswitch: warning: PAN key file %s is readable by group or others (mode %03o)\n",
                  path.c_str(), static_cast<unsigned>(st.st_mode & 0777));
   }
-  return Status::ok();
+  return Status{};
 }
 
 Status generate_key_file(const std::string& path, PanKey& key) {
@@ -64,7 +64,7 @@ Status generate_key_file(const std::string& path, PanKey& key) {
   const std::string text = to_hex(key) + "\n";
   if (Status s = pwrite_all(fd.get(), text.data(), text.size(), 0, path); !s) return s;
   if (::fsync(fd.get()) != 0) return Status::from_errno(errno, path, -1, "fsync PAN key file");
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace
@@ -98,7 +98,7 @@ Status PanCipher::load(const std::string& pan_key_file, const std::string& wal_d
     if (!parse_pan_key_hex(env, key)) {
       return Status::error(Fault::bad_key, pan_key_env, -1, "holds 64 hex characters (32 bytes)");
     }
-    return Status::ok();
+    return Status{};
   }
   if (Status s = ensure_directory(wal_dir); !s) return s;
   const std::string path = join_path(wal_dir, generated_key_name);
@@ -117,7 +117,7 @@ Status PanCipher::load(const std::string& pan_key_file, const std::string& wal_d
                "authswitch: warning: generated a PAN key in %s beside the log: fine for a demo, not for production "
                "(set pan_key_file or %s; keep the key away from the log)\n",
                path.c_str(), std::string(pan_key_env).c_str());
-  return Status::ok();
+  return Status{};
 }
 
 Status PanCipher::encrypt(std::string_view pan, EncryptedPan& out) const {
@@ -145,7 +145,7 @@ Status PanCipher::encrypt(std::string_view pan, EncryptedPan& out) const {
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(pan_tag_bytes), tag) == 1;
   OPENSSL_cleanse(plain.data(), plain.size());
   if (!ok || n + final_n != static_cast<int>(pan_plain_bytes)) return crypto_error("AES-256-GCM encryption failed");
-  return Status::ok();
+  return Status{};
 }
 
 Status PanCipher::decrypt(const EncryptedPan& in, PlainPan& out) const {
@@ -177,7 +177,7 @@ Status PanCipher::decrypt(const EncryptedPan& in, PlainPan& out) const {
   out.length = length;
   std::memcpy(out.digits.data(), plain.data() + 1, length);
   OPENSSL_cleanse(plain.data(), plain.size());
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace authswitch::ledger

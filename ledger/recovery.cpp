@@ -38,7 +38,7 @@ Status recover(const std::string& dir, const SnapshotLoader& load, const RecordA
   result.last_sequence = reader.last_sequence();
   result.tail_cut = reader.tail_cut();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace authswitch::ledger

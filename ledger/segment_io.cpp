@@ -33,7 +33,7 @@ Status SegmentIo::init(IoBackend backend) {
     if (rc < 0) return Status::from_errno(-rc, "io_uring", -1, "io_uring_queue_init");
     ring_.reset(ring.release());
   }
-  return Status::ok();
+  return Status{};
 }
 
 Status SegmentIo::write(int fd, const std::string& path, const void* data, std::size_t n, std::int64_t offset,
@@ -45,7 +45,7 @@ Status SegmentIo::write(int fd, const std::string& path, const void* data, std::
   }
   if (backend_ == IoBackend::io_uring && inject_sync_errno_ == 0) return write_uring(fd, path, data, n, offset, sync);
   if (Status s = pwrite_all(fd, data, n, offset, path); !s) return s;
-  return sync ? this->sync(fd, path, offset + static_cast<std::int64_t>(n)) : Status::ok();
+  return sync ? this->sync(fd, path, offset + static_cast<std::int64_t>(n)) : Status{};
 }
 
 Status SegmentIo::sync(int fd, const std::string& path, std::int64_t offset) {
@@ -55,7 +55,7 @@ Status SegmentIo::sync(int fd, const std::string& path, std::int64_t offset) {
     return sync_error(err, path, offset);
   }
   if (::fdatasync(fd) != 0) return sync_error(errno, path, offset);
-  return Status::ok();
+  return Status{};
 }
 
 Status SegmentIo::write_uring(int fd, const std::string& path, const void* data, std::size_t n, std::int64_t offset,
@@ -99,10 +99,10 @@ Status SegmentIo::write_uring(int fd, const std::string& path, const void* data,
     // finish with plain calls, which report the real error.
     const auto* rest = static_cast<const char*>(data) + written;
     if (Status s = pwrite_all(fd, rest, n - written, offset + write_res, path); !s) return s;
-    return sync ? this->sync(fd, path, offset + static_cast<std::int64_t>(n)) : Status::ok();
+    return sync ? this->sync(fd, path, offset + static_cast<std::int64_t>(n)) : Status{};
   }
   if (sync && sync_res < 0) return sync_error(-sync_res, path, offset + static_cast<std::int64_t>(n));
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace authswitch::ledger

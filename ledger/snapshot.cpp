@@ -48,15 +48,15 @@ Status SnapshotSink::write(std::span<const std::byte> bytes) {
       if (Status s = flush(); !s) return s;
     }
   }
-  return Status::ok();
+  return Status{};
 }
 
 Status SnapshotSink::flush() {
-  if (buffered_ == 0) return Status::ok();
+  if (buffered_ == 0) return Status{};
   if (Status s = pwrite_all(fd_, buffer_.data(), buffered_, static_cast<std::int64_t>(offset_), path_); !s) return s;
   offset_ += buffered_;
   buffered_ = 0;
-  return Status::ok();
+  return Status{};
 }
 
 Status write_snapshot(const std::string& dir, std::uint64_t covered_sequence,
@@ -97,7 +97,7 @@ Status write_snapshot(const std::string& dir, std::uint64_t covered_sequence,
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(Status::from_errno(errno, path, -1, "rename snapshot"));
   if (Status s = sync_directory(dir); !s) return s;
   if (written != nullptr) *written = SnapshotInfo{path, covered_sequence, created, payload_bytes, header.size()};
-  return Status::ok();
+  return Status{};
 }
 
 namespace {
@@ -166,7 +166,7 @@ Status read_header(int fd, const std::string& path, SnapshotInfo& info, std::uin
                "file size " + std::to_string(st.st_size) + " does not match the header's " +
                    std::to_string(info.header_bytes + info.payload_bytes));
   }
-  return Status::ok();
+  return Status{};
 }
 
 Status stream_payload(int fd, const SnapshotInfo& info, std::uint32_t payload_crc,
@@ -192,7 +192,7 @@ Status stream_payload(int fd, const SnapshotInfo& info, std::uint32_t payload_cr
   if (crc != payload_crc) {
     return bad(info.path, static_cast<std::int64_t>(info.header_bytes), "snapshot payload checksum mismatch");
   }
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace
@@ -218,13 +218,13 @@ Status find_latest_snapshot(const std::string& dir, std::optional<SnapshotInfo>&
     }
     if (s) {
       latest = std::move(info);
-      return Status::ok();
+      return Status{};
     }
     std::fprintf(stderr, "authswitch: snapshot: skipping an unusable snapshot, trying an older one: %s\n",
                  s.to_string().c_str());
     if (rejected != nullptr) rejected->push_back(std::move(s));
   }
-  return Status::ok();
+  return Status{};
 }
 
 Status read_snapshot(const SnapshotInfo& info, const std::function<Status(std::span<const std::byte>)>& consume) {
@@ -249,7 +249,7 @@ Status prune_log(const std::string& dir, std::size_t keep, PruneResult* result) 
     }
     ::closedir(d);
   }
-  if (snapshots.empty()) return Status::ok();
+  if (snapshots.empty()) return Status{};
   const std::size_t drop = snapshots.size() > keep ? snapshots.size() - keep : 0;
   for (std::size_t i = 0; i < drop; ++i) {
     if (::unlink(snapshots[i].path.c_str()) != 0) return Status::from_errno(errno, snapshots[i].path, -1, "unlink");
@@ -267,7 +267,7 @@ Status prune_log(const std::string& dir, std::size_t keep, PruneResult* result) 
   }
   if (Status s = sync_directory(dir); !s) return s;
   if (result != nullptr) *result = counts;
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace authswitch::ledger

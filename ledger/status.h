@@ -38,8 +38,10 @@ enum class Fault : std::uint8_t {
 
 class [[nodiscard]] Status {
  public:
+  // Success. (No static ok(): `s.ok()` must mean "is s a success", and a
+  // static factory of that name let `if (!s.ok())` compile as a call that
+  // never fails.)
   Status() noexcept = default;
-  static Status ok() noexcept { return Status(); }
   // `offset` < 0 means no byte offset applies. The message reads
   // "FILE at offset N: MESSAGE" or "FILE: MESSAGE".
   static Status error(Fault fault, std::string_view file, std::int64_t offset, std::string_view message);
@@ -56,8 +58,8 @@ class [[nodiscard]] Status {
   Status& operator=(Status&&) noexcept = default;
   ~Status() = default;
 
-  [[nodiscard]] bool is_ok() const noexcept { return state_ == nullptr; }
-  explicit operator bool() const noexcept { return is_ok(); }
+  [[nodiscard]] bool ok() const noexcept { return state_ == nullptr; }
+  explicit operator bool() const noexcept { return ok(); }
   [[nodiscard]] Fault fault() const noexcept { return state_ ? state_->fault : Fault::none; }
   [[nodiscard]] const std::string& file() const noexcept;
   [[nodiscard]] std::int64_t offset() const noexcept { return state_ ? state_->offset : -1; }

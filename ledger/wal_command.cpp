@@ -106,7 +106,7 @@ Status oldest_sequence(const std::string& dir, std::uint64_t& first) {
   std::vector<SegmentFile> segments;
   if (Status s = list_segments(dir, segments); !s) return s;
   first = segments.empty() ? 1 : segments.front().first_sequence;
-  return Status::ok();
+  return Status{};
 }
 
 bool folder_exists(const std::string& dir) {
@@ -159,7 +159,7 @@ int dump(int argc, char** argv, std::FILE* out, std::FILE* err, const RecordRegi
   LogReader reader;
   Status s = reader.open(*dir, start);
   RecordView r;
-  bool has = s.is_ok();
+  bool has = s.ok();
   while (has) {
     s = reader.next(r, has);
     if (!s) break;
@@ -204,7 +204,7 @@ int verify(int argc, char** argv, std::FILE* out, std::FILE* err) {
   std::uint64_t records = 0;
   std::uint64_t first_seen = 0;
   RecordView r;
-  bool has = s.is_ok();
+  bool has = s.ok();
   while (has) {
     s = reader.next(r, has);
     if (!s) break;

@@ -92,7 +92,7 @@ ProducerId WalWriter::register_producer() {
 }
 
 Status WalWriter::failure() const {
-  if (!failed()) return Status::ok();
+  if (!failed()) return Status{};
   return failure_;
 }
 
@@ -185,13 +185,13 @@ Status WalWriter::open() {
   stop_requested_.store(false);
   state_.store(State::running, std::memory_order_release);
   thread_ = std::thread([this] { run(); });
-  return Status::ok();
+  return Status{};
 }
 
 Status WalWriter::recover_tail(std::uint64_t& next_sequence, std::uint64_t& cut_bytes) {
   std::vector<SegmentFile> segments;
   if (Status s = list_segments(options_.dir, segments); !s) return s;
-  if (segments.empty()) return Status::ok();
+  if (segments.empty()) return Status{};
   LogReader reader;
   if (Status s = reader.open(options_.dir, segments.back().first_sequence); !s) return s;
   RecordView record;
@@ -223,7 +223,7 @@ Status WalWriter::recover_tail(std::uint64_t& next_sequence, std::uint64_t& cut_
   }
   if (Status s = sync_directory(options_.dir); !s) return s;
   next_sequence = reader.last_sequence() + 1;
-  return Status::ok();
+  return Status{};
 }
 
 Status WalWriter::prepare_segment() {
@@ -238,7 +238,7 @@ Status WalWriter::prepare_segment() {
     return Status::from_errno(rc, prepared_path_, 0, "preallocate segment");
   }
   prepared_fd_ = std::move(fd);
-  return Status::ok();
+  return Status{};
 }
 
 Status WalWriter::rotate() {
@@ -267,7 +267,7 @@ Status WalWriter::rotate() {
   format::store<std::uint32_t>(header.data() + 8, format::format_version);
   format::store<std::uint32_t>(header.data() + 12, static_cast<std::uint32_t>(options_.segment_bytes));
   stage_ledger_record(format::type_segment_header, header);
-  return Status::ok();
+  return Status{};
 }
 
 void WalWriter::stage_ledger_record(std::uint16_t type, std::span<const std::byte> payload) {
@@ -291,11 +291,11 @@ Status WalWriter::stage(const QueuedRecord& record) {
                                  std::span<const std::byte>(record.payload, record.length));
   staged_last_sequence_ = sequence;
   ++staged_counts_[record.producer];
-  return Status::ok();
+  return Status{};
 }
 
 Status WalWriter::flush_staged(bool sync) {
-  if (buffer_bytes_ == 0) return (sync && unsynced_) ? sync_now() : Status::ok();
+  if (buffer_bytes_ == 0) return (sync && unsynced_) ? sync_now() : Status{};
   if (const int err = inject_write_errno_.exchange(0, std::memory_order_acquire); err != 0) {
     io_.inject_write_error(err);
   }
@@ -322,7 +322,7 @@ Status WalWriter::flush_staged(bool sync) {
     unsynced_ = true;
   }
   notify();
-  return Status::ok();
+  return Status{};
 }
 
 Status WalWriter::sync_now() {
@@ -333,7 +333,7 @@ Status WalWriter::sync_now() {
   last_sync_ns_ = monotonic_ns();
   publish_durable();
   notify();
-  return Status::ok();
+  return Status{};
 }
 
 void WalWriter::publish_written() noexcept {
@@ -351,7 +351,7 @@ void WalWriter::publish_durable() noexcept {
 }
 
 void WalWriter::fail(Status status) noexcept {
-  AS_ASSERT(!status.is_ok());
+  AS_ASSERT(!status.ok());
   std::fprintf(stderr, "authswitch: wal: writer failed, no record will be acknowledged any more: %s\n",
                status.to_string().c_str());
   failure_fault_.store(status.fault(), std::memory_order_relaxed);
@@ -407,7 +407,7 @@ void WalWriter::run() noexcept {
     }
   }
   if (!failed()) {
-    Status s = Status::ok();
+    Status s = Status{};
     if (segment_offset_ + static_cast<std::int64_t>(buffer_bytes_ + format::header_bytes) >
         static_cast<std::int64_t>(options_.segment_bytes)) {
       s = rotate();
@@ -437,7 +437,7 @@ Status WalWriter::close() {
     ::unlink(prepared_path_.c_str());
   }
   if (failed()) return failure_;
-  return Status::ok();
+  return Status{};
 }
 
 }  // namespace authswitch::ledger

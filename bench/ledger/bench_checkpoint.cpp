@@ -86,7 +86,7 @@ int main() {
   o.durability = ledger::Durability::async;
   o.producers = 2;
   ledger::WalWriter wal(o);
-  if (!wal.open().is_ok()) return 1;
+  if (!wal.open().ok()) return 1;
   ledger::WalEventSink sink(wal, wal.register_producer(), &cipher, live.get());
   ledger::CheckpointerOptions c;
   c.dir = dir;
@@ -132,7 +132,7 @@ int main() {
     return 1;
   }
   const double catch_up_and_final_s = seconds_since(final_started);
-  if (!wal.close().is_ok()) return 1;
+  if (!wal.close().ok()) return 1;
   const ledger::CheckpointerStats st = checkpointer.stats();
   const auto applied = static_cast<double>(st.applied_sequence);
   std::printf("records %zu decisions (log sequences %llu) in %.2f s; live thread cpu %.3f s (%.2f us/decision)\n",
@@ -172,7 +172,7 @@ int main() {
       std::vector<std::byte> payload;
       ledger::Status s = ledger::read_snapshot(info, [&](std::span<const std::byte> chunk) {
         payload.insert(payload.end(), chunk.begin(), chunk.end());
-        return ledger::Status::ok();
+        return ledger::Status{};
       });
       if (s) s = ledger::load_core_snapshot(payload, *fresh, &cipher);
       if (!s) {

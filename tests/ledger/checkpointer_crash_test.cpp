@@ -43,7 +43,7 @@ constexpr std::uint32_t ops_before_first_snapshot_known = 250;
   o.segment_bytes = 16 * 1024;
   o.producers = 2;
   WalWriter wal(o);
-  if (!wal.open().is_ok()) ::_exit(2);
+  if (!wal.open().ok()) ::_exit(2);
   const ProducerId p = wal.register_producer();
   CheckpointerOptions c;
   c.dir = dir;
@@ -73,7 +73,7 @@ constexpr std::uint32_t ops_before_first_snapshot_known = 250;
       }
     }
   }
-  if (!checkpointer.stop(true).is_ok()) ::_exit(5);
+  if (!checkpointer.stop(true).ok()) ::_exit(5);
   (void)wal.close();
   ::_exit(0);
 }
@@ -134,7 +134,7 @@ TEST(CheckpointerCrash, KillNineAnywhereRecoversEveryAcknowledgedOperationFromSn
     auto recovered = driver_core();
     CoreRecoveryResult result;
     const Status s = recover_core(dir.path(), *recovered, &cipher, result);
-    ASSERT_TRUE(s.is_ok()) << s.to_string();
+    ASSERT_TRUE(s.ok()) << s.to_string();
     if (result.snapshot) ++from_snapshot;
     if (acked >= ops_before_first_snapshot_known) {
       ASSERT_TRUE(result.snapshot.has_value()) << "acked " << acked << " but no snapshot";

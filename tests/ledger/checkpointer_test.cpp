@@ -112,7 +112,7 @@ class Rig {
     o.segment_bytes = 16 * 1024;
     o.producers = 2;
     wal_ = std::make_unique<WalWriter>(o);
-    AS_ASSERT(wal_->open().is_ok());
+    AS_ASSERT(wal_->open().ok());
     sink_ = std::make_unique<WalEventSink>(*wal_, wal_->register_producer(), &cipher_, core_.get());
     CheckpointerOptions c;
     c.dir = dir;
@@ -179,14 +179,14 @@ class Rig {
 
 std::vector<std::uint64_t> marker_sequences(const std::string& dir) {
   std::vector<SegmentFile> segments;
-  AS_ASSERT(list_segments(dir, segments).is_ok());
+  AS_ASSERT(list_segments(dir, segments).ok());
   std::vector<std::uint64_t> covered;
   LogReader reader;
-  AS_ASSERT(reader.open(dir, segments.front().first_sequence).is_ok());
+  AS_ASSERT(reader.open(dir, segments.front().first_sequence).ok());
   RecordView r;
   bool has = true;
   while (has) {
-    AS_ASSERT(reader.next(r, has).is_ok());
+    AS_ASSERT(reader.next(r, has).ok());
     if (has && r.type == format::type_snapshot_marker) covered.push_back(format::load<std::uint64_t>(r.payload.data()));
   }
   return covered;

@@ -35,7 +35,7 @@ constexpr std::uint32_t child_ops_max = 600;
   o.segment_bytes = 64 * 1024;
   o.producers = 1;
   WalWriter wal(o);
-  if (!wal.open().is_ok()) ::_exit(2);
+  if (!wal.open().ok()) ::_exit(2);
   const ProducerId p = wal.register_producer();
   WalEventSink sink(wal, p, &cipher, core.get());
   OpDriver driver(seed);
@@ -108,7 +108,7 @@ TEST(CoreCrash, RecoveryAfterKillNineHoldsEveryAcknowledgedOperationAndNoHalfEve
     auto recovered = driver_core();
     CoreRecoveryResult result;
     const Status s = recover_core(dir.path(), *recovered, &cipher, result);
-    ASSERT_TRUE(s.is_ok()) << s.to_string();
+    ASSERT_TRUE(s.ok()) << s.to_string();
     const std::string got = recovered->dump_state();
 
     const std::size_t low = acked == 0 ? 0 : expected.events_after[acked - 1];

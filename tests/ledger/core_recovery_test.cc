@@ -50,19 +50,19 @@ TEST(CoreRecovery, ALogReplayedIntoAFreshCoreGivesTheLiveState) {
     std::uint64_t appended = 0;
     {
       WalWriter wal(sync_options(dir.path()));
-      ASSERT_TRUE(wal.open().is_ok());
+      ASSERT_TRUE(wal.open().ok());
       const ProducerId p = wal.register_producer();
       WalEventSink sink(wal, p, &cipher, live.get());
       OpDriver driver(seed);
       run_logged(driver, *live, sink, 1500);
       appended = sink.appended();
       ASSERT_GT(appended, 1000u);
-      ASSERT_TRUE(wal.close().is_ok());
+      ASSERT_TRUE(wal.close().ok());
     }
     auto recovered = driver_core();
     CoreRecoveryResult result;
     const Status s = recover_core(dir.path(), *recovered, &cipher, result);
-    ASSERT_TRUE(s.is_ok()) << s.to_string();
+    ASSERT_TRUE(s.ok()) << s.to_string();
     EXPECT_EQ(result.events_applied, appended);
     EXPECT_FALSE(result.snapshot);
     EXPECT_EQ(result.next_sequence, result.last_sequence + 1);
@@ -84,7 +84,7 @@ TEST(CoreRecovery, AnEmptyOrMissingLogRecoversNothing) {
   auto core = driver_core();
   const std::string before = core->dump_state();
   CoreRecoveryResult result;
-  ASSERT_TRUE(recover_core(dir.file("absent"), *core, nullptr, result).is_ok());
+  ASSERT_TRUE(recover_core(dir.file("absent"), *core, nullptr, result).ok());
   EXPECT_EQ(result.events_applied, 0u);
   EXPECT_EQ(result.next_sequence, 1u);
   EXPECT_EQ(core->dump_state(), before);
@@ -94,18 +94,18 @@ TEST(CoreRecovery, ARecordThatDoesNotFitTheAccountsStopsWithItsSequence) {
   TempDir dir;
   {
     WalWriter wal(sync_options(dir.path()));
-    ASSERT_TRUE(wal.open().is_ok());
+    ASSERT_TRUE(wal.open().ok());
     const ProducerId p = wal.register_producer();
     WalEventSink sink(wal, p, nullptr, nullptr);
     sink.on_event(CardStatusEvent{1, CardStatus::lost});
     sink.on_event(CardStatusEvent{4000, CardStatus::lost});  // no such card
     ASSERT_EQ(sink.fault(), Fault::none);
-    ASSERT_TRUE(wal.close().is_ok());
+    ASSERT_TRUE(wal.close().ok());
   }
   auto core = driver_core();
   CoreRecoveryResult result;
   const Status s = recover_core(dir.path(), *core, nullptr, result);
-  ASSERT_FALSE(s.is_ok());
+  ASSERT_FALSE(s.ok());
   EXPECT_NE(s.to_string().find("card status: card index unknown"), std::string::npos) << s.to_string();
   EXPECT_NE(s.to_string().find("record "), std::string::npos);
 }
@@ -116,16 +116,16 @@ TEST(CoreRecovery, ACardAddedWithoutTheKeyIsAnErrorNotASkip) {
   {
     auto live = driver_core();
     WalWriter wal(sync_options(dir.path()));
-    ASSERT_TRUE(wal.open().is_ok());
+    ASSERT_TRUE(wal.open().ok());
     WalEventSink sink(wal, wal.register_producer(), &cipher, live.get());
     NewCard c{"n1", *parse_pan("5500000000001234"), 0, 3012, CardStatus::active, 392};
     ASSERT_EQ(live->add_card(c, sink), OpStatus::ok);
-    ASSERT_TRUE(wal.close().is_ok());
+    ASSERT_TRUE(wal.close().ok());
   }
   auto core = driver_core();
   CoreRecoveryResult result;
   const Status s = recover_core(dir.path(), *core, nullptr, result);
-  ASSERT_FALSE(s.is_ok());
+  ASSERT_FALSE(s.ok());
   EXPECT_NE(s.to_string().find("no PAN key to decrypt with"), std::string::npos) << s.to_string();
 }
 
@@ -139,7 +139,7 @@ TEST(CoreSnapshot, SnapshotPlusTailEqualsFullReplay) {
     std::uint64_t covered = 0;
     {
       WalWriter wal(sync_options(dir.path()));
-      ASSERT_TRUE(wal.open().is_ok());
+      ASSERT_TRUE(wal.open().ok());
       const ProducerId p = wal.register_producer();
       WalEventSink sink(wal, p, &cipher, live.get());
       OpDriver driver(seed);
@@ -151,7 +151,7 @@ TEST(CoreSnapshot, SnapshotPlusTailEqualsFullReplay) {
       covered = wal.durable_sequence();
       SnapshotInfo info;
       const Status s = write_core_snapshot(dir.path(), *live, loaded_cards, covered, &cipher, &info);
-      ASSERT_TRUE(s.is_ok()) << s.to_string();
+      ASSERT_TRUE(s.ok()) << s.to_string();
       // No full PAN of any card in the snapshot.
       const Bytes bytes = read_bytes(info.path);
       std::size_t secret_pans = 0;
@@ -172,12 +172,12 @@ TEST(CoreSnapshot, SnapshotPlusTailEqualsFullReplay) {
       }
       EXPECT_GT(secret_pans, 0u);
       run_logged(driver, *live, sink, 800);
-      ASSERT_TRUE(wal.close().is_ok());
+      ASSERT_TRUE(wal.close().ok());
     }
     auto from_snapshot = driver_core();
     CoreRecoveryResult result;
     const Status s = recover_core(dir.path(), *from_snapshot, &cipher, result);
-    ASSERT_TRUE(s.is_ok()) << s.to_string();
+    ASSERT_TRUE(s.ok()) << s.to_string();
     ASSERT_TRUE(result.snapshot);
     EXPECT_EQ(result.snapshot->covered_sequence, covered);
     const std::string want = live->dump_state();
@@ -186,15 +186,15 @@ TEST(CoreSnapshot, SnapshotPlusTailEqualsFullReplay) {
     // Full replay of the same log, the snapshot ignored.
     auto full = driver_core();
     LogReader reader;
-    ASSERT_TRUE(reader.open(dir.path(), 1).is_ok());
+    ASSERT_TRUE(reader.open(dir.path(), 1).ok());
     RecordView record;
     bool has = true;
     std::uint64_t applied = 0;
     for (;;) {
-      ASSERT_TRUE(reader.next(record, has).is_ok());
+      ASSERT_TRUE(reader.next(record, has).ok());
       if (!has) break;
       bool a = false;
-      ASSERT_TRUE(apply_record(record, *full, &cipher, &a).is_ok());
+      ASSERT_TRUE(apply_record(record, *full, &cipher, &a).ok());
       applied += a ? 1 : 0;
     }
     EXPECT_GT(applied, result.events_applied);
@@ -207,14 +207,14 @@ TEST(CoreSnapshot, AStateThatDoesNotFitTheCoreIsRefused) {
   TempDir dir;
   auto live = driver_core();
   SnapshotInfo info;
-  ASSERT_TRUE(write_core_snapshot(dir.path(), *live, 9, 5, &cipher, &info).is_ok());
+  ASSERT_TRUE(write_core_snapshot(dir.path(), *live, 9, 5, &cipher, &info).ok());
   Bytes payload;
   ASSERT_TRUE(read_snapshot(info, [&](std::span<const std::byte> c) {
                 payload.insert(payload.end(), c.begin(), c.end());
-                return Status::ok();
-              }).is_ok());
+                return Status{};
+              }).ok());
   auto fresh = driver_core();
-  ASSERT_TRUE(load_core_snapshot(payload, *fresh, &cipher).is_ok());
+  ASSERT_TRUE(load_core_snapshot(payload, *fresh, &cipher).ok());
   EXPECT_EQ(fresh->dump_state(), live->dump_state());
 
   Bytes other_version = payload;
@@ -242,11 +242,11 @@ TEST(CoreRecovery, WalDumpPrintsCoreEventsWithoutAFullPan) {
   auto live = driver_core();
   {
     WalWriter wal(sync_options(dir.path()));
-    ASSERT_TRUE(wal.open().is_ok());
+    ASSERT_TRUE(wal.open().ok());
     WalEventSink sink(wal, wal.register_producer(), &cipher, live.get());
     OpDriver driver(5);
     run_logged(driver, *live, sink, 400);
-    ASSERT_TRUE(wal.close().is_ok());
+    ASSERT_TRUE(wal.close().ok());
   }
   RecordRegistry registry;
   register_core_event_types(registry);
@@ -312,16 +312,16 @@ TEST(CoreRecovery, EventsThatDoNotFitTheAccountsAreRefusedByName) {
     TempDir dir;
     {
       WalWriter wal(sync_options(dir.path()));
-      ASSERT_TRUE(wal.open().is_ok());
+      ASSERT_TRUE(wal.open().ok());
       WalEventSink sink(wal, wal.register_producer(), &cipher, nullptr);
       sink.on_event(event);
       ASSERT_EQ(sink.fault(), Fault::none);
-      ASSERT_TRUE(wal.close().is_ok());
+      ASSERT_TRUE(wal.close().ok());
     }
     auto core = driver_core();
     CoreRecoveryResult result;
     const Status s = recover_core(dir.path(), *core, &cipher, result);
-    ASSERT_FALSE(s.is_ok());
+    ASSERT_FALSE(s.ok());
     EXPECT_NE(s.to_string().find(error), std::string::npos) << s.to_string();
   }
 }

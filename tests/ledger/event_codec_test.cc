@@ -471,7 +471,7 @@ TEST(EventCodecErrors, DecryptedPanThatIsNotAPan) {
   const PanCipher cipher(test_key());
   std::vector<std::byte> p = valid_payload(5, cipher);
   EncryptedPan blob;
-  ASSERT_TRUE(cipher.encrypt("123", blob).is_ok());  // three digits: the cipher allows 1..19
+  ASSERT_TRUE(cipher.encrypt("123", blob).ok());  // three digits: the cipher allows 1..19
   std::memcpy(p.data() + 14, blob.data(), blob.size());
   Event e;
   EXPECT_STREQ(decode_event(ef::type_card_added, p, &cipher, e).error, "card added: decrypted PAN not 12..19 digits");

@@ -33,7 +33,7 @@ LogBuilder two_segments() {
 }
 
 void expect_fault(const ScanOutcome& o, Fault fault, const std::string& file, std::size_t offset) {
-  ASSERT_FALSE(o.status.is_ok()) << "expected " << fault_name(fault);
+  ASSERT_FALSE(o.status.ok()) << "expected " << fault_name(fault);
   EXPECT_EQ(o.status.fault(), fault) << o.status.to_string();
   EXPECT_EQ(o.status.file(), file);
   EXPECT_EQ(o.status.offset(), static_cast<std::int64_t>(offset));
@@ -181,7 +181,7 @@ TEST(LogReader, FlippedByteInAMiddleRecordOfTheLastSegmentFailsWithFileAndOffset
     copy.last().bytes[echo + i] ^= std::byte{0x40};
     const auto paths = copy.write(dir.path(), preallocated_tail);
     const ScanOutcome o = scan(dir.path());
-    ASSERT_FALSE(o.status.is_ok()) << "byte " << i;
+    ASSERT_FALSE(o.status.ok()) << "byte " << i;
     EXPECT_EQ(o.status.file(), paths[1]) << "byte " << i;
     EXPECT_EQ(o.status.offset(), static_cast<std::int64_t>(echo)) << "byte " << i << ": " << o.status.to_string();
   }

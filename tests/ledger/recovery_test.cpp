@@ -39,7 +39,7 @@ struct Sum {
   Status apply(const RecordView& r) {
     last = r.sequence;
     if (r.type == 1) total += std::stol(testing::text_of(r.payload));
-    return Status::ok();
+    return Status{};
   }
 };
 
@@ -48,7 +48,7 @@ TEST(Recovery, EmptyFolderRecoversNothing) {
   RecoveryResult result;
   Sum sum;
   ASSERT_TRUE(recover(
-      dir.path(), [](std::span<const std::byte>) { return Status::ok(); },
+      dir.path(), [](std::span<const std::byte>) { return Status{}; },
       [&](const RecordView& r) { return sum.apply(r); }, result));
   EXPECT_FALSE(result.snapshot.has_value());
   EXPECT_EQ(result.records_applied, 0u);
@@ -62,7 +62,7 @@ TEST(Recovery, SnapshotThenTheRecordsAfterIt) {
   Sum before;
   RecoveryResult first;
   ASSERT_TRUE(recover(
-      dir.path(), [](std::span<const std::byte>) { return Status::ok(); },
+      dir.path(), [](std::span<const std::byte>) { return Status{}; },
       [&](const RecordView& r) { return before.apply(r); }, first));
   ASSERT_EQ(before.total, 5050);
   const std::string state = std::to_string(before.total);
@@ -79,7 +79,7 @@ TEST(Recovery, SnapshotThenTheRecordsAfterIt) {
       dir.path(),
       [&](std::span<const std::byte> chunk) {
         loaded += testing::text_of(chunk);
-        return Status::ok();
+        return Status{};
       },
       [&](const RecordView& r) { return after.apply(r); }, result));
   ASSERT_TRUE(result.snapshot.has_value());
@@ -103,9 +103,9 @@ TEST(Recovery, CorruptionStopsWithTheReadersError) {
   testing::write_bytes(segments[0].path, bytes);
   RecoveryResult result;
   const Status s = recover(
-      dir.path(), [](std::span<const std::byte>) { return Status::ok(); },
-      [](const RecordView&) { return Status::ok(); }, result);
-  EXPECT_FALSE(s.is_ok());
+      dir.path(), [](std::span<const std::byte>) { return Status{}; },
+      [](const RecordView&) { return Status{}; }, result);
+  EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.file(), segments[0].path);
 }
 
@@ -114,9 +114,9 @@ TEST(Recovery, AnApplierErrorStopsRecovery) {
   log_numbers(dir.path(), 1, 10);
   RecoveryResult result;
   const Status s = recover(
-      dir.path(), [](std::span<const std::byte>) { return Status::ok(); },
+      dir.path(), [](std::span<const std::byte>) { return Status{}; },
       [](const RecordView& r) {
-        return r.sequence == 5 ? Status::error(Fault::io, "core", -1, "cannot apply") : Status::ok();
+        return r.sequence == 5 ? Status::error(Fault::io, "core", -1, "cannot apply") : Status{};
       },
       result);
   EXPECT_EQ(s.fault(), Fault::io);

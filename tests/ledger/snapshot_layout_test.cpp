@@ -42,13 +42,13 @@ Logged log_and_snapshot(const std::string& dir) {
   o.dir = dir;
   o.producers = 1;
   WalWriter wal(o);
-  AS_ASSERT(wal.open().is_ok());
+  AS_ASSERT(wal.open().ok());
   WalEventSink sink(wal, wal.register_producer(), &cipher, core.get());
   OpDriver driver(77);
   for (int i = 0; i < 300; ++i) driver.step(*core, sink);
-  AS_ASSERT(wal.close().is_ok());
+  AS_ASSERT(wal.close().ok());
   SnapshotInfo info;
-  AS_ASSERT(write_core_snapshot(dir, *core, loaded, wal.written_sequence(), &cipher, &info).is_ok());
+  AS_ASSERT(write_core_snapshot(dir, *core, loaded, wal.written_sequence(), &cipher, &info).ok());
   return {core->dump_state(), info.path};
 }
 

@@ -22,7 +22,7 @@ std::function<Status(SnapshotSink&)> state(std::size_t bytes, std::uint8_t tag) 
       if (Status s = sink.write(std::span(piece.data(), n)); !s) return s;
       done += n;
     }
-    return Status::ok();
+    return Status{};
   };
 }
 
@@ -30,7 +30,7 @@ Bytes read_payload(const SnapshotInfo& info, Status& status) {
   Bytes out;
   status = read_snapshot(info, [&](std::span<const std::byte> chunk) {
     out.insert(out.end(), chunk.begin(), chunk.end());
-    return Status::ok();
+    return Status{};
   });
   return out;
 }
@@ -163,7 +163,7 @@ TEST(Snapshot, PruneRemovesOldSnapshotsAndSegmentsBehindTheOldestKept) {
   const testing::ScanOutcome scanned = testing::scan(dir.path(), older + 1);
   ASSERT_TRUE(scanned.status) << scanned.status.to_string();
   EXPECT_EQ(scanned.sequences.front(), older + 1);
-  EXPECT_FALSE(testing::scan(dir.path(), 1).status.is_ok()) << "the pruned start is gone";
+  EXPECT_FALSE(testing::scan(dir.path(), 1).status.ok()) << "the pruned start is gone";
 }
 
 TEST(Snapshot, PruneNeverRemovesTheLastSegment) {

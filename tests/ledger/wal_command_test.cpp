@@ -123,7 +123,7 @@ TEST(WalCommand, DumpJsonAndFrom) {
 TEST(WalCommand, VerifyGoodLogPrintsASummary) {
   TempDir dir;
   small_log().write(dir.path(), 1024);
-  ASSERT_TRUE(write_snapshot(dir.path(), 2, [](SnapshotSink&) { return Status::ok(); }));
+  ASSERT_TRUE(write_snapshot(dir.path(), 2, [](SnapshotSink&) { return Status{}; }));
   const CommandRun r = run({"verify", dir.path()});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, dir.path() + ": ok: 4 records, sequences 1..4, 1 segments, 1 snapshots\n");

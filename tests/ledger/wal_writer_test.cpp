@@ -322,7 +322,7 @@ TEST(WalWriter, OpenRefusesALogWithCorruptionInTheMiddle) {
   testing::write_bytes(segments.back().path, bytes);
   WalWriter w(options_for(dir));
   const Status s = w.open();
-  EXPECT_FALSE(s.is_ok());
+  EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.file(), segments.back().path);
 }
 
