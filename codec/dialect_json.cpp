@@ -145,7 +145,17 @@ bool read_field(simdjson::dom::element element, const std::string& path, int& nu
   return true;
 }
 
+// JSON strings may not hold a raw control character (RFC 8259 section 7):
+// those go out as \u00XX, so a name read with escapes writes back readable.
 void append_json_char(std::string& out, char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (u < 0x20) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += "\\u00";
+    out += hex[u >> 4];
+    out += hex[u & 0xf];
+    return;
+  }
   if (c == '"' || c == '\\') out += '\\';
   out += c;
 }

@@ -44,6 +44,19 @@ TEST(DialectJson, CustomDialectRoundTrips) {
   EXPECT_FALSE(back.dialect->field(3).defined);
 }
 
+// Found by fuzz_dialect_json: a name read with a \r escape was written back
+// with a raw carriage return, which is not JSON.
+TEST(DialectJson, NamesWithControlCharactersRoundTrip) {
+  Dialect d;
+  const std::string name = std::string("net\\\r\t\"x") + '\x01' + '\x1f';
+  d.set_name(name);
+  const std::string json = dialect_to_json(d);
+  EXPECT_EQ(json.find('\r'), std::string::npos) << json;
+  const DialectResult back = parse_dialect(json);
+  ASSERT_TRUE(back.dialect.has_value()) << back.error << "\n" << json;
+  EXPECT_EQ(back.dialect->name(), name);
+}
+
 TEST(DialectJson, DefaultsForLeftOutKeys) {
   const DialectResult r = parse_dialect(
       R"({"fields":[{"number":52,"content_type":"b","length_type":"fixed","max_length":8},
