@@ -26,8 +26,9 @@ TEST(SpscRing, RefusesPushWhenFullAndAcceptsAgainAfterPop) {
   EXPECT_TRUE(ring.try_push(3));
   EXPECT_FALSE(ring.try_push(4));
   EXPECT_EQ(ring.size(), 3u);
-  ASSERT_NE(ring.front(), nullptr);
-  EXPECT_EQ(*ring.front(), 1);
+  const int* first = ring.front();
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(*first, 1);
   ring.pop();
   EXPECT_TRUE(ring.try_push(4));
   EXPECT_FALSE(ring.try_push(5));
@@ -43,13 +44,15 @@ TEST(SpscRing, KeepsFifoOrderAcrossManyWraps) {
     for (int i = 0; i < pushes; ++i) ASSERT_TRUE(ring.try_push(next_in++));
     const int pops = 1 + (round * 7) % pushes;
     for (int i = 0; i < pops; ++i) {
-      ASSERT_NE(ring.front(), nullptr);
-      EXPECT_EQ(*ring.front(), next_out++);
+      const int* front = ring.front();
+      ASSERT_NE(front, nullptr);
+      EXPECT_EQ(*front, next_out++);
       ring.pop();
     }
     while (ring.size() > 2) {
-      ASSERT_NE(ring.front(), nullptr);
-      EXPECT_EQ(*ring.front(), next_out++);
+      const int* front = ring.front();
+      ASSERT_NE(front, nullptr);
+      EXPECT_EQ(*front, next_out++);
       ring.pop();
     }
   }
