@@ -58,11 +58,12 @@ run_ctest build
 
 step "benchmark smoke run (one short pass each; figures live in bench/RESULTS.md)"
 # Small data sets: the smoke run proves each benchmark still runs, it does not
-# measure (AUTHSWITCH_BENCH_CARDS: cards loaded by bench_core).
+# measure (AUTHSWITCH_BENCH_CARDS: cards loaded; AUTHSWITCH_BENCH_RECORDS /
+# _EVERY: log records written and replayed, snapshot interval).
 for b in build/bench/*/bench_*; do
   [[ -x $b ]] || continue
   started=$SECONDS
-  if ! AUTHSWITCH_BENCH_CARDS=20000 "$b" --benchmark_min_time=0.01 >/dev/null 2>"$b.smoke.err"; then
+  if ! AUTHSWITCH_BENCH_CARDS=20000 AUTHSWITCH_BENCH_RECORDS=100000 AUTHSWITCH_BENCH_EVERY=25000 "$b" --benchmark_min_time=0.01 >/dev/null 2>"$b.smoke.err"; then
     echo "benchmark $b failed:"; cat "$b.smoke.err"; failed=$((failed + 1))
   else
     echo "ok $b ($((SECONDS - started)) s)"
