@@ -309,26 +309,36 @@ void TxnTable::prefetch_body(const TxnKey& key) const noexcept {
   const std::uint64_t h = hash(key);
   const std::uint64_t fp = fingerprint(h);
   const std::size_t window[2] = {home(h), other(h)};
-  const TxnEntry* candidate = nullptr;
+  // The slot find_or_claim would pick: the key's own, else the first
+  // never-used slot of the emptier bucket, else the oldest.
+  const TxnEntry* found = nullptr;
+  const TxnEntry* free_body[2] = {nullptr, nullptr};
+  std::size_t free_count[2] = {0, 0};
+  const TxnEntry* oldest_body = nullptr;
   std::uint64_t oldest = ~0ull;
-  for (const std::size_t b : window) {
-    const Bucket& bk = buckets_[b];
+  for (std::size_t w = 0; w < 2 && found == nullptr; ++w) {
+    const Bucket& bk = buckets_[window[w]];
     for (std::size_t j = 0; j < slots_per_bucket; ++j) {
       const std::uint64_t t = load_acquire(bk.tags[j]);
-      if ((t >> 32) == fp) {
-        prefetch_write(&body(b, j));
-        return;
-      }
       if (t == 0) {
-        if (oldest != 0) candidate = &body(b, j);
-        oldest = 0;
+        if (free_count[w]++ == 0) free_body[w] = &body(window[w], j);
+      } else if ((t >> 32) == fp) {
+        found = &body(window[w], j);
+        break;
       } else if (t != busy_tag && (t & 0xffffffffull) < oldest) {
         oldest = t & 0xffffffffull;
-        candidate = &body(b, j);
+        oldest_body = &body(window[w], j);
       }
     }
   }
-  if (candidate != nullptr) prefetch_write(candidate);
+  const TxnEntry* candidate = found;
+  if (candidate == nullptr) candidate = free_body[free_count[1] > free_count[0] ? 1 : 0];
+  if (candidate == nullptr) candidate = oldest_body;
+  if (candidate == nullptr) return;
+  const auto* lines = reinterpret_cast<const char*>(candidate);
+  prefetch_write(lines);
+  prefetch_write(lines + constants::cache_line_bytes);
+  prefetch_write(lines + 2 * constants::cache_line_bytes);
 }
 
 std::size_t TxnTable::used() const noexcept {

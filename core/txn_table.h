@@ -10,8 +10,8 @@
 //            (never used), `busy_tag` (a slot being written), or
 //            fingerprint(32 bits) << 32 | the minute of the entry's time.
 //   bodies:  192-byte TxnEntry, body b*7+j belongs to bucket b, slot j.
-// A key lives in its home bucket b or in b+1 (a probe window of 14 slots, two
-// adjacent lines, scanned whole: nothing is ever "deleted", a slot is only
+// A key lives in its home bucket or in a second, independent one (`other`; a
+// probe window of 14 slots, two lines, scanned whole: nothing is ever "deleted", a slot is only
 // reused, so no tombstones). A lookup reads the two tag lines, then the body
 // line 0 of a fingerprint match (1 in 2^31 false matches).
 //
@@ -212,15 +212,16 @@ class TxnTable {
                                        TxnState* seen = nullptr) noexcept;
   static void unpin(TxnEntry& e) noexcept { store_release(e.state, static_cast<std::uint32_t>(TxnState::final)); }
 
-  // Prefetch stage 1: the key's two tag lines (with intent to write: the
-  // claim's CASes need them exclusive).
+  // Prefetch stage 1: the key's two tag lines, home and other (with intent to
+  // write: the claim's CASes need them exclusive).
   void prefetch(const TxnKey& key) const noexcept {
-    const std::size_t b = home(hash(key));
-    prefetch_write(&buckets_[b]);
-    prefetch_write(&buckets_[(b + 1) & bucket_mask_]);
+    const std::uint64_t h = hash(key);
+    prefetch_write(&buckets_[home(h)]);
+    prefetch_write(&buckets_[other(h)]);
   }
-  // Prefetch stage 2 (after stage 1 has landed): line 0 of the body the key
-  // is in, or of the slot a claim will most likely take.
+  // Prefetch stage 2 (after stage 1 has landed): the body the key is in, or
+  // the slot a claim will most likely take: all three lines, as a decision
+  // writes all three (line 0 at the claim, lines 1 and 2 with the answer).
   void prefetch_body(const TxnKey& key) const noexcept;
 
   [[nodiscard]] std::size_t capacity() const noexcept { return (bucket_mask_ + 1) * slots_per_bucket; }
