@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "core/assert.h"
-#include "ledger/crc32c.h"
 #include "ledger/log_files.h"
 #include "ledger/record_format.h"
 
@@ -144,32 +143,8 @@ Status LogFollower::next(std::uint64_t limit, RecordView& record, bool& has_reco
       }
       p = map_ + offset_;
     }
-    const std::size_t covered = header_bytes - format::crc_covered_offset + h.length;
-    if (format::unmask_crc(h.crc) != crc32c(p + format::crc_covered_offset, covered)) {
-      return Status::error(Fault::bad_crc, path_, at,
-                           "record checksum mismatch (expected sequence " + std::to_string(expected_sequence_) + ")");
-    }
-    if (h.reserved != 0) return Status::error(Fault::bad_reserved, path_, at, "reserved field is not 0");
-    if (!format::is_valid_type(h.type)) {
-      return Status::error(Fault::bad_type, path_, at, "record type " + std::to_string(h.type) + " is not valid");
-    }
+    if (Status s = check_record(p, h, path_, offset_, segment_first_, expected_sequence_); !s) return s;
     const std::span<const std::byte> payload(p + header_bytes, h.length);
-    if (offset_ == 0) {
-      if (h.type != format::type_segment_header || h.sequence != segment_first_ ||
-          h.length < format::segment_header_payload_bytes ||
-          format::load<std::uint64_t>(payload.data()) != format::segment_magic) {
-        return Status::error(Fault::bad_segment_header, path_, at,
-                             "the first record is not a segment header for sequence " +
-                                 std::to_string(segment_first_));
-      }
-    } else if (h.type == format::type_segment_header) {
-      return Status::error(Fault::bad_segment_header, path_, at, "a segment header inside a segment");
-    }
-    if (h.sequence != expected_sequence_) {
-      return Status::error(Fault::sequence_gap, path_, at,
-                           "sequence " + std::to_string(h.sequence) + " where " +
-                               std::to_string(expected_sequence_) + " was expected");
-    }
     offset_ += header_bytes + h.length;
     ++expected_sequence_;
     record.sequence = h.sequence;

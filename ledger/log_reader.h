@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "ledger/log_files.h"
+#include "ledger/record_format.h"
 #include "ledger/status.h"
 
 namespace authswitch::ledger {
@@ -33,6 +34,16 @@ struct RecordView {
   std::uint16_t type = 0;
   std::span<const std::byte> payload;
 };
+
+// The checks of a record whose length fits its segment, shared by LogReader
+// and LogFollower so that the two cannot drift apart: the CRC (Fault::bad_crc,
+// which the reader may classify as a torn tail), then, the record being whole,
+// the reserved field, the type, the segment header's place and content
+// (`offset` 0 is the segment's first record, which must be the header for
+// `segment_first`) and the sequence. `record` points at the header `h` was
+// decoded from; `path` and `offset` name the record in an error.
+[[nodiscard]] Status check_record(const std::byte* record, const format::Header& h, const std::string& path,
+                                  std::size_t offset, std::uint64_t segment_first, std::uint64_t expected_sequence);
 
 // Where recovery cut a torn tail.
 struct TailCut {
@@ -79,6 +90,8 @@ class LogReader {
   [[nodiscard]] Status torn_or_corrupt(Status fault);
   [[nodiscard]] bool valid_record_at_or_after(std::size_t offset) const noexcept;
   [[nodiscard]] Status end_of_segment();
+  // The log ends at offset_ of the current segment (the last).
+  [[nodiscard]] Status end_here();
 
   std::vector<SegmentFile> segments_;
   std::size_t segment_index_ = 0;

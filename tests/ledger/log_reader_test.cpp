@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ledger/log_follower.h"
+
 #include "tests/ledger/test_util.h"
 
 namespace authswitch::ledger {
@@ -362,6 +364,55 @@ TEST(LogReader, FilesThatAreNotSegmentsAreIgnored) {
   const ScanOutcome o = scan(dir.path());
   ASSERT_TRUE(o.status) << o.status.to_string();
   EXPECT_EQ(o.last_sequence, 8u);
+}
+
+// The follower (checkpointer) checks a record with the reader's own
+// check_record: a record the reader calls corrupt, the follower refuses with
+// the same fault at the same place.
+Status follow_all(const std::string& dir, std::uint64_t last) {
+  LogFollower follower;
+  if (Status s = follower.open(dir, 1); !s) return s;
+  RecordView r;
+  bool has = true;
+  while (has) {
+    if (Status s = follower.next(last, r, has); !s) return s;
+  }
+  return Status{};
+}
+
+TEST(LogReader, TheFollowerRefusesWhatTheReaderRefuses) {
+  struct Case {
+    const char* name;
+    Fault fault;
+    void (*edit)(std::byte*);
+  };
+  const Case cases[] = {
+      {"reserved", Fault::bad_reserved,
+       [](std::byte* r) { format::store<std::uint16_t>(r + format::reserved_offset, 1); }},
+      {"type", Fault::bad_type, [](std::byte* r) { format::store<std::uint16_t>(r + format::type_offset, 0x9999); }},
+      {"sequence", Fault::sequence_gap,
+       [](std::byte* r) { format::store<std::uint64_t>(r + format::sequence_offset, 42); }},
+      {"header inside", Fault::bad_segment_header,
+       [](std::byte* r) { format::store<std::uint16_t>(r + format::type_offset, format::type_segment_header); }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    TempDir dir;
+    LogBuilder b = two_segments();
+    const std::size_t bravo = b.segments()[0].offsets[2];
+    edit_and_reseal(b.segments()[0].bytes, bravo, c.edit);
+    const auto paths = b.write(dir.path(), preallocated_tail);
+    expect_fault(scan(dir.path()), c.fault, paths[0], bravo);
+    expect_fault(ScanOutcome{follow_all(dir.path(), 8), {}, {}, {}, {}, 0}, c.fault, paths[0], bravo);
+  }
+  // A bad CRC: the follower reads only published records, so it is never a
+  // torn tail there.
+  TempDir dir;
+  LogBuilder b = two_segments();
+  const std::size_t charlie = b.segments()[0].offsets.back();
+  b.segments()[0].bytes[charlie + format::header_bytes] ^= std::byte{1};
+  const auto paths = b.write(dir.path());
+  expect_fault(ScanOutcome{follow_all(dir.path(), 8), {}, {}, {}, {}, 0}, Fault::bad_crc, paths[0], charlie);
 }
 
 }  // namespace
