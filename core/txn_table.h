@@ -260,6 +260,14 @@ class TxnTable {
     return b != home(h) ? b : (home(h) ^ 1u) & bucket_mask_;
   }
   [[nodiscard]] static std::uint64_t fingerprint(std::uint64_t h) noexcept { return (h >> 32) | 1u; }
+  // One bucket's tags at a glance: bit 2j of `match` when tag j's fingerprint
+  // is `fp`, of `empty` when tag j is 0 (never used). A hint: a match is
+  // confirmed on the body's key, an empty slot taken by a CAS from 0.
+  struct TagMasks {
+    unsigned match = 0;
+    unsigned empty = 0;
+  };
+  [[nodiscard]] static TagMasks scan_tags(const Bucket& bk, std::uint64_t fp) noexcept;
   [[nodiscard]] static std::uint64_t make_tag(std::uint64_t fp, TimeMs t) noexcept;
   [[nodiscard]] static TimeMs tag_time_end(std::uint64_t tag) noexcept;
   // Whether the entry behind `tag` may be reused at `now`; sets *holds when it
