@@ -9,6 +9,15 @@ namespace {
 constexpr std::uint64_t approval_code_space = 2'176'782'336ull;  // 36^6
 constexpr char base36[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+// Two base-36 digits per entry (36^2 = 1,296): a code is three table reads
+// and two 32-bit divisions by a constant instead of six 64-bit ones.
+constexpr std::uint32_t base36_pair_count = 36 * 36;
+constexpr std::array<std::array<char, 2>, base36_pair_count> base36_pairs = [] {
+  std::array<std::array<char, 2>, base36_pair_count> t{};
+  for (std::uint32_t i = 0; i < base36_pair_count; ++i) t[i] = {base36[i / 36], base36[i % 36]};
+  return t;
+}();
+
 // Rule 1 for the fields the core reads: the codec has parsed the message;
 // here the fields the MTI class requires must be present and in range.
 bool format_ok(const AuthRequest& r, const std::optional<Pan>& pan) {
@@ -136,12 +145,15 @@ void Core::prefetch(const AuthRequest& r, PrefetchStage stage) const noexcept {
 
 void Core::make_approval_code(ShardId shard, std::array<char, 6>& out) {
   Shard& sh = shards_[shard];
-  std::uint64_t v = (sh.approvals * cfg_.shards + shard) % approval_code_space;
+  static_assert(approval_code_space <= 0xffffffffull);
+  auto v = static_cast<std::uint32_t>((sh.approvals * cfg_.shards + shard) % approval_code_space);
   ++sh.approvals;
-  for (std::size_t i = out.size(); i-- > 0;) {
-    out[i] = base36[v % 36];
-    v /= 36;
-  }
+  const std::uint32_t hi = v / (base36_pair_count * base36_pair_count);
+  v -= hi * (base36_pair_count * base36_pair_count);
+  const std::uint32_t mid = v / base36_pair_count;
+  const std::uint32_t lo = v - mid * base36_pair_count;
+  out = {base36_pairs[hi][0], base36_pairs[hi][1], base36_pairs[mid][0], base36_pairs[mid][1],
+         base36_pairs[lo][0], base36_pairs[lo][1]};
 }
 
 void Core::note_approval_code(const std::array<char, 6>& code) {

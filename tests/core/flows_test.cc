@@ -277,5 +277,20 @@ TEST_F(Flows, EveryDecisionEmitsOneEventWithoutAFullPan) {
   EXPECT_EQ(mask_pan(d->content.pan), "400000******0002");
 }
 
+// Approval codes are the shard's approval counter in 6 base-36 digits (the
+// replay decodes them back): checked past one and two digits' worth.
+TEST_F(Flows, ApprovalCodesCountInBase36) {
+  constexpr char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  for (std::uint32_t i = 0; i < 1300; ++i) {
+    AuthRequest r = request(pan_c1, 1, i + 1);
+    r.processing_code = 300000;  // a balance inquiry: approved, no limit moves
+    const AuthResponse resp = send(r);
+    ASSERT_TRUE(resp.has_approval_code);
+    std::string want(6, '0');
+    for (std::uint32_t v = i, k = 6; k-- > 0; v /= 36) want[k] = digits[v % 36];
+    ASSERT_EQ(std::string(resp.approval_code.data(), 6), want) << i;
+  }
+}
+
 }  // namespace
 }  // namespace authswitch::core::testing
