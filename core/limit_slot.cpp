@@ -4,18 +4,14 @@
 
 namespace authswitch::core {
 
-TimeMs period_start_at(const LimitSlot& s, const Zone& zone, TimeMs t) {
-  if (t < load_acquire(s.current_end)) return load_acquire(s.current_start);
-  if (t < load_acquire(s.next_end)) return load_acquire(s.current_end);
+TimeMs period_start_past_window(const LimitSlot& s, const Zone& zone, TimeMs t) {
   return period_window(unpack_spec(load_acquire(s.spec)), zone, t).start;
 }
-
-namespace {
 
 // Moves the window so that t falls in it: by one period when t is in the
 // period right after `next` (the next total becomes current), else to a
 // fresh window starting at t's period.
-void slide(LimitSlot& s, const Zone& zone, TimeMs t) {
+void slot_slide(LimitSlot& s, const Zone& zone, TimeMs t) {
   const PeriodWindow w = period_window(unpack_spec(load_acquire(s.spec)), zone, t);
   const TimeMs old_next_end = load_acquire(s.next_end);
   // A never-used slot (next_end == time_ms_min) has nothing to carry over.
@@ -32,26 +28,6 @@ void slide(LimitSlot& s, const Zone& zone, TimeMs t) {
     store_release(s.current_total, std::int64_t{0});
     store_release(s.next_total, std::int64_t{0});
   }
-}
-
-}  // namespace
-
-void slot_add_at(LimitSlot& s, const Zone& zone, TimeMs t, TimeMs period_start, std::int64_t amount) {
-  if (t >= load_acquire(s.next_end)) slide(s, zone, t);
-  const bool changed = slot_adjust(s, period_start, amount);
-  AS_ASSERT(changed);  // t's period is in the window after the slide
-}
-
-bool slot_adjust(LimitSlot& s, TimeMs period_start, std::int64_t amount) {
-  if (period_start == load_acquire(s.current_start)) {
-    store_release(s.current_total, load_acquire(s.current_total) + amount);
-    return true;
-  }
-  if (period_start == load_acquire(s.current_end) && period_start < load_acquire(s.next_end)) {
-    store_release(s.next_total, load_acquire(s.next_total) + amount);
-    return true;
-  }
-  return false;
 }
 
 }  // namespace authswitch::core

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 
+#include "core/assert.h"
 #include "core/constants.h"
 #include "core/period.h"
 #include "core/atomic_word.h"
@@ -74,17 +75,41 @@ struct SlotView {
 }
 
 // Start of the period t counts in (computes the zone only when t is past the
-// window, i.e. once per period).
-[[nodiscard]] TimeMs period_start_at(const LimitSlot& s, const Zone& zone, TimeMs t);
-
-// Owning shard thread, inside the owner's seqlock: slide the window if t is
-// past it, then add `amount` to the period starting at `period_start`.
-void slot_add_at(LimitSlot& s, const Zone& zone, TimeMs t, TimeMs period_start, std::int64_t amount);
+// window, i.e. once per period). Inline: the hot path asks it for every slot
+// of every approval, and the window nearly always holds t.
+[[nodiscard]] TimeMs period_start_past_window(const LimitSlot& s, const Zone& zone, TimeMs t);
+[[nodiscard]] inline TimeMs period_start_at(const LimitSlot& s, const Zone& zone, TimeMs t) {
+  if (t < load_acquire(s.current_end)) return load_acquire(s.current_start);
+  if (t < load_acquire(s.next_end)) return load_acquire(s.current_end);
+  return period_start_past_window(s, zone, t);
+}
 
 // Owning shard thread, inside the owner's seqlock: add `amount` (negative for
 // a release) to the period starting at `period_start` if it is still the
 // current or the next one; a past period is only recorded, never changed.
 // Returns whether a total changed.
-bool slot_adjust(LimitSlot& s, TimeMs period_start, std::int64_t amount);
+inline bool slot_adjust(LimitSlot& s, TimeMs period_start, std::int64_t amount) {
+  if (period_start == load_acquire(s.current_start)) {
+    store_release(s.current_total, load_acquire(s.current_total) + amount);
+    return true;
+  }
+  if (period_start == load_acquire(s.current_end) && period_start < load_acquire(s.next_end)) {
+    store_release(s.next_total, load_acquire(s.next_total) + amount);
+    return true;
+  }
+  return false;
+}
+
+// Owning shard thread, inside the owner's seqlock: moves the window so that
+// t falls in it (slot_add_at's rare case, once per period).
+void slot_slide(LimitSlot& s, const Zone& zone, TimeMs t);
+
+// Owning shard thread, inside the owner's seqlock: slide the window if t is
+// past it, then add `amount` to the period starting at `period_start`.
+inline void slot_add_at(LimitSlot& s, const Zone& zone, TimeMs t, TimeMs period_start, std::int64_t amount) {
+  if (t >= load_acquire(s.next_end)) slot_slide(s, zone, t);
+  const bool changed = slot_adjust(s, period_start, amount);
+  AS_ASSERT(changed);  // t's period is in the window after the slide
+}
 
 }  // namespace authswitch::core
