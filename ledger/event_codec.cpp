@@ -1,6 +1,7 @@
 // Event <-> record payload; the layout is drawn in event_codec.h.
 #include "ledger/event_codec.h"
 
+#include <array>
 #include <cstring>
 #include <type_traits>
 
@@ -13,10 +14,19 @@ namespace {
 using namespace authswitch::core;
 namespace ef = event_format;
 
-constexpr std::uint64_t pow10(unsigned n) noexcept {
+// A table, not a loop: replay masks and rebuilds a PAN per record.
+constexpr auto pow10_table = [] {
+  std::array<std::uint64_t, 20> t{};
   std::uint64_t v = 1;
-  for (unsigned i = 0; i < n; ++i) v *= 10;
-  return v;
+  for (auto& e : t) {
+    e = v;
+    v *= 10;
+  }
+  return t;
+}();
+constexpr std::uint64_t pow10(unsigned n) noexcept {
+  AS_ASSERT(n < pow10_table.size());
+  return pow10_table[n];
 }
 
 // Sequential little-endian writer over a caller's buffer; the buffer is sized
@@ -64,6 +74,34 @@ class Reader {
   }
   [[nodiscard]] std::size_t left() const noexcept { return in_.size() - at_; }
 
+  // A run of fixed layout: bounds-checked once here, then read field by field
+  // without a check each (the offsets fold into constants).
+  class Fixed {
+   public:
+    explicit Fixed(const std::byte* p) noexcept : p_(p) {}
+    template <typename T>
+    [[nodiscard]] T get() noexcept {
+      static_assert(std::is_trivially_copyable_v<T>);
+      T v;
+      std::memcpy(&v, p_, sizeof v);
+      p_ += sizeof v;
+      return v;
+    }
+    void bytes(void* p, std::size_t n) noexcept {
+      std::memcpy(p, p_, n);
+      p_ += n;
+    }
+
+   private:
+    const std::byte* p_;
+  };
+  [[nodiscard]] Fixed take(std::size_t n) noexcept {
+    AS_ASSERT(need(n));
+    const std::byte* p = in_.data() + at_;
+    at_ += n;
+    return Fixed(p);
+  }
+
  private:
   std::span<const std::byte> in_;
   std::size_t at_ = 0;
@@ -73,7 +111,7 @@ void put_key(Writer& w, const TxnKey& k) noexcept {
   w.put(k.hi);
   w.put(k.lo);
 }
-TxnKey get_key(Reader& r) noexcept {
+TxnKey get_key(Reader::Fixed& r) noexcept {
   TxnKey k;
   k.hi = r.get<std::uint64_t>();
   k.lo = r.get<std::uint64_t>();
@@ -92,7 +130,7 @@ void put_pan(Writer& w, Pan p) noexcept {
   w.put(static_cast<std::uint32_t>(p.value / pow10(p.digits - 6u)));
   w.put(static_cast<std::uint16_t>(p.value % 10000));
 }
-CodecResult get_pan(Reader& r, Pan& p) noexcept {
+CodecResult get_pan(Reader::Fixed& r, Pan& p) noexcept {
   const auto digits = r.get<std::uint8_t>();
   const auto first6 = r.get<std::uint32_t>();
   const auto last4 = r.get<std::uint16_t>();
@@ -115,7 +153,7 @@ void put_content(Writer& w, const TxnContent& c) noexcept {
   w.put(c.currency);
   w.put<std::uint8_t>(c.amount_numeric ? 1 : 0);
 }
-CodecResult get_content(Reader& r, TxnContent& c) noexcept {
+CodecResult get_content(Reader::Fixed& r, TxnContent& c) noexcept {
   if (CodecResult res = get_pan(r, c.pan); !res.ok()) return res;
   c.processing_code = r.get<std::uint32_t>();
   c.amount = r.get<std::int64_t>();
@@ -143,22 +181,24 @@ void put_effect(Writer& w, const Effect& e) noexcept {
 // The effect is last in every record that has one, so it must end the payload.
 CodecResult get_effect(Reader& r, Effect& e) noexcept {
   if (!r.need(ef::effect_fixed_bytes)) return {"effect: payload too short"};
-  e.user = r.get<std::uint32_t>();
-  e.hold_delta = r.get<std::int64_t>();
-  e.balance_delta = r.get<std::int64_t>();
-  e.delta_count = r.get<std::uint8_t>();
+  Reader::Fixed f = r.take(ef::effect_fixed_bytes);
+  e.user = f.get<std::uint32_t>();
+  e.hold_delta = f.get<std::int64_t>();
+  e.balance_delta = f.get<std::int64_t>();
+  e.delta_count = f.get<std::uint8_t>();
   if (e.delta_count > constants::slots_per_decision_max) return {"effect: more slot deltas than a decision moves"};
   if (r.left() != e.delta_count * ef::slot_delta_bytes) return {"effect: length disagrees with its delta count"};
   if (e.user == no_index && (!e.empty())) return {"effect: moves totals without a user"};
+  Reader::Fixed deltas = r.take(e.delta_count * ef::slot_delta_bytes);
   for (std::size_t i = 0; i < e.delta_count; ++i) {
     SlotDelta& d = e.deltas[i];
-    const auto owner = r.get<std::uint8_t>();
+    const auto owner = deltas.get<std::uint8_t>();
     if (owner > static_cast<std::uint8_t>(LimitOwner::company)) return {"effect: limit owner unknown"};
     d.owner = static_cast<LimitOwner>(owner);
-    d.position = r.get<std::uint8_t>();
+    d.position = deltas.get<std::uint8_t>();
     if (d.position >= constants::period_limits_per_owner_max) return {"effect: limit position out of range"};
-    d.period_start = r.get<std::int64_t>();
-    d.amount = r.get<std::int64_t>();
+    d.period_start = deltas.get<std::int64_t>();
+    d.amount = deltas.get<std::int64_t>();
   }
   return {};
 }
@@ -208,31 +248,33 @@ void encode(Writer& w, const DecisionEvent& d) noexcept {
 
 CodecResult decode(Reader& r, DecisionEvent& d) noexcept {
   if (!r.need(ef::decision_fixed_bytes)) return {"decision: payload too short"};
-  (void)r.get<std::uint8_t>();  // version, checked by the caller
-  d.key = get_key(r);
-  if (!get_mti(r.get<std::uint8_t>(), d.mti_class).ok()) return {"decision: mti class unknown"};
-  if (!get_content(r, d.content).ok()) return {"decision: content (masked PAN or amount flag) invalid"};
-  d.card = r.get<std::uint32_t>();
-  d.txn_time = r.get<std::int64_t>();
-  if (!get_rc(r.get<std::uint8_t>(), d.rc).ok()) return {"decision: response code unknown"};
-  if (!get_reason(r.get<std::uint8_t>(), d.reason).ok()) return {"decision: reason byte invalid"};
-  const auto flags = r.get<std::uint8_t>();
+  // Everything before the effect (and the optional available balance).
+  Reader::Fixed f = r.take(ef::decision_fixed_bytes - ef::effect_fixed_bytes);
+  (void)f.get<std::uint8_t>();  // version, checked by the caller
+  d.key = get_key(f);
+  if (!get_mti(f.get<std::uint8_t>(), d.mti_class).ok()) return {"decision: mti class unknown"};
+  if (!get_content(f, d.content).ok()) return {"decision: content (masked PAN or amount flag) invalid"};
+  d.card = f.get<std::uint32_t>();
+  d.txn_time = f.get<std::int64_t>();
+  if (!get_rc(f.get<std::uint8_t>(), d.rc).ok()) return {"decision: response code unknown"};
+  if (!get_reason(f.get<std::uint8_t>(), d.reason).ok()) return {"decision: reason byte invalid"};
+  const auto flags = f.get<std::uint8_t>();
   if ((flags & ~0x1fu) != 0) return {"decision: unknown flag bits"};
   d.has_approval = (flags & 1) != 0;
   d.stored = (flags & 2) != 0;
   d.duplicate = (flags & 4) != 0;
   d.took_remembered = (flags & 8) != 0;
   d.has_available = (flags & 16) != 0;
-  r.bytes(d.approval.data(), d.approval.size());
+  f.bytes(d.approval.data(), d.approval.size());
   if (d.has_approval) {
     for (const char c : d.approval) {
       if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return {"decision: approval code not base-36"};
     }
   }
-  const auto kind = r.get<std::uint8_t>();
+  const auto kind = f.get<std::uint8_t>();
   if (kind > static_cast<std::uint8_t>(EffectKind::posted)) return {"decision: effect kind unknown"};
   d.effect_kind = static_cast<EffectKind>(kind);
-  d.effect_amount = r.get<std::int64_t>();
+  d.effect_amount = f.get<std::int64_t>();
   if (d.has_available) {
     if (!r.need(sizeof(std::int64_t) + ef::effect_fixed_bytes)) return {"decision: available balance truncated"};
     d.available = r.get<std::int64_t>();
@@ -260,22 +302,23 @@ void encode(Writer& w, const ReversalEvent& d, std::uint32_t card) noexcept {
 
 CodecResult decode(Reader& r, ReversalEvent& d, std::uint32_t& card) noexcept {
   if (!r.need(ef::reversal_fixed_bytes)) return {"reversal: payload too short"};
-  (void)r.get<std::uint8_t>();
-  d.key = get_key(r);
-  if (!get_mti(r.get<std::uint8_t>(), d.mti_class).ok()) return {"reversal: mti class unknown"};
-  if (!get_content(r, d.content).ok()) return {"reversal: content (masked PAN or amount flag) invalid"};
-  card = r.get<std::uint32_t>();
-  d.txn_time = r.get<std::int64_t>();
-  d.original_key = get_key(r);
-  if (!get_rc(r.get<std::uint8_t>(), d.rc).ok()) return {"reversal: response code unknown"};
-  if (!get_reason(r.get<std::uint8_t>(), d.reason).ok()) return {"reversal: reason byte invalid"};
-  const auto flags = r.get<std::uint8_t>();
+  Reader::Fixed f = r.take(ef::reversal_fixed_bytes - ef::effect_fixed_bytes);
+  (void)f.get<std::uint8_t>();
+  d.key = get_key(f);
+  if (!get_mti(f.get<std::uint8_t>(), d.mti_class).ok()) return {"reversal: mti class unknown"};
+  if (!get_content(f, d.content).ok()) return {"reversal: content (masked PAN or amount flag) invalid"};
+  card = f.get<std::uint32_t>();
+  d.txn_time = f.get<std::int64_t>();
+  d.original_key = get_key(f);
+  if (!get_rc(f.get<std::uint8_t>(), d.rc).ok()) return {"reversal: response code unknown"};
+  if (!get_reason(f.get<std::uint8_t>(), d.reason).ok()) return {"reversal: reason byte invalid"};
+  const auto flags = f.get<std::uint8_t>();
   if ((flags & ~0x0fu) != 0) return {"reversal: unknown flag bits"};
   d.stored = (flags & 1) != 0;
   d.duplicate = (flags & 2) != 0;
   d.original_found = (flags & 4) != 0;
   d.remembered = (flags & 8) != 0;
-  d.released = r.get<std::int64_t>();
+  d.released = f.get<std::int64_t>();
   if (!get_effect(r, d.effect).ok()) return {"reversal: effect invalid (count, length, owner or position)"};
   return {};
 }
@@ -290,10 +333,11 @@ void encode(Writer& w, const HoldExpiredEvent& e) noexcept {
 
 CodecResult decode(Reader& r, HoldExpiredEvent& e) noexcept {
   if (!r.need(ef::hold_expired_fixed_bytes)) return {"hold expired: payload too short"};
-  (void)r.get<std::uint8_t>();
-  e.original_key = get_key(r);
-  e.at = r.get<std::int64_t>();
-  e.released = r.get<std::int64_t>();
+  Reader::Fixed f = r.take(ef::hold_expired_fixed_bytes - ef::effect_fixed_bytes);
+  (void)f.get<std::uint8_t>();
+  e.original_key = get_key(f);
+  e.at = f.get<std::int64_t>();
+  e.released = f.get<std::int64_t>();
   if (!get_effect(r, e.effect).ok()) return {"hold expired: effect invalid (count, length, owner or position)"};
   return {};
 }
@@ -443,8 +487,22 @@ CodecResult decode(Reader& r, BalanceAdjustedEvent& e) noexcept {
 
 core::Pan masked_pan_value(core::Pan p) noexcept {
   if (p.digits < core::pan_digits_min || p.digits > core::pan_digits_max) return core::Pan{};
-  const std::uint64_t scale = pow10(p.digits - 6u);
-  return core::Pan{p.value / scale * scale + p.value % 10000, p.digits};
+  // The digit count picks a constant divisor (a multiply), not a 64-bit
+  // division: replay masks a card's PAN for every request it restores.
+  static_assert(core::pan_digits_min == 12 && core::pan_digits_max == 19);
+  const auto first6_scaled = [](std::uint64_t v, unsigned digits) noexcept -> std::uint64_t {
+    switch (digits) {
+      case 12: return v / pow10(6) * pow10(6);
+      case 13: return v / pow10(7) * pow10(7);
+      case 14: return v / pow10(8) * pow10(8);
+      case 15: return v / pow10(9) * pow10(9);
+      case 16: return v / pow10(10) * pow10(10);
+      case 17: return v / pow10(11) * pow10(11);
+      case 18: return v / pow10(12) * pow10(12);
+      default: return v / pow10(13) * pow10(13);
+    }
+  };
+  return core::Pan{first6_scaled(p.value, p.digits) + p.value % 10000, p.digits};
 }
 
 CodecResult encode_event(const core::Event& event, std::uint32_t reversal_card, const PanCipher* cipher,

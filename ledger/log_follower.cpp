@@ -144,13 +144,9 @@ Status LogFollower::next(std::uint64_t limit, RecordView& record, bool& has_reco
       p = map_ + offset_;
     }
     if (Status s = check_record(p, h, path_, offset_, segment_first_, expected_sequence_); !s) return s;
-    const std::span<const std::byte> payload(p + header_bytes, h.length);
     offset_ += header_bytes + h.length;
     ++expected_sequence_;
-    record.sequence = h.sequence;
-    record.timestamp_ns = h.timestamp_ns;
-    record.type = h.type;
-    record.payload = payload;
+    record = record_view(h, p);
     has_record = true;
     return Status{};
   }

@@ -233,15 +233,11 @@ Status LogReader::next(RecordView& record, bool& has_record) {
       if (Status t = torn_or_corrupt(std::move(s)); !t) return t;
       continue;
     }
-    const std::span<const std::byte> payload(p + header_bytes, h.length);
     ++records_checked_;
     ++expected_sequence_;
     offset_ += header_bytes + h.length;
     if (h.sequence >= from_sequence_) {
-      record.sequence = h.sequence;
-      record.timestamp_ns = h.timestamp_ns;
-      record.type = h.type;
-      record.payload = payload;
+      record = record_view(h, p);
       has_record = true;
       return Status{};
     }

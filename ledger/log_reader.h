@@ -35,6 +35,12 @@ struct RecordView {
   std::span<const std::byte> payload;
 };
 
+// The record whose header `h` was decoded from `record`.
+[[nodiscard]] inline RecordView record_view(const format::Header& h, const std::byte* record) noexcept {
+  return RecordView{h.sequence, h.timestamp_ns, h.type,
+                    std::span<const std::byte>(record + format::header_bytes, h.length)};
+}
+
 // The checks of a record whose length fits its segment, shared by LogReader
 // and LogFollower so that the two cannot drift apart: the CRC (Fault::bad_crc,
 // which the reader may classify as a torn tail), then, the record being whole,
