@@ -32,6 +32,14 @@ void back_off(unsigned& spins) noexcept {
 
 constexpr auto u32(TxnState s) { return static_cast<std::uint32_t>(s); }
 
+// All three lines of an entry, writable: a decision writes each of them.
+void prefetch_entry(const TxnEntry* e) noexcept {
+  const auto* lines = reinterpret_cast<const char*>(e);
+  prefetch_write(lines);
+  prefetch_write(lines + constants::cache_line_bytes);
+  prefetch_write(lines + 2 * constants::cache_line_bytes);
+}
+
 // Set bits of a scan_tags mask (bits 0, 2, .., 12): std::popcount is a
 // libgcc call without -mpopcnt. Pairs per nibble, then the nibbles summed
 // into the top one by a multiply (at most 7, no carry out).
@@ -359,34 +367,32 @@ void TxnTable::prefetch_body(const TxnKey& key) const noexcept {
   const std::size_t window[2] = {home(h), other(h)};
   // The slot find_or_claim would pick: the key's own, else the first
   // never-used slot of the emptier bucket, else the oldest.
-  const TxnEntry* found = nullptr;
-  const TxnEntry* free_body[2] = {nullptr, nullptr};
+  const TxnEntry* candidate = nullptr;
   std::size_t free_count[2] = {0, 0};
-  const TxnEntry* oldest_body = nullptr;
-  std::uint64_t oldest = ~0ull;
-  for (std::size_t w = 0; w < 2 && found == nullptr; ++w) {
-    const Bucket& bk = buckets_[window[w]];
-    for (std::size_t j = 0; j < slots_per_bucket; ++j) {
-      const std::uint64_t t = load_acquire(bk.tags[j]);
-      if (t == 0) {
-        if (free_count[w]++ == 0) free_body[w] = &body(window[w], j);
-      } else if ((t >> 32) == fp) {
-        found = &body(window[w], j);
-        break;
-      } else if (t != busy_tag && (t & 0xffffffffull) < oldest) {
-        oldest = t & 0xffffffffull;
-        oldest_body = &body(window[w], j);
+  for (std::size_t w = 0; w < 2; ++w) {
+    const TagMasks m = scan_tags(buckets_[window[w]], fp);
+    if (m.match != 0) {
+      candidate = &body(window[w], static_cast<std::size_t>(std::countr_zero(m.match)) / 2);
+      break;
+    }
+    free_count[w] = count_spread(m.empty);
+    if (m.empty != 0 && (w == 0 || free_count[1] > free_count[0])) {
+      candidate = &body(window[w], static_cast<std::size_t>(std::countr_zero(m.empty)) / 2);
+    }
+  }
+  if (candidate == nullptr) {
+    std::uint64_t oldest = ~0ull;
+    for (const std::size_t b : window) {
+      for (std::size_t j = 0; j < slots_per_bucket; ++j) {
+        const std::uint64_t t = load_acquire(buckets_[b].tags[j]);
+        if (t != 0 && t != busy_tag && (t & 0xffffffffull) < oldest) {
+          oldest = t & 0xffffffffull;
+          candidate = &body(b, j);
+        }
       }
     }
   }
-  const TxnEntry* candidate = found;
-  if (candidate == nullptr) candidate = free_body[free_count[1] > free_count[0] ? 1 : 0];
-  if (candidate == nullptr) candidate = oldest_body;
-  if (candidate == nullptr) return;
-  const auto* lines = reinterpret_cast<const char*>(candidate);
-  prefetch_write(lines);
-  prefetch_write(lines + constants::cache_line_bytes);
-  prefetch_write(lines + 2 * constants::cache_line_bytes);
+  if (candidate != nullptr) prefetch_entry(candidate);
 }
 
 std::size_t TxnTable::used() const noexcept {
