@@ -11,8 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <sched.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <random>
@@ -23,6 +21,7 @@
 #include "ledger/wal_event_sink.h"
 #include "ledger/wal_writer.h"
 #include "tests/ledger/core_recovery_driver.h"
+#include "tests/ledger/kill_nine.h"
 #include "tests/ledger/test_util.h"
 
 namespace authswitch::ledger::testing {
@@ -78,24 +77,6 @@ constexpr std::uint32_t ops_before_first_snapshot_known = 250;
   ::_exit(0);
 }
 
-struct Expected {
-  std::vector<Event> events;
-  std::vector<std::size_t> events_after;  // events_after[i]: events of ops 0..i
-};
-
-Expected expected_events(std::uint64_t seed) {
-  Expected x;
-  auto gen = driver_core();
-  RecordingSink sink;
-  OpDriver driver(seed);
-  for (std::uint32_t op = 0; op < child_ops_max; ++op) {
-    driver.step(*gen, sink);
-    x.events_after.push_back(sink.events.size());
-  }
-  x.events = std::move(sink.events);
-  return x;
-}
-
 TEST(CheckpointerCrash, KillNineAnywhereRecoversEveryAcknowledgedOperationFromSnapshotAndTail) {
   const PanCipher cipher(driver_key());
   std::mt19937_64 rng(4711);
@@ -104,32 +85,14 @@ TEST(CheckpointerCrash, KillNineAnywhereRecoversEveryAcknowledgedOperationFromSn
   for (int round = 0; round < rounds; ++round) {
     SCOPED_TRACE(round);
     const std::uint64_t seed = 2000 + static_cast<std::uint64_t>(round);
-    const Expected expected = expected_events(seed);
+    const ExpectedEvents expected = expected_events(seed, child_ops_max);
     TempDir dir;
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      child(dir.path(), seed, fds[1]);
-    }
-    ::close(fds[1]);
     const auto kill_after = static_cast<std::uint32_t>(rng() % child_ops_max);
-    std::uint32_t acked = 0, op = 0;
-    while (acked < kill_after && ::read(fds[0], &op, sizeof op) == sizeof op) {
-      ASSERT_EQ(op, acked);
-      ++acked;
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) << status;
-    while (::read(fds[0], &op, sizeof op) == sizeof op) {
-      ASSERT_EQ(op, acked);
-      ++acked;
-    }
-    ::close(fds[0]);
+    const KilledChild run = run_and_kill_nine([&](int fd) { child(dir.path(), seed, fd); }, kill_after);
+    ASSERT_EQ(run.error, "");
+    ASSERT_TRUE(run.killed() || run.exited_cleanly()) << run.status;
+    for (std::size_t i = 0; i < run.acks.size(); ++i) ASSERT_EQ(run.acks[i], i);
+    const auto acked = static_cast<std::uint32_t>(run.acks.size());
 
     auto recovered = driver_core();
     CoreRecoveryResult result;

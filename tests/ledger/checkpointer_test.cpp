@@ -248,36 +248,25 @@ TEST(Checkpointer, ACorruptNewestSnapshotFallsBackToTheOlderOneAndItsLog) {
   ASSERT_TRUE(list_snapshots(dir.path(), snapshots));
   ASSERT_EQ(snapshots.size(), 2u);
   // One byte in the middle of the newest one's payload.
-  Bytes newest = read_bytes(snapshots[1].path);
-  newest[newest.size() / 2] ^= std::byte{0x10};
-  write_bytes(snapshots[1].path, newest);
+  corrupt_middle(snapshots[1].path);
 
-  const PanCipher cipher(driver_key());
-  ::testing::internal::CaptureStderr();
-  auto recovered = driver_core();
-  CoreRecoveryResult result;
-  const Status s = recover_core(dir.path(), *recovered, &cipher, result);
-  const std::string err = ::testing::internal::GetCapturedStderr();
-  ASSERT_TRUE(s) << s.to_string();
+  const Recovered r = recover_driver_core(dir.path());
+  ASSERT_TRUE(r.status) << r.status.to_string();
+  const CoreRecoveryResult& result = r.result;
   ASSERT_TRUE(result.snapshot.has_value());
   EXPECT_EQ(result.snapshot->covered_sequence, snapshots[0].covered_sequence);
-  EXPECT_NE(err.find("skipping an unusable snapshot"), std::string::npos) << err;
-  EXPECT_NE(err.find(snapshots[1].path), std::string::npos) << err;
+  EXPECT_NE(r.err.find("skipping an unusable snapshot"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(snapshots[1].path), std::string::npos) << r.err;
   // The log after the older snapshot was replayed, at least up to what the
   // newest one covered. (Where the periodic snapshots fall depends on the
   // follower's batches, so the gap between the two is not a fixed number.)
   ASSERT_GT(snapshots[1].covered_sequence, snapshots[0].covered_sequence);
   EXPECT_GE(result.records_read, snapshots[1].covered_sequence - snapshots[0].covered_sequence);
-  EXPECT_EQ(recovered->dump_state(), live_state);
+  EXPECT_EQ(r.core->dump_state(), live_state);
 
   // Both unusable, and the log's beginning is gone: a clear stop, no guess.
-  Bytes older = read_bytes(snapshots[0].path);
-  older[older.size() / 2] ^= std::byte{0x10};
-  write_bytes(snapshots[0].path, older);
-  ::testing::internal::CaptureStderr();
-  auto none = driver_core();
-  const Status gone = recover_core(dir.path(), *none, &cipher, result);
-  (void)::testing::internal::GetCapturedStderr();
+  corrupt_middle(snapshots[0].path);
+  const Status gone = recover_driver_core(dir.path()).status;
   EXPECT_EQ(gone.fault(), Fault::missing_records) << gone.to_string();
   EXPECT_NE(gone.to_string().find("no usable snapshot (2 refused"), std::string::npos) << gone.to_string();
 }

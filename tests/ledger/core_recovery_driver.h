@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/core_recovery.h"
 #include "ledger/pan_cipher.h"
 #include "tests/core/accounts_text.h"
 #include "tests/core/core_fixture.h"
@@ -110,10 +111,50 @@ class OpDriver {
   std::vector<std::string> added_pans_;
 };
 
+// What `ops` steps of OpDriver(seed) emit on a model core: the events of
+// each operation, in order, for the crash tests to compare a recovered core
+// with.
+struct ExpectedEvents {
+  std::vector<Event> events;
+  std::vector<std::size_t> events_after;  // events_after[i]: events of ops 0..i
+};
+
+inline ExpectedEvents expected_events(std::uint64_t seed, std::uint32_t ops) {
+  ExpectedEvents x;
+  auto gen = driver_core();
+  RecordingSink sink;
+  OpDriver driver(seed);
+  for (std::uint32_t op = 0; op < ops; ++op) {
+    driver.step(*gen, sink);
+    x.events_after.push_back(sink.events.size());
+  }
+  x.events = std::move(sink.events);
+  return x;
+}
+
 inline PanKey driver_key() {
   PanKey k{};
   for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<unsigned char>(0xA0 + i);
   return k;
+}
+
+// A fresh driver core recovered from `dir` with the driver's key, and what
+// recovery said on stderr (a refused snapshot is named there).
+struct Recovered {
+  std::unique_ptr<Core> core;
+  CoreRecoveryResult result;
+  Status status;
+  std::string err;
+};
+
+inline Recovered recover_driver_core(const std::string& dir) {
+  Recovered r;
+  const PanCipher cipher(driver_key());
+  r.core = driver_core();
+  ::testing::internal::CaptureStderr();
+  r.status = recover_core(dir, *r.core, &cipher, r.result);
+  r.err = ::testing::internal::GetCapturedStderr();
+  return r;
 }
 
 }  // namespace authswitch::ledger::testing

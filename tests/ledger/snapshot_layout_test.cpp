@@ -82,16 +82,11 @@ TEST(SnapshotLayout, AnotherBuildsSnapshotIsRefusedNamingTheDifferenceAndTheWhol
                            std::to_string(here + 8) + " there, " + std::to_string(here) + " here): refused";
   EXPECT_NE(refused.to_string().find(want), std::string::npos) << refused.to_string();
 
-  const PanCipher cipher(driver_key());
-  ::testing::internal::CaptureStderr();
-  auto recovered = driver_core();
-  CoreRecoveryResult result;
-  const Status s = recover_core(dir.path(), *recovered, &cipher, result);
-  const std::string err = ::testing::internal::GetCapturedStderr();
-  ASSERT_TRUE(s) << s.to_string();
-  EXPECT_FALSE(result.snapshot.has_value());
-  EXPECT_NE(err.find("another memory layout"), std::string::npos) << err;
-  EXPECT_EQ(recovered->dump_state(), logged.state);
+  const Recovered r = recover_driver_core(dir.path());
+  ASSERT_TRUE(r.status) << r.status.to_string();
+  EXPECT_FALSE(r.result.snapshot.has_value());
+  EXPECT_NE(r.err.find("another memory layout"), std::string::npos) << r.err;
+  EXPECT_EQ(r.core->dump_state(), logged.state);
 }
 
 TEST(SnapshotLayout, AFormatOneSnapshotIsRefused) {

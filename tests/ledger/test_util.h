@@ -56,6 +56,14 @@ inline void write_bytes(const std::string& path, std::span<const std::byte> byte
   AS_ASSERT(out.good());
 }
 
+// One bit flipped in the middle of a file, as a bad sector would leave it.
+inline void corrupt_middle(const std::string& path) {
+  Bytes b = read_bytes(path);
+  AS_ASSERT(!b.empty());
+  b[b.size() / 2] ^= std::byte{0x10};
+  write_bytes(path, b);
+}
+
 inline Bytes payload_of(std::string_view text) {
   Bytes b(text.size());
   std::memcpy(b.data(), text.data(), text.size());

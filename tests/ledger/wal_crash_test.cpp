@@ -6,14 +6,13 @@
 // run the unacknowledged tail is also partly zeroed, as a power cut could
 // leave it (kill -9 alone does not tear a write).
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <map>
 #include <random>
 
 #include "ledger/wal_writer.h"
+#include "tests/ledger/kill_nine.h"
 #include "tests/ledger/test_util.h"
 #include "tests/ledger/wait_until.h"
 
@@ -114,30 +113,14 @@ TEST(WalCrash, KillNineNeverLosesAnAcknowledgedRecord) {
   std::mt19937_64 rng(seed);
   std::map<std::uint32_t, std::uint32_t> acknowledged;  // run -> records acknowledged
   for (std::uint32_t run = 0; run < runs; ++run) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      child_main(dir.path(), run, fds[1]);
-    }
-    ::close(fds[1]);
     // Kill after a random number of acknowledgements: the child is by then
     // somewhere inside its next burst, write or fdatasync.
     const std::uint64_t kill_after = 1 + rng() % 200;
-    std::uint32_t acked = 0;
-    for (std::uint64_t seen = 0; seen < kill_after; ++seen) {
-      std::uint32_t value = 0;
-      const ssize_t n = ::read(fds[0], &value, sizeof value);
-      if (n != static_cast<ssize_t>(sizeof value)) break;
-      acked = value;
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child died on its own, status " << status;
-    ::close(fds[0]);
+    const testing::KilledChild child =
+        testing::run_and_kill_nine([&](int fd) { child_main(dir.path(), run, fd); }, kill_after);
+    ASSERT_EQ(child.error, "");
+    ASSERT_TRUE(child.killed()) << "child died on its own, status " << child.status;
+    const std::uint32_t acked = child.acks.empty() ? 0 : child.acks.back();  // records 0..acked-1 are durable
     acknowledged[run] = acked;
     // Every other run also loses what a power cut could: a random part of
     // the unacknowledged tail reads back as zeros, possibly mid-record.
