@@ -1,6 +1,7 @@
 // The accounts loader (SPEC 5): every error names FILE:LINE: field: reason;
 // the demo data set loads and answers as documented.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -309,7 +310,8 @@ TEST(DemoData, PansAreLuhnValidAndFollowThePattern) {
 }
 
 TEST(DemoData, LoadsFromAFileAndAnswersAsDocumented) {
-  const std::string path = ::testing::TempDir() + "demo_accounts.ndjson";
+  // Named by the process: another build's run of this test may share /tmp.
+  const std::string path = ::testing::TempDir() + "demo_accounts_" + std::to_string(::getpid()) + ".ndjson";
   {
     std::ofstream out(path);
     out << generate_demo_accounts(5000);

@@ -2,6 +2,7 @@
 // source is linked here with a stand-in registry, so the test needs none of
 // the other commands.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -46,8 +47,10 @@ Outcome run(std::vector<std::string> args) {
   return Outcome{status, testing::internal::GetCapturedStdout(), testing::internal::GetCapturedStderr()};
 }
 
+// Named by the process too: another build's run of the same test may be
+// writing the same name in the same /tmp at the same time.
 std::string write_file(const std::string& name, const std::string& text) {
-  const std::string path = testing::TempDir() + name;
+  const std::string path = testing::TempDir() + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path) << text;
   return path;
 }
