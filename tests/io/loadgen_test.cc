@@ -129,12 +129,18 @@ TEST(Loadgen, SilentSwitchMeansEveryRequestTimesOut) {
   LoadgenOptions o = options_for(fake);
   o.rate_per_s = 200;
   o.seconds = 0.5;
-  o.timeout = std::chrono::milliseconds(100);
+  // The timeout is also the drain: requests still unsent when it ends after
+  // the last due time are never sent. 100 ms let a loaded machine's stall
+  // lose the last few; the silent switch makes any value time out.
+  o.timeout = std::chrono::milliseconds(1000);
   const LoadgenResult r = run_loadgen(o);
   ASSERT_EQ(r.error, "");
   EXPECT_EQ(r.sent, 100u);
   EXPECT_EQ(r.answered, 0u);
   EXPECT_EQ(r.timeouts, 100u);
+  // The fake reads on its own thread, which may not have read the last
+  // requests yet when loadgen gives up on them.
+  EXPECT_TRUE(test::wait_until([&] { return fake.requests_read() >= 100; }, std::chrono::seconds(30)));
   EXPECT_EQ(fake.requests_read(), 100u);
   EXPECT_FALSE(r.clean());
 }
