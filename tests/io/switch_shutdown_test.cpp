@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <fstream>
 #include <thread>
@@ -91,17 +92,24 @@ TEST(SwitchShutdown, StopInTheMiddleOfALoadAnswersEveryRequestRead) {
   std::filesystem::remove_all(dir);
 }
 
-// A free port on 127.0.0.1 for a child process (the config needs a number).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  (void)::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  (void)getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+// Two ports on 127.0.0.1 free a moment ago, for a child process (its config
+// takes no 0). Both are held until both are known, so they differ: closed
+// one at a time, the kernel could hand the same port out twice.
+std::array<std::uint16_t, 2> two_free_ports() {
+  std::array<int, 2> fds{};
+  std::array<std::uint16_t, 2> ports{};
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    fds[i] = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)::bind(fds[i], reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+    socklen_t len = sizeof(a);
+    (void)getsockname(fds[i], reinterpret_cast<sockaddr*>(&a), &len);
+    ports[i] = ntohs(a.sin_port);
+  }
+  for (const int fd : fds) ::close(fd);
+  return ports;
 }
 
 struct Child {
@@ -166,8 +174,7 @@ std::string http_get(std::uint16_t port, const std::string& path) {
 
 TEST(SwitchShutdown, SigtermUnderLoadExitsZeroAndAnswersEveryRequestRead) {
   const auto dir = temp_dir("sigterm");
-  const std::uint16_t port = free_port();
-  const std::uint16_t api_port = free_port();
+  const auto [port, api_port] = two_free_ports();
   const auto config = dir / "config.json";
   {
     std::ofstream f(config);

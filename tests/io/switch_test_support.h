@@ -119,8 +119,10 @@ class Client {
   }
   void send(const Fields& f) { send_bytes(frame_of(f)); }
 
-  // The next answer's body; nullopt at EOF or after `deadline`.
-  std::optional<std::string> read_body(std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+  // The next answer's body; nullopt at EOF or after `deadline`. The default
+  // only bounds a failing test: a sync-mode answer waits for an fdatasync,
+  // which on a loaded machine under a sanitizer can take seconds.
+  std::optional<std::string> read_body(std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
     const auto give_up = std::chrono::steady_clock::now() + deadline;
     for (;;) {
       if (buffer_.size() >= 2) {
@@ -144,7 +146,7 @@ class Client {
       buffer_.append(chunk, static_cast<std::size_t>(n));
     }
   }
-  std::optional<Fields> read(std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+  std::optional<Fields> read(std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
     auto body = read_body(deadline);
     if (!body) return std::nullopt;
     return parse_body(*body);
@@ -156,7 +158,7 @@ class Client {
     return r.value_or(Fields{});
   }
   // True once the peer closed (a read returned 0) within the deadline.
-  bool closed_by_peer(std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+  bool closed_by_peer(std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
     while (!eof_) {
       if (!read_body(deadline) && !eof_) return false;
     }
