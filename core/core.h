@@ -207,7 +207,6 @@ class Core {
   static void store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc, Reason reason, MtiClass cls,
                            const std::array<char, 6>* approval);
   static void store_content(TxnEntry& e, const TxnContent& content);
-  [[nodiscard]] LimitSlot* slot_at(std::uint32_t user, LimitOwner owner, std::uint8_t position) noexcept;
   void apply_limits(LimitOwner owner, std::uint32_t index, const LimitList& limits);
   void apply_card_added(const CardAddedEvent& e);
   [[nodiscard]] OwnerView read_owner(const LimitSet& set, TimeMs now) const;

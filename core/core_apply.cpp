@@ -5,17 +5,6 @@
 
 namespace authswitch::core {
 
-LimitSlot* Core::slot_at(std::uint32_t user, LimitOwner owner, std::uint8_t position) noexcept {
-  const User& u = acc_->users[user];
-  const LimitSet* set = &u.limits;
-  if (owner == LimitOwner::company) {
-    if (u.company == no_index) return nullptr;
-    set = &acc_->companies[u.company].limits;
-  }
-  if (position >= load_acquire(set->slot_count)) return nullptr;
-  return &(*acc_->slots)[load_acquire(set->slots[position])];
-}
-
 void Core::store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc, Reason reason, MtiClass cls,
                         const std::array<char, 6>* approval) {
   // A claimed entry got its content with the claim, and other threads may be
@@ -47,12 +36,17 @@ void Core::apply_effect(const Effect& ef, TimeMs txn_time, bool add) {
   if (ef.user == no_index || ef.empty()) return;
   User& u = acc_->users[ef.user];
   Company* c = u.company != no_index ? &acc_->companies[u.company] : nullptr;
+  // The two limit sets, looked up once per effect rather than once per delta.
+  const LimitSet* const sets[2] = {&u.limits, c != nullptr ? &c->limits : nullptr};
+  static_assert(static_cast<int>(LimitOwner::company) == 1 && static_cast<int>(LimitOwner::user) == 0);
+  SlotPool& pool = *acc_->slots;
   seq_write_begin(u.seq);
   if (c != nullptr) seq_write_begin(c->seq);
   for (std::size_t i = 0; i < ef.delta_count; ++i) {
     const SlotDelta& sd = ef.deltas[i];
-    LimitSlot* s = slot_at(ef.user, sd.owner, sd.position);
-    if (s == nullptr) continue;
+    const LimitSet* set = sets[static_cast<int>(sd.owner) & 1];
+    if (set == nullptr || sd.position >= load_acquire(set->slot_count)) continue;
+    LimitSlot* s = &pool[load_acquire(set->slots[sd.position])];
     if (add) {
       slot_add_at(*s, cfg_.zone, txn_time, sd.period_start, sd.amount);
     } else {
@@ -97,10 +91,12 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
   store_release(e.reversed, std::uint8_t{d.took_remembered ? std::uint8_t{1} : std::uint8_t{0}});
   e.slot_count = 0;
   if (d.effect_kind != EffectKind::none) {
+    const User& u = acc_->users[d.effect.user];
+    const LimitSet& user_set = u.limits;
+    const LimitSet* company_set = u.company != no_index ? &acc_->companies[u.company].limits : nullptr;
     for (std::size_t i = 0; i < d.effect.delta_count; ++i) {
       const SlotDelta& sd = d.effect.deltas[i];
-      const User& u = acc_->users[d.effect.user];
-      const LimitSet& set = sd.owner == LimitOwner::user ? u.limits : acc_->companies[u.company].limits;
+      const LimitSet& set = sd.owner == LimitOwner::user ? user_set : *company_set;
       e.slots[e.slot_count] = load_acquire(set.slots[sd.position]);
       e.period_starts[e.slot_count] = sd.period_start;
       ++e.slot_count;
