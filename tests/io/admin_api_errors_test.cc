@@ -6,6 +6,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "tests/io/admin_api_fixture.h"
 
 namespace authswitch::io::testing {
@@ -33,6 +35,9 @@ std::string raw_exchange(std::uint16_t port, const std::string& request) {
   char buf[4096];
   while (true) {
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    // With SO_RCVTIMEO a recv interrupted without a signal (io_uring task
+    // work, say) fails with EINTR instead of restarting: not the end.
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // closed by the server (or the safety net fired)
     got.append(buf, static_cast<std::size_t>(n));
   }
