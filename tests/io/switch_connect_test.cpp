@@ -42,6 +42,20 @@ Fields answer_to(const Fields& request) {
   return Fields{{0, "0810"}, {7, request.at(7)}, {11, request.at(11)}, {39, "00"}, {70, request.at(70)}};
 }
 
+// A request's answer over the link. The switch echoes after each idle
+// second, so on a slow machine an echo can come first: it is answered, as
+// the network would, and the read goes on.
+Fields roundtrip_answering_echoes(Client& link, const Fields& request) {
+  link.send(request);
+  for (;;) {
+    const auto r = link.read();
+    EXPECT_TRUE(r.has_value()) << "no answer";
+    if (!r) return {};
+    if (r->count(0) == 0 || r->at(0) != "0800" || r->count(70) == 0 || r->at(70) != "301") return *r;
+    link.send(answer_to(*r));
+  }
+}
+
 TEST(SwitchConnectLink, SignsOnServesEchoesAndReconnectsAfterADrop) {
   NetworkServer network;
   const auto dir = temp_dir("connect");
@@ -65,7 +79,7 @@ TEST(SwitchConnectLink, SignsOnServesEchoesAndReconnectsAfterADrop) {
   }));
 
   // The network sends a request over the link the switch opened.
-  const Fields approved = link->roundtrip(auth_request(0, 1000, 1));
+  const Fields approved = roundtrip_answering_echoes(*link, auth_request(0, 1000, 1));
   EXPECT_EQ(approved.at(0), "0110");
   EXPECT_EQ(approved.at(39), "00");
 
@@ -86,7 +100,7 @@ TEST(SwitchConnectLink, SignsOnServesEchoesAndReconnectsAfterADrop) {
   EXPECT_EQ(second->at(0), "0800");
   EXPECT_EQ(second->at(70), "001");
   again->send(answer_to(*second));
-  EXPECT_EQ(again->roundtrip(auth_request(2, 1000, 2)).at(39), "00");
+  EXPECT_EQ(roundtrip_answering_echoes(*again, auth_request(2, 1000, 2)).at(39), "00");
 
   const std::string metrics = sw.runtime().metrics().render();
   EXPECT_NE(metrics.find("authswitch_messages_total{link=\"net\",mti=\"0110\",rc=\"00\"} 2"), std::string::npos)
