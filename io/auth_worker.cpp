@@ -61,7 +61,17 @@ std::size_t AuthWorker::pass() noexcept {
   for (ConnectionSlot& s : slots_) {
     if (!s.active.load(std::memory_order_acquire)) continue;
     SpscRing<AuthResult>& back = *s.from_auth[shard_];
-    const std::size_t n = s.to_auth[shard_]->pop_batch(constants::switch_auth_batch_max, [&](AuthJob& job) {
+    std::uint64_t last_ticket = 0;
+    const auto decide = [&](AuthJob& job, auto ahead) {
+      if (const AuthJob* next = ahead(constants::switch_prefetch_index_ahead)) {
+        core_.prefetch(next->request, core::Core::PrefetchStage::index);
+      }
+      if (const AuthJob* next = ahead(constants::switch_prefetch_user_ahead)) {
+        core_.prefetch(next->request, core::Core::PrefetchStage::user);
+      }
+      if (const AuthJob* next = ahead(constants::switch_prefetch_limits_ahead)) {
+        core_.prefetch(next->request, core::Core::PrefetchStage::limits);
+      }
       const std::uint64_t t0 = monotonic_ns();
       AuthResult result;
       result.inflight = job.inflight;
@@ -86,20 +96,44 @@ std::size_t AuthWorker::pass() noexcept {
                                                                  : core::ResponseCode::system_error;
       }
       result.ticket = sink_.last_ticket();
+      last_ticket = result.ticket;
       result.decision_ns = monotonic_ns() - t0;
       if (decision_latency_ != nullptr) decision_latency_->record(result.decision_ns);
       if (duplicates_ != nullptr && result.response.duplicate) duplicates_->inc();
       // Never full: the ring holds the slot's whole in-flight table.
       const bool pushed = back.try_push(result);
       AS_ASSERT(pushed);
-    });
+    };
+    bool head = true;
+    const std::size_t n = s.to_auth[shard_]->pop_batch_ahead(
+        constants::switch_auth_batch_max, [&](AuthJob& job, auto ahead) {
+          if (head) {
+            // The jobs the steady stages would have reached before this
+            // batch began: their index lines now, so their misses overlap.
+            head = false;
+            for (std::size_t k = 1; k < constants::switch_prefetch_index_ahead; ++k) {
+              if (const AuthJob* next = ahead(k)) core_.prefetch(next->request, core::Core::PrefetchStage::index);
+            }
+          }
+          decide(job, ahead);
+        });
     if (n != 0) {
-      s.waker.ring();
       total += n;
+      if (wake_loop_now(last_ticket)) s.waker.ring();
     }
   }
   if (total != 0) decided_.fetch_add(total, std::memory_order_relaxed);
   return total;
+}
+
+bool AuthWorker::wake_loop_now(std::uint64_t last_ticket) const noexcept {
+  if (!loops_woken_by_log_ || last_ticket == 0) return true;
+  // Pairs with the fence in WalWriter::notify(): either the released count
+  // read here already covers the batch (so ring: the log's signal may have
+  // come before the loop could see these results), or the writer's publish
+  // comes after our pushes, and its signal wakes a loop that sees them.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  return wal_.released_count(sink_.producer()) >= last_ticket || wal_.failed();
 }
 
 std::size_t AuthWorker::run_tasks() noexcept {

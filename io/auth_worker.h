@@ -6,6 +6,9 @@
 // AuthResult with the record's ticket back on the slot's return ring. The
 // connection loop sends the answer once the log has released that ticket.
 //
+// Taking a batch from a ring, it prefetches the cards of the next jobs
+// (Core::prefetch, staged) while deciding the current one.
+//
 // Between batches it drains its task queue (run_on_shard): operator work
 // (balance top-ups, limit changes) that must run on the shard's owning
 // thread. Waiting: spin, yield, then park on its Doorbell, which connection
@@ -55,6 +58,11 @@ class AuthWorker {
   // Before start(): counts requests answered 91 because the log's queue had
   // no room for their record (authswitch_wal_queue_full_total).
   void set_shed_counter(Counter* shed) noexcept { shed_ = shed; }
+  // Before start(): the connection loops wait on the log's notify eventfd
+  // (LoopShared::released_fd). Then a batch whose records the log has not
+  // yet released does not ring the loop: the log's publish wakes it once,
+  // when the answers can leave, instead of twice.
+  void set_loops_woken_by_log(bool on) noexcept { loops_woken_by_log_ = on; }
 
   [[nodiscard]] Doorbell& doorbell() noexcept { return doorbell_; }
   [[nodiscard]] core::ShardId shard() const noexcept { return shard_; }
@@ -66,6 +74,9 @@ class AuthWorker {
   std::size_t pass() noexcept;
   std::size_t run_tasks() noexcept;
   [[nodiscard]] bool has_work() const noexcept;
+  // After pushing a batch of results: ring the loop now, or leave it to the
+  // log's signal (set_loops_woken_by_log)?
+  [[nodiscard]] bool wake_loop_now(std::uint64_t last_ticket) const noexcept;
 
   core::Core& core_;
   ledger::WalWriter& wal_;
@@ -75,6 +86,7 @@ class AuthWorker {
   LatencyRecorder* decision_latency_;
   Counter* duplicates_;  // authswitch_duplicates_total (may be null)
   Counter* shed_ = nullptr;  // decisions refused for want of log queue room (may be null)
+  bool loops_woken_by_log_ = false;
   Doorbell doorbell_;
   moodycamel::ConcurrentQueue<ShardTask> tasks_;
   std::atomic<bool> stopping_{false};

@@ -123,6 +123,42 @@ class SpscRing {
     return count;
   }
 
+  // Consumer. pop_batch that also shows what comes next in the batch, for
+  // prefetching: consume(T& item, Ahead ahead), where ahead(k) is the item k
+  // places after `item` in this batch (read only, alive until its own turn)
+  // or nullptr past the batch's end.
+  template <typename Consume>
+  std::size_t pop_batch_ahead(std::size_t max_items, Consume&& consume) noexcept {
+    std::size_t read = read_index_.load(std::memory_order_relaxed);
+    if (read == write_cache_) {
+      write_cache_ = write_index_.load(std::memory_order_acquire);
+      if (read == write_cache_) return 0;
+    }
+    std::size_t write = write_cache_;
+    std::size_t available = write >= read ? write - read : capacity_ - read + write;
+    if (available < max_items) {
+      // The cached index may be stale: a longer batch reaches further ahead.
+      write = write_cache_ = write_index_.load(std::memory_order_acquire);
+      available = write >= read ? write - read : capacity_ - read + write;
+    }
+    const std::size_t total = available < max_items ? available : max_items;
+    for (std::size_t count = 0; count < total; ++count) {
+      T* item = std::launder(&slots_[read + padding_slots]);
+      const auto ahead = [this, read, left = total - count - 1](std::size_t k) noexcept -> const T* {
+        if (k > left) return nullptr;
+        std::size_t at = read + k;
+        if (at >= capacity_) at -= capacity_;
+        return std::launder(&slots_[at + padding_slots]);
+      };
+      consume(*item, ahead);
+      item->~T();
+      ++read;
+      if (read == capacity_) read = 0;
+    }
+    if (total != 0) read_index_.store(read, std::memory_order_release);
+    return total;
+  }
+
   // Either side; exact only when the other side is quiet.
   [[nodiscard]] std::size_t size() const noexcept {
     const std::size_t write = write_index_.load(std::memory_order_acquire);

@@ -58,6 +58,15 @@ inline constexpr std::size_t switch_records_per_operation = 1;
 // Items an authorization thread takes from one ring before looking at the
 // next: bounds one connection's share of a pass (Aeron's bounded read).
 inline constexpr std::size_t switch_auth_batch_max = 64;
+// Staged prefetch of the jobs after the one being decided (Core::prefetch):
+// the card index and the transaction's tags this many jobs ahead, then the
+// user, then the limit slots. A job costs ~1 us here (decision, log append,
+// metrics), several memory latencies, so short distances suffice and reach
+// into the small batches a connection delivers at moderate rates
+// (bench_core's tight loop of bare decisions uses 16/8/4).
+inline constexpr std::size_t switch_prefetch_index_ahead = 4;
+inline constexpr std::size_t switch_prefetch_user_ahead = 2;
+inline constexpr std::size_t switch_prefetch_limits_ahead = 1;
 // While answers wait on the log, the connection loop re-checks the WAL's
 // released count after this long asleep. In sync mode the wait is one
 // fdatasync (~0.1-10 ms here); 50 us keeps the added latency under the

@@ -169,7 +169,9 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     if (efd < 0) return errno_text("eventfd", errno);
     slot_eventfds_.push_back(efd);
     slots_[i].init(workers, ring_capacity, efd);
-    slots_[i].producer = wal_->register_producer();
+    // Its received/written/link records gate no answer (only the workers'
+    // decisions do): they ride with the next decision's write.
+    slots_[i].producer = wal_->register_producer(ledger::ProducerKind::background);
   }
   for (std::size_t w = 0; w < workers; ++w) {
     const ledger::ProducerId producer = wal_->register_producer();
@@ -178,6 +180,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
                                                     std::span<ConnectionSlot>(slots_.get(), constants::switch_connection_slots), *wal_, producer, cipher_.get(),
                                                     &metrics_->decision->recorder(w), &metrics_->duplicates));
     workers_.back()->set_shed_counter(&metrics_->shed_log_room);
+    workers_.back()->set_loops_woken_by_log(released_fd_.valid());
     worker_ptrs_.push_back(workers_.back().get());
   }
 

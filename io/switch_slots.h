@@ -50,7 +50,12 @@ class LoopWaker {
   LoopWaker() = default;
   void set_fd(int eventfd) noexcept { eventfd_ = eventfd; }
   void ring() noexcept {
-    if (sleeping_.fetch_add(0, std::memory_order_seq_cst) != 0) wake();
+    // The first ringer of a sleep clears the flag, so one sleep costs one
+    // eventfd write however many threads ring during it.
+    if (sleeping_.fetch_add(0, std::memory_order_seq_cst) != 0 &&
+        sleeping_.exchange(0, std::memory_order_seq_cst) != 0) {
+      wake();
+    }
   }
   void wake() noexcept;
   // Loop side: announce, re-check, then wait; clear on waking.

@@ -25,6 +25,9 @@ constexpr std::int64_t ns_per_ms = 1'000'000;
 // The idle writer wakes at least this often even without work: a safety net,
 // never needed for correctness (producers wake it), cheap at 20 wake-ups/s.
 constexpr std::int64_t idle_wait_ns_max = 50 * ns_per_ms;
+// Queued records of one background producer beyond which its appends wake
+// the writer like an awaited producer's.
+constexpr std::uint64_t background_wake_records = constants::wal_queue_records_per_producer / 8;
 
 std::int64_t monotonic_ns() noexcept {
   timespec ts{};
@@ -76,7 +79,8 @@ WalWriter::WalWriter(WalOptions options)
       chunk_(new QueuedRecord[constants::wal_dequeue_chunk_records]),
       buffer_(new std::byte[constants::wal_batch_bytes_max]),
       staged_counts_(new std::uint64_t[options_.producers]()),
-      written_totals_(new std::uint64_t[options_.producers]()) {
+      written_totals_(new std::uint64_t[options_.producers]()),
+      background_(new bool[options_.producers]()) {
   AS_ASSERT(options_.producers >= 1 && options_.producers <= constants::wal_producers_max);
   AS_ASSERT(options_.segment_bytes >= constants::wal_segment_bytes_min);
   AS_ASSERT(options_.flush_interval_ms >= 1);
@@ -84,10 +88,14 @@ WalWriter::WalWriter(WalOptions options)
 
 WalWriter::~WalWriter() { (void)close(); }
 
-ProducerId WalWriter::register_producer() {
+ProducerId WalWriter::register_producer(ProducerKind kind) {
   const std::uint32_t id = producers_registered_.fetch_add(1, std::memory_order_relaxed);
   AS_ASSERT(id < options_.producers);
   locals_[id].token.emplace(queue_);
+  locals_[id].background = kind == ProducerKind::background;
+  // The writer reads it only for records this producer queued, which the
+  // producer's thread appends after registration (the queue orders them).
+  background_[id] = kind == ProducerKind::background;
   return id;
 }
 
@@ -116,8 +124,17 @@ AppendResult WalWriter::append(ProducerId producer, std::uint16_t type, std::spa
   record.producer = static_cast<std::uint16_t>(producer);
   if (!payload.empty()) std::memcpy(record.payload, payload.data(), payload.size());
   if (!queue_.try_enqueue(*local.token, std::move(record))) return {Fault::queue_full, 0};
-  wake_writer();
-  return {Fault::none, ++local.appended};
+  ++local.appended;
+  // A background producer's queue filling up (a burst read while the writer
+  // naps) wakes the writer as any append would: its records are best effort
+  // for their producer, but a full queue would drop them.
+  if (!local.background ||
+      local.appended - slots_[producer].written.load(std::memory_order_acquire) > background_wake_records) {
+    wake_writer();
+  } else {
+    wake_writer_from_long_sleep();
+  }
+  return {Fault::none, local.appended};
 }
 
 std::size_t WalWriter::room(ProducerId producer) const noexcept {
@@ -142,20 +159,36 @@ void WalWriter::wake_writer() noexcept {
   }
 }
 
-void WalWriter::wait_for_work(std::int64_t timeout_ns) noexcept {
+void WalWriter::wake_writer_from_long_sleep() noexcept {
+  // A plain load, not wake_writer's read-modify-write on the writer's line:
+  // while the switch is busy the writer only naps, and a background record
+  // waits for the nap's end or the next awaited append. Losing the race with
+  // a writer just going to its long sleep delays the record by at most
+  // idle_wait_ns_max, never loses it.
+  if (writer_sleeping_.load(std::memory_order_acquire) == sleep_long &&
+      writer_sleeping_.exchange(sleep_none, std::memory_order_seq_cst) != sleep_none) {
+    futex_wake(writer_sleeping_);
+  }
+}
+
+void WalWriter::wait_for_work(std::int64_t timeout_ns, std::uint32_t how) noexcept {
   for (std::uint32_t i = 0; i < constants::wal_idle_spins; ++i) {
     if (queue_.size_approx() != 0 || stop_requested_.load(std::memory_order_acquire)) return;
     _mm_pause();
   }
-  (void)writer_sleeping_.exchange(1, std::memory_order_seq_cst);
+  (void)writer_sleeping_.exchange(how, std::memory_order_seq_cst);
   if (queue_.size_approx() == 0 && !stop_requested_.load(std::memory_order_seq_cst)) {
-    futex_wait(writer_sleeping_, 1, std::clamp<std::int64_t>(timeout_ns, 0, idle_wait_ns_max));
+    futex_wait(writer_sleeping_, how, std::clamp<std::int64_t>(timeout_ns, 0, idle_wait_ns_max));
   }
-  writer_sleeping_.store(0, std::memory_order_relaxed);
+  writer_sleeping_.store(sleep_none, std::memory_order_relaxed);
 }
 
 void WalWriter::notify() noexcept {
   if (options_.notify_eventfd < 0) return;
+  // Orders the counts just published before the signal for a poller that
+  // skips its own wake-up when it reads them too old (io/auth_worker.cpp,
+  // wake_loop_now): the system call orders it on x86 anyway.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   const std::uint64_t one = 1;
   // A full eventfd counter (2^64 - 2) cannot happen; a failure here only
   // delays the poller until its next look, so it is not an error.
@@ -182,6 +215,7 @@ Status WalWriter::open() {
   format::store<std::uint64_t>(opened.data() + 8, next - 1);
   stage_ledger_record(format::type_log_opened, opened);
   if (Status s = flush_staged(true); !s) return s;
+  notify();  // as before background producers: a poller's first look follows the open
   stop_requested_.store(false);
   state_.store(State::running, std::memory_order_release);
   thread_ = std::thread([this] { run(); });
@@ -291,6 +325,7 @@ Status WalWriter::stage(const QueuedRecord& record) {
                                  std::span<const std::byte>(record.payload, record.length));
   staged_last_sequence_ = sequence;
   ++staged_counts_[record.producer];
+  if (!background_[record.producer]) awaited_staged_ = true;
   return Status{};
 }
 
@@ -313,15 +348,23 @@ Status WalWriter::flush_staged(bool sync) {
     staged_counts_[k] = 0;
   }
   publish_written();
+  const bool awaited = awaited_staged_;
+  awaited_staged_ = false;
+  // Signal only a publish that releases something: an awaited producer's
+  // written count (async) or durable count (sync).
+  bool releases = awaited && options_.durability == Durability::async;
   if (sync) {
     ++stats_.syncs;
+    releases = releases || awaited || awaited_unsynced_;
     unsynced_ = false;
+    awaited_unsynced_ = false;
     last_sync_ns_ = monotonic_ns();
     publish_durable();
   } else {
     unsynced_ = true;
+    awaited_unsynced_ = awaited_unsynced_ || awaited;
   }
-  notify();
+  if (releases) notify();
   return Status{};
 }
 
@@ -330,9 +373,11 @@ Status WalWriter::sync_now() {
   if (Status s = io_.sync(segment_fd_.get(), segment_path_, segment_offset_); !s) return s;
   ++stats_.syncs;
   unsynced_ = false;
+  const bool releases = awaited_unsynced_;
+  awaited_unsynced_ = false;
   last_sync_ns_ = monotonic_ns();
   publish_durable();
-  notify();
+  if (releases) notify();
   return Status{};
 }
 
@@ -363,6 +408,7 @@ void WalWriter::fail(Status status) noexcept {
 void WalWriter::run() noexcept {
   const bool sync_each_batch = options_.durability == Durability::sync;
   const std::int64_t interval_ns = static_cast<std::int64_t>(options_.flush_interval_ms) * ns_per_ms;
+  bool active = false;  // took records since the last sleep
   for (;;) {
     while (stall_for_test_.load(std::memory_order_acquire) && !stop_requested_.load(std::memory_order_acquire)) {
       std::this_thread::sleep_for(std::chrono::microseconds(100));  // test hook only
@@ -382,10 +428,15 @@ void WalWriter::run() noexcept {
       if (n < want) break;
     }
     if (taken > 0 && !failed()) {
-      if (Status s = flush_staged(sync_each_batch); !s) fail(std::move(s));
+      // Group commit in `sync`: one fdatasync for the batch, unless nothing
+      // in it is awaited (background records only), which waits for the
+      // next awaited batch or the interval below.
+      const bool sync = sync_each_batch && (awaited_staged_ || monotonic_ns() - last_sync_ns_ >= interval_ns);
+      if (Status s = flush_staged(sync); !s) fail(std::move(s));
+      active = true;
     }
     if (!failed()) {
-      if (!sync_each_batch && unsynced_ && monotonic_ns() - last_sync_ns_ >= interval_ns) {
+      if (unsynced_ && monotonic_ns() - last_sync_ns_ >= interval_ns) {
         if (Status s = sync_now(); !s) fail(std::move(s));
       }
       // Prepare the next segment once this one is half full, between
@@ -401,9 +452,13 @@ void WalWriter::run() noexcept {
     }
     if (taken == 0) {
       if (stop_requested_.load(std::memory_order_acquire) && queue_.size_approx() == 0) break;
-      std::int64_t timeout_ns = idle_wait_ns_max;
-      if (!sync_each_batch && unsynced_) timeout_ns = last_sync_ns_ + interval_ns - monotonic_ns();
-      wait_for_work(timeout_ns);
+      // After work, a nap of at most the interval: background records
+      // appended meanwhile do not wake the writer, so the nap bounds their
+      // wait. Only after a whole nap without work does it sleep long.
+      std::int64_t timeout_ns = active ? interval_ns : idle_wait_ns_max;
+      if (unsynced_) timeout_ns = std::min(timeout_ns, last_sync_ns_ + interval_ns - monotonic_ns());
+      wait_for_work(timeout_ns, active || unsynced_ ? sleep_nap : sleep_long);
+      active = false;
     }
   }
   if (!failed()) {
@@ -427,7 +482,7 @@ Status WalWriter::close() {
   state_.compare_exchange_strong(running, State::closed, std::memory_order_acq_rel);
   if (thread_.joinable()) {
     stop_requested_.store(true, std::memory_order_seq_cst);
-    (void)writer_sleeping_.exchange(0, std::memory_order_seq_cst);
+    (void)writer_sleeping_.exchange(sleep_none, std::memory_order_seq_cst);
     futex_wake(writer_sleeping_);
     thread_.join();
   }

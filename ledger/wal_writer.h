@@ -17,7 +17,19 @@
 // is durable once durable_count(k) >= t. released_count(k) is the one the io
 // loop polls before putting an answer on the wire: durable_count in `sync`,
 // written_count in `async` (SPEC 7). An eventfd can be given to be signalled
-// after each publish, so an io_uring loop can wait on it instead of spinning.
+// after each publish that moves an awaited producer's released count, so an
+// io_uring loop can wait on it instead of spinning.
+//
+// Awaited and background producers: a producer whose records someone waits
+// on before acting (a decision before its answer leaves) is `awaited`, the
+// default. A `background` producer's records (the io loops' received and
+// written records) gate nothing, so they need not cost a wake-up, a write
+// or an fdatasync of their own: a background append wakes the writer only
+// from a long idle sleep, and they ride in the next awaited batch. A batch
+// holding only background records is written but, in `sync`, not synced and
+// not signalled; flush_interval_ms bounds how long a background record may
+// stay queued or unsynced (both durabilities). Any fdatasync covers every
+// earlier write, so an awaited record's durability implies theirs.
 //
 // Failures: a failed write or fdatasync (full disk, I/O error) puts the writer
 // in a failed state for good. Records not yet acknowledged never will be;
@@ -65,6 +77,8 @@ struct WalOptions {
 
 using ProducerId = std::uint32_t;
 
+enum class ProducerKind : std::uint8_t { awaited, background };
+
 struct AppendResult {
   Fault fault = Fault::none;  // none, queue_full (retry later / answer 91), closed, or the writer's failure
   std::uint64_t ticket = 0;   // valid when fault == none
@@ -93,7 +107,7 @@ class WalWriter {
   [[nodiscard]] Status open();
 
   // Setup time, any thread; at most options.producers. Allocates the token.
-  [[nodiscard]] ProducerId register_producer();
+  [[nodiscard]] ProducerId register_producer(ProducerKind kind = ProducerKind::awaited);
 
   // Hot path; only the thread that owns `producer` calls it.
   [[nodiscard]] AppendResult append(ProducerId producer, std::uint16_t type, std::span<const std::byte> payload,
@@ -174,7 +188,13 @@ class WalWriter {
   struct alignas(constants::cache_line_bytes) ProducerLocal {
     std::optional<moodycamel::ProducerToken> token;
     std::uint64_t appended = 0;
+    bool background = false;
   };
+  // writer_sleeping_'s values: awake, a short nap (at most flush_interval_ms,
+  // background appends do not wake it), a long idle sleep (every append does).
+  static constexpr std::uint32_t sleep_none = 0;
+  static constexpr std::uint32_t sleep_nap = 1;
+  static constexpr std::uint32_t sleep_long = 2;
 
   void run() noexcept;
   [[nodiscard]] Status recover_tail(std::uint64_t& next_sequence, std::uint64_t& cut_bytes);
@@ -187,8 +207,9 @@ class WalWriter {
   void publish_written() noexcept;
   void publish_durable() noexcept;
   void fail(Status status) noexcept;
-  void wait_for_work(std::int64_t timeout_ns) noexcept;
+  void wait_for_work(std::int64_t timeout_ns, std::uint32_t how) noexcept;
   void wake_writer() noexcept;
+  void wake_writer_from_long_sleep() noexcept;
   void notify() noexcept;
 
   WalOptions options_;
@@ -199,7 +220,8 @@ class WalWriter {
 
   std::atomic<State> state_{State::closed};
   std::atomic<bool> stop_requested_{false};
-  // The futex word: 1 while the writer sleeps or is about to.
+  // The futex word: nonzero (sleep_nap, sleep_long) while the writer sleeps
+  // or is about to.
   std::atomic<std::uint32_t> writer_sleeping_{0};
   std::atomic<std::uint64_t> written_sequence_{0};
   std::atomic<std::uint64_t> durable_sequence_{0};
@@ -225,11 +247,15 @@ class WalWriter {
   std::uint64_t staged_last_sequence_ = 0;
   std::uint64_t written_last_sequence_ = 0;
   bool unsynced_ = false;
+  bool awaited_staged_ = false;        // the staged batch holds an awaited producer's record
+  bool awaited_unsynced_ = false;      // an awaited record is written but not yet synced
   bool prepare_failed_ = false;        // ahead-of-time preparation failed; retry at rotation
   std::int64_t last_sync_ns_ = 0;      // CLOCK_MONOTONIC
   // Per producer: records staged in the current batch, and totals written.
   std::unique_ptr<std::uint64_t[]> staged_counts_;
   std::unique_ptr<std::uint64_t[]> written_totals_;
+  // Per producer, set at registration (before its first record).
+  std::unique_ptr<bool[]> background_;
   WalStats stats_;
 };
 

@@ -6,6 +6,11 @@
 //
 //   serve_e2e --rate 50000 --seconds 10 --durability async|sync
 //             [--connections 1] [--cards 100000] [--wal DIR] [--pin 0|1]
+//             [--floor 0|1] [--switch 0|1]
+//
+// --floor 0 / --switch 0 leave one half out, so that a whole-process counter
+// (perf stat -e raw_syscalls:sys_enter,context-switches) can be split
+// between the two: the switch's share is a full run's less a floor-only one.
 //
 // Requests are 0100s of 1 minor unit on cards spread over the data set (no
 // limit is reached), each with a unique key; the answer is matched by field
@@ -37,7 +42,7 @@ using namespace authswitch;
 
 constexpr const char* usage =
     "usage: serve_e2e [--rate N] [--seconds S] [--durability async|sync] [--connections C]\n"
-    "                 [--cards N] [--wal DIR] [--pin 0|1]\n";
+    "                 [--cards N] [--wal DIR] [--pin 0|1] [--floor 0|1] [--switch 0|1]\n";
 
 class IsoRequestSource final : public io::RequestSource {
  public:
@@ -112,6 +117,8 @@ int main(int argc, char** argv) {
   io::Durability durability = io::Durability::async;
   std::string wal_dir;
   bool pin = true;
+  bool run_floor = true;
+  bool run_switch = true;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -129,6 +136,8 @@ int main(int argc, char** argv) {
     else if (flag == "--cards") cards = std::strtoul(value, nullptr, 10);
     else if (flag == "--wal") wal_dir = value;
     else if (flag == "--pin") pin = std::string_view(value) != "0";
+    else if (flag == "--floor") run_floor = std::string_view(value) != "0";
+    else if (flag == "--switch") run_switch = std::string_view(value) != "0";
     else if (flag == "--durability") durability = std::string_view(value) == "sync" ? io::Durability::sync : io::Durability::async;
     else {
       std::fputs(usage, stderr);
@@ -139,7 +148,7 @@ int main(int argc, char** argv) {
               client.seconds, client.connections, std::string(io::to_string(durability)).c_str());
 
   // 1. The loopback floor: same client, same rate, a plain echo.
-  {
+  if (run_floor) {
     io::UringEchoServer echo(io::EchoServerOptions{"127.0.0.1", 0, 64, 4096});
     if (const std::string e = echo.open(); !e.empty()) {
       std::fprintf(stderr, "serve_e2e: echo: %s\n", e.c_str());
@@ -155,6 +164,8 @@ int main(int argc, char** argv) {
     t.join();
     report("floor", r, recorder);
   }
+
+  if (!run_switch) return 0;
 
   // 2. The switch.
   const bool temp = wal_dir.empty();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -86,6 +87,39 @@ TEST_P(SpscRingBatch, PopsUpToTheLimitInOrder) {
 INSTANTIATE_TEST_SUITE_P(Cases, SpscRingBatch,
                          testing::Values(BatchCase{0, 4, 0}, BatchCase{3, 4, 3}, BatchCase{8, 4, 4},
                                          BatchCase{8, 8, 8}, BatchCase{5, 0, 0}));
+
+TEST(SpscRing, PopBatchAheadShowsTheRestOfTheBatchAcrossWraps) {
+  SpscRing<int> ring(7);
+  int next_in = 0;
+  int next_out = 0;
+  for (int round = 0; round < 100; ++round) {
+    const int pushes = 1 + round % 5;  // at most 2 left over + 5 = the capacity
+    for (int i = 0; i < pushes; ++i) ASSERT_TRUE(ring.try_push(next_in++));
+    const std::size_t max = 1 + static_cast<std::size_t>(round % 4);
+    const std::size_t batch = std::min<std::size_t>(max, ring.size());
+    std::size_t position = 0;
+    const std::size_t n = ring.pop_batch_ahead(max, [&](int& item, auto ahead) {
+      EXPECT_EQ(item, next_out);
+      // Every later item of this batch, in order; nothing past its end.
+      for (std::size_t k = 1; k < batch - position; ++k) {
+        const int* later = ahead(k);
+        ASSERT_NE(later, nullptr);
+        EXPECT_EQ(*later, next_out + static_cast<int>(k));
+      }
+      EXPECT_EQ(ahead(batch - position), nullptr);
+      EXPECT_EQ(ahead(batch + 8), nullptr);
+      ++next_out;
+      ++position;
+    });
+    EXPECT_EQ(n, batch);
+    while (ring.size() > 2) {
+      const int* front = ring.front();
+      ASSERT_NE(front, nullptr);
+      EXPECT_EQ(*front, next_out++);
+      ring.pop();
+    }
+  }
+}
 
 TEST(SpscRing, DestroysItemsPoppedAndItemsLeftInside) {
   const auto tracker = std::make_shared<int>(0);
