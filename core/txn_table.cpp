@@ -32,6 +32,18 @@ void back_off(unsigned& spins) noexcept {
 
 constexpr auto u32(TxnState s) { return static_cast<std::uint32_t>(s); }
 
+// The slot a claim takes in a bucket when it is free (else the bucket's
+// first free one): known from the hash alone, so its body can be fetched
+// alongside the tags instead of after them. Bits 24-31 of the hash: neither
+// the home bucket's nor the fingerprint's.
+std::size_t preferred_slot(std::uint64_t h) noexcept {
+  return static_cast<std::size_t>((h >> 24) & 0xffu) % TxnTable::slots_per_bucket;
+}
+// `empty`: a scan_tags mask (bit 2j for slot j).
+std::size_t free_slot(unsigned empty, std::size_t preferred) noexcept {
+  return ((empty >> (2 * preferred)) & 1u) != 0 ? preferred : static_cast<std::size_t>(std::countr_zero(empty)) / 2;
+}
+
 // All three lines of an entry, writable: a decision writes each of them.
 void prefetch_entry(const TxnEntry* e) noexcept {
   const auto* lines = reinterpret_cast<const char*>(e);
@@ -150,6 +162,12 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
   const std::size_t window[2] = {home(h), other(h)};
   const std::size_t window_buckets = bucket_mask_ == 0 ? 1 : 2;
   Bucket& hb = buckets_[window[0]];
+  // A new key most often takes its preferred slot in one of the two buckets:
+  // its body's lines are asked for now, so that their misses overlap the
+  // tags' rather than follow them (a decision writes all three lines).
+  const std::size_t preferred = preferred_slot(h);
+  prefetch_entry(&body(window[0], preferred));
+  prefetch_entry(&body(window[1], preferred));
   for (unsigned spins = 0;;) {
     const std::uint64_t c = load_acquire(hb.control);
     if ((c & 1u) != 0) {  // a claim of a key with this home is under way (maybe ours)
@@ -169,7 +187,7 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
         if (load_acquire(e.key_hi) == key.hi && load_acquire(e.key_lo) == key.lo) return {Outcome::found, &e};
       }
       if (m.empty != 0) {
-        const auto j = static_cast<std::size_t>(std::countr_zero(m.empty)) / 2;
+        const std::size_t j = free_slot(m.empty, preferred);
         free_count[w] = count_spread(m.empty);
         free_tags[w] = &bk.tags[j];
         free_bodies[w] = &body(window[w], j);
@@ -377,7 +395,7 @@ void TxnTable::prefetch_body(const TxnKey& key) const noexcept {
     }
     free_count[w] = count_spread(m.empty);
     if (m.empty != 0 && (w == 0 || free_count[1] > free_count[0])) {
-      candidate = &body(window[w], static_cast<std::size_t>(std::countr_zero(m.empty)) / 2);
+      candidate = &body(window[w], free_slot(m.empty, preferred_slot(h)));
     }
   }
   if (candidate == nullptr) {
