@@ -1,6 +1,7 @@
 #include "io/connection_loop.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,9 +119,49 @@ void ConnectionLoop::maybe_arm_recv() {
   arm_recv();
 }
 
+// The loop's own records are not reserved ahead as decisions are: a burst
+// of answers (thousands released at once, as when a SIGTERM drains the
+// in-flight table) fills this producer's queue faster than the writer takes
+// it, and a record refused then was lost from the log. So a full queue is
+// waited on for as long as the writer keeps taking records; only a writer
+// that takes none for switch_own_record_wait_ns (a stalled disk) is given up
+// on, once, with a log line, until an append goes through again.
+template <typename Record>
+void ConnectionLoop::log_own(SwitchRecord type, const Record& record) {
+  ledger::WalWriter& wal = *shared_.wal;
+  ledger::AppendResult r = append_record(wal, slot_.producer, type, record);
+  if (r.ok()) {
+    log_stalled_ = false;
+    return;
+  }
+  if (r.fault == ledger::Fault::queue_full && !log_stalled_) {
+    std::uint64_t taken = wal.written_count(slot_.producer);
+    std::uint64_t give_up = monotonic_ns() + constants::switch_own_record_wait_ns;
+    while (r.fault == ledger::Fault::queue_full) {
+      ::sched_yield();
+      r = append_record(wal, slot_.producer, type, record);
+      if (r.ok()) return;
+      const std::uint64_t now_taken = wal.written_count(slot_.producer);
+      const std::uint64_t now = monotonic_ns();
+      if (now_taken != taken) {
+        taken = now_taken;
+        give_up = now + constants::switch_own_record_wait_ns;
+      } else if (now > give_up) {
+        break;
+      }
+    }
+    if (r.fault == ledger::Fault::queue_full) {
+      log_stalled_ = true;
+      log("link " + link_.config->name + ": the log took none of this connection's records for " +
+          std::to_string(constants::switch_own_record_wait_ns / 1'000'000) +
+          " ms; its own records (received, written) are not logged until the log moves again: check the disk");
+    }
+  }
+}
+
 void ConnectionLoop::record_link(SwitchRecord type) {
   const LinkRecord r{static_cast<std::uint16_t>(link_.index), static_cast<std::uint16_t>(slot_index_), peer_port_, 0};
-  (void)append_record(*shared_.wal, slot_.producer, type, r);
+  log_own(type, r);
 }
 
 void ConnectionLoop::record_dropped(std::string_view mti, std::uint8_t reason) {
@@ -129,7 +170,7 @@ void ConnectionLoop::record_dropped(std::string_view mti, std::uint8_t reason) {
   r.connection = static_cast<std::uint16_t>(slot_index_);
   for (std::size_t i = 0; i < 4 && i < mti.size(); ++i) r.mti[i] = mti[i];
   r.reason = reason;
-  (void)append_record(*shared_.wal, slot_.producer, SwitchRecord::dropped, r);
+  log_own(SwitchRecord::dropped, r);
   link_.metrics->dropped.inc();
 }
 
@@ -245,7 +286,7 @@ void ConnectionLoop::handle_request(const codec::MessageView& view, std::uint64_
   r.amount = job.request.amount;
   r.field7 = job.request.field7;
   mask_into(job.request.pan(), r.masked_pan, r.pan_length);
-  (void)append_record(*shared_.wal, slot_.producer, SwitchRecord::received, r);
+  log_own(SwitchRecord::received, r);
 
   const core::ShardId shard = shared_.core->route(job.request);
   AS_ASSERT(shard < shared_.workers.size());
@@ -294,7 +335,7 @@ bool ConnectionLoop::pack_out(const codec::FieldValues& values, std::string_view
   w.stan = stan;
   w.rc = {rc[0], rc[1]};
   for (std::size_t i = 0; i < approval.size() && i < w.approval.size(); ++i) w.approval[i] = approval[i];
-  (void)append_record(*shared_.wal, slot_.producer, SwitchRecord::response_written, w);
+  log_own(SwitchRecord::response_written, w);
   return true;
 }
 

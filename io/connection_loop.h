@@ -124,6 +124,8 @@ class ConnectionLoop {
                 std::string_view approval);
   void record_dropped(std::string_view mti, std::uint8_t reason);
   void record_link(SwitchRecord type);
+  template <typename Record>
+  void log_own(SwitchRecord type, const Record& record);
   void flush_send();
   void begin_close();
   void linger_and_close();
@@ -167,6 +169,7 @@ class ConnectionLoop {
   Outstanding outstanding_;
   std::uint32_t next_stan_ = 1;
   std::uint64_t last_activity_ns_ = 0;
+  bool log_stalled_ = false;  // the writer took nothing for switch_own_record_wait_ns: do not wait again
 
   ResponseText text_;
   codec::FieldValues values_;

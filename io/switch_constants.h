@@ -75,6 +75,10 @@ inline constexpr std::int64_t switch_release_poll_ns = 50'000;
 // With the log's notify eventfd polled (the runtime's case), the loop is
 // woken by each publish; this timeout only bounds a lost wake-up.
 inline constexpr std::int64_t switch_release_fallback_ns = 1'000'000;
+// How long a connection loop waits, for one of its own records (received,
+// response written, link, dropped), on a log queue that is full and that
+// the writer is not draining at all. While the writer drains, it waits on.
+inline constexpr std::uint64_t switch_own_record_wait_ns = 100'000'000;
 // Submission queue of a connection's ring: one recv, one send, one wake
 // read and one timeout in flight at most, with room.
 inline constexpr unsigned switch_sq_entries = 16;
