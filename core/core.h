@@ -136,6 +136,14 @@ class Core {
   // Shard thread: releases holds placed before `now - hold_ms` and not
   // reversed (SPEC 8); returns how many.
   std::size_t expire_holds(ShardId shard, TimeMs now, TimeMs hold_ms, EventSink& sink);
+  // The same, one slice of the table at a time: from `sweep.next`, at most
+  // `max_entries` entries and `max_events` expiries; `sweep.next` is where
+  // the next slice begins, 0 once the walk has reached the table's end.
+  struct HoldSweep {
+    std::size_t next = 0;
+  };
+  std::size_t expire_holds_step(ShardId shard, TimeMs now, TimeMs hold_ms, EventSink& sink, HoldSweep& sweep,
+                                std::size_t max_entries, std::size_t max_events);
 
   // ---- replay (before the shard threads run) ----
   void apply(const Event& e);

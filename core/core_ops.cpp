@@ -123,12 +123,25 @@ OpStatus Core::add_card(const NewCard& card, EventSink& sink, std::uint32_t* ind
 }
 
 std::size_t Core::expire_holds(ShardId shard, TimeMs now, TimeMs hold_ms, EventSink& sink) {
-  // A scan of the table: this runs from a timer a few times an hour, not per
-  // request (2^22 entries take ~20 ms; a per-shard queue of holds would make
-  // it proportional to the holds due, if that ever matters).
+  HoldSweep sweep;
+  std::size_t expired = 0;
+  do {
+    expired += expire_holds_step(shard, now, hold_ms, sink, sweep, txns_.capacity(), txns_.capacity());
+  } while (sweep.next != 0);
+  return expired;
+}
+
+std::size_t Core::expire_holds_step(ShardId shard, TimeMs now, TimeMs hold_ms, EventSink& sink, HoldSweep& sweep,
+                                    std::size_t max_entries, std::size_t max_events) {
+  // A walk of the table in steps: the whole of it (2^22 entries) takes
+  // ~20 ms, too long to keep a shard's authorizations waiting, so the switch
+  // takes it a slice at a time between batches, and stops a slice early at
+  // `max_events` (the room the log has for the records it will write).
   std::size_t expired = 0;
   TxnEntry* entries = txns_.entries();
-  for (std::size_t i = 0; i < txns_.capacity(); ++i) {
+  const std::size_t end = sweep.next + max_entries < txns_.capacity() ? sweep.next + max_entries : txns_.capacity();
+  std::size_t i = sweep.next;
+  for (; i < end && expired < max_events; ++i) {
     TxnEntry& e = entries[i];
     const TxnKey key{load_acquire(e.key_hi), load_acquire(e.key_lo)};
     if (key.hi == 0 || static_cast<TxnState>(load_acquire(e.state)) != TxnState::final) continue;
@@ -170,6 +183,7 @@ std::size_t Core::expire_holds(ShardId shard, TimeMs now, TimeMs hold_ms, EventS
     sink.on_event(shards_[shard].scratch);
     ++expired;
   }
+  sweep.next = i < txns_.capacity() ? i : 0;
   return expired;
 }
 

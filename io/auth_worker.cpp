@@ -1,22 +1,12 @@
 #include "io/auth_worker.h"
 
-#include <time.h>
-
 #include <string>
 
 #include "core/assert.h"
 #include "io/cpu_affinity.h"
+#include "io/wall_clock.h"
 
 namespace authswitch::io {
-namespace {
-
-std::uint64_t monotonic_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace
 
 AuthWorker::AuthWorker(core::Core& core, core::ShardId shard, std::span<ConnectionSlot> slots,
                        ledger::WalWriter& wal, ledger::ProducerId producer, const ledger::PanCipher* cipher,

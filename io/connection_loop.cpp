@@ -11,21 +11,10 @@
 
 #include "core/assert.h"
 #include "io/auth_worker.h"
+#include "io/wall_clock.h"
 
 namespace authswitch::io {
 namespace {
-
-std::uint64_t monotonic_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-core::TimeMs realtime_ms() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<core::TimeMs>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
-}
 
 std::uint64_t data_of(std::uint8_t op) noexcept { return op; }
 

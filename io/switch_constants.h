@@ -79,6 +79,14 @@ inline constexpr std::int64_t switch_release_fallback_ns = 1'000'000;
 // response written, link, dropped), on a log queue that is full and that
 // the writer is not draining at all. While the writer drains, it waits on.
 inline constexpr std::uint64_t switch_own_record_wait_ns = 100'000'000;
+// Hold expiry (io/hold_sweeper.h): a sweep of the transaction table every
+// minute, so a hold expires within a minute of hold_days and well before
+// the table may reuse its entry (hold_days + txn_hold_grace_ms). A slice is
+// 16,384 entries (~0.3 ms of scanning on the shard's thread) and at most 64
+// expiries, so authorizations wait at most about a millisecond.
+inline constexpr std::int64_t switch_hold_sweep_interval_ms = 60'000;
+inline constexpr std::size_t switch_hold_sweep_slice_entries = 16'384;
+inline constexpr std::size_t switch_hold_sweep_slice_events_max = 64;
 // Submission queue of a connection's ring: one recv, one send, one wake
 // read and one timeout in flight at most, with room.
 inline constexpr unsigned switch_sq_entries = 16;

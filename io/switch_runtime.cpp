@@ -16,6 +16,7 @@
 
 #include "core/assert.h"
 #include "io/cpu_affinity.h"
+#include "io/wall_clock.h"
 #include "ledger/core_recovery.h"
 #include "ledger/core_snapshot.h"
 
@@ -254,6 +255,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     workers_[w]->start(cpu_for_thread(cfg.cores.auth, w));
   }
   started_ = true;
+  if (options_.hold_sweep_interval_ms > 0) hold_thread_ = std::thread([this] { hold_loop(); });
   for (std::size_t l = 0; l < cfg.links.size(); ++l) {
     if (cfg.links[l].mode == LinkMode::listen) {
       metrics_->links[l].link_up.set(1);
@@ -389,6 +391,19 @@ void SwitchRuntime::connect_loop(std::size_t link) {
   }
 }
 
+void SwitchRuntime::hold_loop() {
+  const core::TimeMs hold_ms = static_cast<core::TimeMs>(options_.config.hold_days) * core::ms_per_day;
+  HoldSweeper sweeper([this](core::ShardId shard, const ShardTask& task) { run_on_shard(shard, task); }, *wal_,
+                      worker_producers_, hold_ms);
+  while (!wait_stop(stop_fd_, static_cast<int>(options_.hold_sweep_interval_ms))) {
+    const HoldSweeper::Result r = sweeper.sweep(realtime_ms(), stopping_);
+    if (r.expired != 0) {
+      log_line("holds: " + std::to_string(r.expired) + " expired after " + std::to_string(options_.config.hold_days) +
+               " days uncleared, their amounts released (SPEC 8)");
+    }
+  }
+}
+
 void SwitchRuntime::run_on_shard(core::ShardId shard, const ShardTask& task) {
   AS_ASSERT(shard < workers_.size());
   std::promise<void> done;
@@ -416,6 +431,8 @@ std::string SwitchRuntime::stop() {
   for (std::thread& t : slot_threads_) {
     if (t.joinable()) t.join();
   }
+  // Its tasks run on the authorization threads: it ends before they do.
+  if (hold_thread_.joinable()) hold_thread_.join();
   // 3. No job can arrive any more: the authorization threads end.
   for (auto& w : workers_) w->stop();
   // 3b. The shutdown snapshot from the checkpointer's shadow, with its marker

@@ -32,6 +32,7 @@
 #include "io/auth_worker.h"
 #include "io/config.h"
 #include "io/connection_loop.h"
+#include "io/hold_sweeper.h"
 #include "io/metrics_registry.h"
 #include "io/switch_metrics.h"
 #include "io/switch_slots.h"
@@ -54,6 +55,9 @@ struct SwitchOptions {
   // exactly as the first (called once, on the checkpointer's thread). Null:
   // no periodic snapshots, only the one at clean shutdown.
   std::function<std::unique_ptr<core::Accounts>()> reload_accounts;
+  // How often held amounts older than hold_days are released (SPEC 8,
+  // io/hold_sweeper.h); 0: never (tests whose holds must stay put).
+  std::int64_t hold_sweep_interval_ms = constants::switch_hold_sweep_interval_ms;
 };
 
 class SwitchRuntime {
@@ -99,6 +103,7 @@ class SwitchRuntime {
   // A free connection slot, or npos; joins the thread that last used it.
   std::size_t claim_slot();
   void serve_connection(std::size_t link, std::size_t slot, int fd, std::uint16_t peer_port, bool* signed_on);
+  void hold_loop();
 
   SwitchOptions options_;
   std::vector<std::unique_ptr<codec::DialectResult>> dialects_;
@@ -130,6 +135,7 @@ class SwitchRuntime {
   std::vector<int> listen_fds_;
   std::vector<std::uint16_t> ports_;
   std::vector<std::thread> link_threads_;
+  std::thread hold_thread_;
   int stop_fd_ = -1;
   std::atomic<bool> stopping_{false};
   bool started_ = false;

@@ -265,6 +265,31 @@ TEST_F(Flows, ExpiredHoldsAreReleased) {
   EXPECT_EQ(core->expire_holds(0, t_noon_tokyo + 7 * ms_per_day, 7 * ms_per_day, sink), 0u);
 }
 
+// The switch walks the table a slice at a time, and stops a slice at the
+// log's room: slices of any size, one expiry at most each, release exactly
+// what one whole walk does, each hold once.
+TEST_F(Flows, ExpiringHoldsInSlicesReleasesWhatOneWalkDoes) {
+  for (std::uint32_t i = 0; i < 5; ++i) ASSERT_EQ(rc(send(request(pan_c1, 1000 + i, i + 1))), "00");
+  const TimeMs later = t_noon_tokyo + 8 * ms_per_day;
+  Core::HoldSweep sweep;
+  std::size_t expired = 0, slices = 0;
+  const std::size_t events_before = sink.events.size();
+  do {
+    ASSERT_LT(++slices, 1'000'000u);
+    expired += core->expire_holds_step(0, later, 7 * ms_per_day, sink, sweep, 4096, 1);
+  } while (sweep.next != 0);
+  EXPECT_EQ(expired, 5u);
+  EXPECT_EQ(sink.events.size() - events_before, 5u);
+  for (std::size_t k = events_before; k < sink.events.size(); ++k) {
+    EXPECT_NE(std::get_if<HoldExpiredEvent>(&sink.events[k]), nullptr);
+  }
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 0);
+  // A second walk finds nothing left, and no slice moves anything.
+  EXPECT_EQ(core->expire_holds_step(0, later, 7 * ms_per_day, sink, sweep, 1u << 30, 100), 0u);
+  EXPECT_EQ(sweep.next, 0u);
+  EXPECT_EQ(core->expire_holds(0, later, 7 * ms_per_day, sink), 0u);
+}
+
 TEST_F(Flows, EveryDecisionEmitsOneEventWithoutAFullPan) {
   ASSERT_EQ(rc(send(request(pan_c1, 30000, 1))), "00");
   ASSERT_EQ(sink.events.size(), 1u);

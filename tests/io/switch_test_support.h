@@ -197,10 +197,13 @@ inline io::Config test_config(const std::filesystem::path& wal_dir, io::Durabili
 // A runtime on the demo data set (1,000 cards) with quiet logs kept for checks.
 class RunningSwitch {
  public:
-  explicit RunningSwitch(io::Config config, std::size_t cards = 1000) {
+  // No hold sweeps unless asked for (`hold_sweep_interval_ms`): most tests'
+  // requests carry a fixed field 7, days old, whose holds must stay put.
+  explicit RunningSwitch(io::Config config, std::size_t cards = 1000, std::int64_t hold_sweep_interval_ms = 0) {
     io::SwitchOptions options;
     options.config = std::move(config);
     options.txn_capacity = 1u << 14;
+    options.hold_sweep_interval_ms = hold_sweep_interval_ms;
     options.log = [this](const std::string& line) {
       const std::lock_guard<std::mutex> lock(mutex_);
       lines_.push_back(line);
