@@ -100,27 +100,12 @@ class SpscRing {
   }
 
   // Consumer. Hands up to max_items items, oldest first, to consume(T&),
-  // with one acquire load of the producer's index and one release store of
-  // ours for the whole batch (Aeron's bounded read). Returns the count.
+  // with at most two acquire loads of the producer's index and one release
+  // store of ours for the whole batch (Aeron's bounded read). Returns the
+  // count. pop_batch_ahead without the look-ahead: one walk serves both.
   template <typename Consume>
   std::size_t pop_batch(std::size_t max_items, Consume&& consume) noexcept {
-    std::size_t read = read_index_.load(std::memory_order_relaxed);
-    if (read == write_cache_) {
-      write_cache_ = write_index_.load(std::memory_order_acquire);
-      if (read == write_cache_) return 0;
-    }
-    const std::size_t write = write_cache_;
-    std::size_t count = 0;
-    while (read != write && count < max_items) {
-      T* item = std::launder(&slots_[read + padding_slots]);
-      consume(*item);
-      item->~T();
-      ++read;
-      if (read == capacity_) read = 0;
-      ++count;
-    }
-    if (count != 0) read_index_.store(read, std::memory_order_release);
-    return count;
+    return pop_batch_ahead(max_items, [&consume](T& item, const auto&) { consume(item); });
   }
 
   // Consumer. pop_batch that also shows what comes next in the batch, for
