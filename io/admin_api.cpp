@@ -11,6 +11,7 @@
 #include <httplib.h>
 
 #include "core/assert.h"
+#include "core/thread_name.h"
 #include "io/admin_api_handlers.h"
 #include "io/http_auth.h"
 #include "io/http_json.h"
@@ -190,6 +191,7 @@ std::string AdminApi::start() {
   port_ = static_cast<std::uint16_t>(port);
   server_ = std::move(server);
   listener_ = std::thread([s] {
+    core::name_this_thread("as-http");
     s->http.listen_after_bind();
     s->listen_returned.store(true, std::memory_order_release);
   });

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/assert.h"
+#include "core/thread_name.h"
 #include "io/cpu_affinity.h"
 #include "io/wall_clock.h"
 
@@ -22,6 +23,7 @@ AuthWorker::AuthWorker(core::Core& core, core::ShardId shard, std::span<Connecti
 void AuthWorker::start(int cpu) {
   AS_ASSERT(!thread_.joinable());
   thread_ = std::thread([this, cpu] {
+    core::name_this_thread("as-auth-" + std::to_string(shard_));
     if (cpu >= 0) (void)pin_current_thread(cpu, "auth " + std::to_string(shard_));
     run();
   });

@@ -15,6 +15,7 @@
 #include <future>
 
 #include "core/assert.h"
+#include "core/thread_name.h"
 #include "io/cpu_affinity.h"
 #include "io/wall_clock.h"
 #include "ledger/core_recovery.h"
@@ -255,17 +256,26 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     workers_[w]->start(cpu_for_thread(cfg.cores.auth, w));
   }
   started_ = true;
-  if (options_.hold_sweep_interval_ms > 0) hold_thread_ = std::thread([this] { hold_loop(); });
+  if (options_.hold_sweep_interval_ms > 0) hold_thread_ = std::thread([this] {
+      core::name_this_thread("as-hold");
+      hold_loop();
+    });
   for (std::size_t l = 0; l < cfg.links.size(); ++l) {
     if (cfg.links[l].mode == LinkMode::listen) {
       metrics_->links[l].link_up.set(1);
       log_line("link " + cfg.links[l].name + ": listening on " + cfg.links[l].host + ":" + std::to_string(ports_[l]) +
                " (" + std::string(to_string(cfg.links[l].framing)) + ", " + cfg.links[l].spec + ")");
-      link_threads_.emplace_back([this, l] { accept_loop(l); });
+      link_threads_.emplace_back([this, l] {
+        core::name_this_thread("as-accept-" + std::to_string(l));
+        accept_loop(l);
+      });
     } else {
       log_line("link " + cfg.links[l].name + ": connecting to " + cfg.links[l].host + ":" +
                std::to_string(cfg.links[l].port));
-      link_threads_.emplace_back([this, l] { connect_loop(l); });
+      link_threads_.emplace_back([this, l] {
+        core::name_this_thread("as-connect-" + std::to_string(l));
+        connect_loop(l);
+      });
     }
   }
   return {};
@@ -339,6 +349,7 @@ void SwitchRuntime::accept_loop(std::size_t link) {
     const std::uint16_t peer_port = peer_port_of(peer);
     const std::lock_guard<std::mutex> lock(slot_mutex_);
     slot_threads_[slot] = std::thread([this, link, slot, fd, peer_port, cpu] {
+      core::name_this_thread("as-io-" + std::to_string(slot));
       if (cpu >= 0) (void)pin_current_thread(cpu, "io " + std::to_string(slot));
       serve_connection(link, slot, fd, peer_port, nullptr);
     });

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/assert.h"
+#include "core/thread_name.h"
 #include "ledger/core_recovery.h"
 #include "ledger/core_snapshot.h"
 #include "ledger/log_follower.h"
@@ -57,7 +58,10 @@ Checkpointer::~Checkpointer() {
 
 void Checkpointer::start() {
   AS_ASSERT(!thread_.joinable());
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("as-checkpoint");
+    run();
+  });
 }
 
 Status Checkpointer::stop(bool final_snapshot) {

@@ -14,6 +14,7 @@
 #include <ctime>
 
 #include "core/assert.h"
+#include "core/thread_name.h"
 #include "ledger/log_reader.h"
 #include "ledger/record_encode.h"
 #include "ledger/record_format.h"
@@ -218,7 +219,10 @@ Status WalWriter::open() {
   notify();  // as before background producers: a poller's first look follows the open
   stop_requested_.store(false);
   state_.store(State::running, std::memory_order_release);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("as-wal");
+    run();
+  });
   return Status{};
 }
 
