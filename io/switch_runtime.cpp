@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <thread>
 
 #include "core/assert.h"
 #include "core/thread_name.h"
@@ -256,6 +258,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     workers_[w]->start(cpu_for_thread(cfg.cores.auth, w));
   }
   started_ = true;
+  if (options_.hold_sweep_interval_ms > 0) sweep_holds_at_start();
   if (options_.hold_sweep_interval_ms > 0) hold_thread_ = std::thread([this] {
       core::name_this_thread("as-hold");
       hold_loop();
@@ -402,16 +405,40 @@ void SwitchRuntime::connect_loop(std::size_t link) {
   }
 }
 
-void SwitchRuntime::hold_loop() {
+HoldSweeper SwitchRuntime::make_hold_sweeper() {
   const core::TimeMs hold_ms = static_cast<core::TimeMs>(options_.config.hold_days) * core::ms_per_day;
-  HoldSweeper sweeper([this](core::ShardId shard, const ShardTask& task) { run_on_shard(shard, task); }, *wal_,
-                      worker_producers_, hold_ms);
-  while (!wait_stop(stop_fd_, static_cast<int>(options_.hold_sweep_interval_ms))) {
+  return HoldSweeper([this](core::ShardId shard, const ShardTask& task) { run_on_shard(shard, task); }, *wal_,
+                     worker_producers_, hold_ms);
+}
+
+void SwitchRuntime::log_holds_expired(std::size_t expired, const char* when) {
+  if (expired == 0) return;
+  log_line("holds: " + std::to_string(expired) + " expired after " + std::to_string(options_.config.hold_days) +
+           " days uncleared" + when + ", their amounts released (SPEC 8)");
+}
+
+// A switch that was stopped for days restarts with holds that expired while
+// it was down. The table keeps a hold's entry hold_days + 1 day, after which
+// a new key may take the entry: those holds are released before the first
+// request is read (the links are bound but not yet accepting), not up to a
+// sweep interval later.
+void SwitchRuntime::sweep_holds_at_start() {
+  HoldSweeper sweeper = make_hold_sweeper();
+  std::size_t expired = 0;
+  for (;;) {
     const HoldSweeper::Result r = sweeper.sweep(realtime_ms(), stopping_);
-    if (r.expired != 0) {
-      log_line("holds: " + std::to_string(r.expired) + " expired after " + std::to_string(options_.config.hold_days) +
-               " days uncleared, their amounts released (SPEC 8)");
-    }
+    expired += r.expired;
+    if (r.complete || wal_->failed() || stopping_.load(std::memory_order_acquire)) break;
+    // Stopped for want of log room: the writer drains the queue meanwhile.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  log_holds_expired(expired, " while the switch was down");
+}
+
+void SwitchRuntime::hold_loop() {
+  HoldSweeper sweeper = make_hold_sweeper();
+  while (!wait_stop(stop_fd_, static_cast<int>(options_.hold_sweep_interval_ms))) {
+    log_holds_expired(sweeper.sweep(realtime_ms(), stopping_).expired, "");
   }
 }
 

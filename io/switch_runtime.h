@@ -104,6 +104,9 @@ class SwitchRuntime {
   std::size_t claim_slot();
   void serve_connection(std::size_t link, std::size_t slot, int fd, std::uint16_t peer_port, bool* signed_on);
   void hold_loop();
+  [[nodiscard]] HoldSweeper make_hold_sweeper();
+  void sweep_holds_at_start();
+  void log_holds_expired(std::size_t expired, const char* when);
 
   SwitchOptions options_;
   std::vector<std::unique_ptr<codec::DialectResult>> dialects_;

@@ -1,7 +1,8 @@
 // Hold expiry in a running switch (SPEC 8, io/hold_sweeper.h), through a
 // real socket and a real log: a hold older than hold_days is released by the
 // switch's own sweep and recorded, a recent one is kept, and a restart on
-// the same log rebuilds the released state from the record.
+// the same log rebuilds the released state from the record; holds that
+// expired while the switch was down are released at start-up.
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -65,6 +66,39 @@ TEST(SwitchHoldExpiry, AHoldOlderThanHoldDaysIsReleasedAndRecordedARecentOneIsKe
     RunningSwitch sw(config, 1000);
     EXPECT_EQ(open_holds(sw, "u0"), 2000);
   }
+  std::filesystem::remove_all(dir);
+}
+
+// A switch stopped for days: the holds that expired while it was down are
+// released during start-up, before it accepts a connection, not a sweep
+// interval (here an hour) later.
+TEST(SwitchHoldExpiry, HoldsThatExpiredWhileTheSwitchWasDownAreReleasedBeforeItAccepts) {
+  const auto dir = temp_dir("holds-down");
+  const io::Config config = test_config(dir, io::Durability::sync);
+  const core::TimeMs now = io::realtime_ms();
+  {
+    RunningSwitch sw(config, 1000);  // no sweeps: both holds stay open
+    {
+      Client c(sw.port());
+      Fields old_hold = auth_request(0, 1000, 1);
+      old_hold[7] = field7_at(now - 8 * core::ms_per_day);
+      Fields recent = auth_request(0, 2000, 2);
+      recent[7] = field7_at(now - 6 * core::ms_per_day);
+      ASSERT_EQ(c.roundtrip(old_hold).at(39), "00");
+      ASSERT_EQ(c.roundtrip(recent).at(39), "00");
+    }
+    ASSERT_EQ(open_holds(sw, "u0"), 3000);
+    ASSERT_EQ(sw.stop(), "");
+  }
+  {
+    RunningSwitch sw(config, 1000, /*hold_sweep_interval_ms=*/3'600'000);
+    EXPECT_EQ(open_holds(sw, "u0"), 2000);  // start() has returned: released already
+    bool said = false;
+    for (const std::string& line : sw.lines()) said |= line.rfind("holds: 1 expired after 7 days", 0) == 0;
+    EXPECT_TRUE(said);
+    ASSERT_EQ(sw.stop(), "");
+  }
+  EXPECT_EQ(count_of(count_records(dir), ledger::event_format::type_hold_expired), 1u);
   std::filesystem::remove_all(dir);
 }
 
