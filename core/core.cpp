@@ -176,8 +176,55 @@ AuthResponse Core::authorize(ShardId shard, const AuthRequest& r, EventSink& sin
   return decide_request(sh, shard, r, sink);
 }
 
+namespace {
+// The shard's scratch event as a new DecisionEvent. When it already is one
+// (nearly always) it is reset in place rather than destroyed and rebuilt
+// whole (344 bytes zeroed every decision). Its deltas are left as they are:
+// an approval writes the same number again; `clear_stale_deltas` zeroes any
+// left past the new count before the event is reported, so the sink sees
+// exactly what a fresh DecisionEvent{} filled in would be.
+DecisionEvent& fresh_decision(Event& scratch, std::uint8_t* stale_deltas) {
+  DecisionEvent* d = std::get_if<DecisionEvent>(&scratch);
+  if (d == nullptr) {
+    *stale_deltas = 0;
+    return scratch.emplace<DecisionEvent>();
+  }
+  // Every member is reset below: a member added to DecisionEvent or Effect
+  // must be added here too.
+  static_assert(sizeof(DecisionEvent) == 344 && sizeof(Effect) == 224);
+  Effect& ef = d->effect;
+  *stale_deltas = ef.delta_count;
+  ef.user = Effect{}.user;
+  ef.hold_delta = 0;
+  ef.balance_delta = 0;
+  ef.delta_count = 0;
+  d->key = TxnKey{};
+  d->mti_class = MtiClass::authorization;
+  d->content = TxnContent{};
+  d->card = DecisionEvent{}.card;
+  d->txn_time = 0;
+  d->rc = ResponseCode::system_error;
+  d->reason = Reason{};
+  d->has_approval = false;
+  d->approval = {};
+  d->stored = false;
+  d->duplicate = false;
+  d->took_remembered = false;
+  d->has_available = false;
+  d->available = 0;
+  d->effect_kind = EffectKind::none;
+  d->effect_amount = 0;
+  return *d;
+}
+
+void clear_stale_deltas(Effect& ef, std::uint8_t stale) {
+  for (std::size_t i = ef.delta_count; i < stale; ++i) ef.deltas[i] = SlotDelta{};
+}
+}  // namespace
+
 AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink) {
-  DecisionEvent& d = sh.scratch.emplace<DecisionEvent>();
+  std::uint8_t stale_deltas = 0;
+  DecisionEvent& d = fresh_decision(sh.scratch, &stale_deltas);
   d.mti_class = r.mti_class;
   d.txn_time = r.txn_time_ms;
   AuthResponse out;
@@ -194,6 +241,7 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
       const CardEntry* c = acc_->cards.find(*pan);
       out.available_currency = c != nullptr ? c->currency : r.currency;
     }
+    clear_stale_deltas(d.effect, stale_deltas);
     sink.on_event(sh.scratch);
     return out;
   };
@@ -333,6 +381,12 @@ void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEv
 
   const Company* company = user.company != no_index ? &acc_->companies[user.company] : nullptr;
   const SlotPool& pool = *acc_->slots;
+  // Each slot's period is read once: the check takes its total, and the
+  // delta an approval records (period start) is written as the check goes;
+  // a decline drops them.
+  auto record = [&](LimitOwner owner, std::uint8_t position, TimeMs start) {
+    d.effect.deltas[d.effect.delta_count++] = SlotDelta{owner, position, start, amount};
+  };
   if (!advice) {
     // Rule 8.
     const std::int64_t tmax = load_acquire(user.limits.transaction_max);
@@ -351,25 +405,41 @@ void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEv
         }
       }
       const std::uint8_t n = load_acquire(set.slot_count);
-      for (std::size_t i = 0; i < n; ++i) {
+      for (std::uint8_t i = 0; i < n; ++i) {
         const LimitSlot& s = pool[load_acquire(set.slots[i])];
-        if (total_at(s, r.txn_time_ms) + amount > load_acquire(s.max)) {
+        const SlotPeriod p = period_at(s, cfg_.zone, r.txn_time_ms);
+        if (p.total + amount > load_acquire(s.max)) {
           d.reason = Reason::limit(owner, unpack_spec(load_acquire(s.spec)).kind);
           return true;
         }
+        record(owner, i, p.start);
       }
       return false;
     };
     if (over(user.limits, LimitOwner::user, false) ||
         (company != nullptr && over(company->limits, LimitOwner::company, true))) {
       d.rc = ResponseCode::exceeds_limit;
+      d.effect.deltas = {};
+      d.effect.delta_count = 0;
       return;
     }
     // Rule 10.
     if (user.has_balance && amount > load_acquire(user.balance) - load_acquire(user.open_holds)) {
       d.rc = ResponseCode::insufficient_funds;
+      d.effect.deltas = {};
+      d.effect.delta_count = 0;
       return;
     }
+  } else {
+    // An advice is approved whatever the totals: only the deltas.
+    auto moves = [&](const LimitSet& set, LimitOwner owner) {
+      const std::uint8_t n = load_acquire(set.slot_count);
+      for (std::uint8_t i = 0; i < n; ++i) {
+        record(owner, i, period_start_at(pool[load_acquire(set.slots[i])], cfg_.zone, r.txn_time_ms));
+      }
+    };
+    moves(user.limits, LimitOwner::user);
+    if (company != nullptr) moves(company->limits, LimitOwner::company);
   }
 
   // Rule 11 (and an advice, always): approve; record what moves.
@@ -384,15 +454,6 @@ void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEv
     d.effect_kind = EffectKind::hold;
     d.effect.hold_delta = amount;
   }
-  auto moves = [&](const LimitSet& set, LimitOwner owner) {
-    const std::uint8_t n = load_acquire(set.slot_count);
-    for (std::uint8_t i = 0; i < n; ++i) {
-      const LimitSlot& s = pool[load_acquire(set.slots[i])];
-      d.effect.deltas[d.effect.delta_count++] = SlotDelta{owner, i, period_start_at(s, cfg_.zone, r.txn_time_ms), amount};
-    }
-  };
-  moves(user.limits, LimitOwner::user);
-  if (company != nullptr) moves(company->limits, LimitOwner::company);
 }
 
 }  // namespace authswitch::core

@@ -212,6 +212,8 @@ class Core {
   void apply_decision(const DecisionEvent& d, TxnEntry* entry);
   void apply_reversal(const ReversalEvent& d, TxnEntry* entry);
   void apply_effect(const Effect& e, TimeMs txn_time, bool add);
+  void resolve_slots(const Effect& e, const User& u, const Company* c, LimitSlot** out) const;
+  void apply_effect_to(const Effect& e, User& u, Company* c, LimitSlot* const* slots, TimeMs txn_time, bool add);
   static void store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc, Reason reason, MtiClass cls,
                            const std::array<char, 6>* approval);
   static void store_content(TxnEntry& e, const TxnContent& content);

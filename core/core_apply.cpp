@@ -30,23 +30,43 @@ void Core::store_content(TxnEntry& e, const TxnContent& content) {
   store_release(e.amount_numeric, std::uint8_t{content.amount_numeric ? std::uint8_t{1} : std::uint8_t{0}});
 }
 
-// The user's and company's seqlocks bracket every store, so a reader sees all
-// of an effect or none of it.
+// The slots an effect's deltas name in the limit lists of `u` and `c`, looked
+// up once: null where the owner has no limit at that position (any more).
+void Core::resolve_slots(const Effect& ef, const User& u, const Company* c, LimitSlot** out) const {
+  const LimitSet* const sets[2] = {&u.limits, c != nullptr ? &c->limits : nullptr};
+  static_assert(static_cast<int>(LimitOwner::company) == 1 && static_cast<int>(LimitOwner::user) == 0);
+  SlotPool& pool = *acc_->slots;
+  for (std::size_t i = 0; i < ef.delta_count; ++i) {
+    const SlotDelta& sd = ef.deltas[i];
+    const LimitSet* set = sets[static_cast<int>(sd.owner) & 1];
+    out[i] = set == nullptr || sd.position >= load_acquire(set->slot_count)
+                 ? nullptr
+                 : &pool[load_acquire(set->slots[sd.position])];
+  }
+}
+
 void Core::apply_effect(const Effect& ef, TimeMs txn_time, bool add) {
   if (ef.user == no_index || ef.empty()) return;
   User& u = acc_->users[ef.user];
   Company* c = u.company != no_index ? &acc_->companies[u.company] : nullptr;
-  // The two limit sets, looked up once per effect rather than once per delta.
-  const LimitSet* const sets[2] = {&u.limits, c != nullptr ? &c->limits : nullptr};
-  static_assert(static_cast<int>(LimitOwner::company) == 1 && static_cast<int>(LimitOwner::user) == 0);
-  SlotPool& pool = *acc_->slots;
+  LimitSlot* slots[constants::slots_per_decision_max];
+  resolve_slots(ef, u, c, slots);
+  apply_effect_to(ef, u, c, slots, txn_time, add);
+}
+
+// The user's and company's seqlocks bracket every store, so a reader sees all
+// of an effect or none of it.
+void Core::apply_effect_to(const Effect& ef, User& u, Company* c, LimitSlot* const* slots, TimeMs txn_time,
+                           bool add) {
+  // The count read once: the atomic stores below would make the compiler
+  // read it again every turn.
+  const std::size_t n = ef.delta_count;
   seq_write_begin(u.seq);
   if (c != nullptr) seq_write_begin(c->seq);
-  for (std::size_t i = 0; i < ef.delta_count; ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
+    LimitSlot* s = slots[i];
+    if (s == nullptr) continue;
     const SlotDelta& sd = ef.deltas[i];
-    const LimitSet* set = sets[static_cast<int>(sd.owner) & 1];
-    if (set == nullptr || sd.position >= load_acquire(set->slot_count)) continue;
-    LimitSlot* s = &pool[load_acquire(set->slots[sd.position])];
     if (add) {
       slot_add_at(*s, cfg_.zone, txn_time, sd.period_start, sd.amount);
     } else {
@@ -91,17 +111,25 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
   store_release(e.reversed, std::uint8_t{d.took_remembered ? std::uint8_t{1} : std::uint8_t{0}});
   e.slot_count = 0;
   if (d.effect_kind != EffectKind::none) {
-    const User& u = acc_->users[d.effect.user];
-    const LimitSet& user_set = u.limits;
-    const LimitSet* company_set = u.company != no_index ? &acc_->companies[u.company].limits : nullptr;
-    for (std::size_t i = 0; i < d.effect.delta_count; ++i) {
+    // The slots are looked up once, for the entry (what a reversal undoes)
+    // and for the effect.
+    User& u = acc_->users[d.effect.user];
+    Company* c = u.company != no_index ? &acc_->companies[u.company] : nullptr;
+    const LimitSet* const sets[2] = {&u.limits, c != nullptr ? &c->limits : nullptr};
+    SlotPool& pool = *acc_->slots;
+    LimitSlot* slots[constants::slots_per_decision_max];
+    const std::size_t n = d.effect.delta_count;
+    for (std::size_t i = 0; i < n; ++i) {
       const SlotDelta& sd = d.effect.deltas[i];
-      const LimitSet& set = sd.owner == LimitOwner::user ? user_set : *company_set;
-      e.slots[e.slot_count] = load_acquire(set.slots[sd.position]);
-      e.period_starts[e.slot_count] = sd.period_start;
-      ++e.slot_count;
+      const LimitSet* set = sets[static_cast<int>(sd.owner) & 1];
+      AS_ASSERT(set != nullptr);  // the log's reader rejects company deltas of a company-less user
+      const std::uint32_t slot = load_acquire(set->slots[sd.position]);
+      e.slots[i] = slot;
+      e.period_starts[i] = sd.period_start;
+      slots[i] = sd.position < load_acquire(set->slot_count) ? &pool[slot] : nullptr;
     }
-    apply_effect(d.effect, d.txn_time, true);
+    e.slot_count = static_cast<std::uint8_t>(n);
+    if (!d.effect.empty()) apply_effect_to(d.effect, u, c, slots, d.txn_time, true);
   }
   // Live, make_approval_code has already moved the counter on.
   if (replay && d.has_approval) note_approval_code(d.approval);

@@ -84,6 +84,20 @@ struct SlotView {
   return period_start_past_window(s, zone, t);
 }
 
+// The total t would count against and the start of its period, for a check
+// and the delta an approval records, from one read of the window's bounds
+// (the owning shard thread: nothing changes between the two).
+struct SlotPeriod {
+  std::int64_t total;
+  TimeMs start;
+};
+[[nodiscard]] inline SlotPeriod period_at(const LimitSlot& s, const Zone& zone, TimeMs t) {
+  const TimeMs current_end = load_acquire(s.current_end);
+  if (t < current_end) return {load_acquire(s.current_total), load_acquire(s.current_start)};
+  if (t < load_acquire(s.next_end)) return {load_acquire(s.next_total), current_end};
+  return {0, period_start_past_window(s, zone, t)};
+}
+
 // Owning shard thread, inside the owner's seqlock: add `amount` (negative for
 // a release) to the period starting at `period_start` if it is still the
 // current or the next one; a past period is only recorded, never changed.

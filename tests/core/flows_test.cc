@@ -302,6 +302,41 @@ TEST_F(Flows, EveryDecisionEmitsOneEventWithoutAFullPan) {
   EXPECT_EQ(mask_pan(d->content.pan), "400000******0002");
 }
 
+// The core reuses one event per shard: each reports only its own deltas,
+// in the order of the limits (user's, then company's), with the period they
+// counted in; the rest of the array is zero, as in a fresh event.
+TEST_F(Flows, EachDecisionEventCarriesOnlyItsOwnDeltas) {
+  const std::uint32_t u2 = core->find_user("u2");
+  ASSERT_EQ(rc(send(request(pan_c1, 30000, 1))), "00");          // 4 deltas
+  ASSERT_EQ(rc(send(request(pan_c2, 200000, 2))), "00");         // 3: u2 weekly, acme daily, monthly
+  ASSERT_EQ(rc(send(request(pan_c2, 30000, 3))), "61");          // acme daily 260,000 > 250,000
+  ASSERT_EQ(rc(send(request(pan_c1, 30000, 1))), "00");          // a duplicate: applies nothing
+  ASSERT_EQ(sink.events.size(), 4u);
+  const OwnerView user1 = core->read_user(u1, t_noon_tokyo), user2 = core->read_user(u2, t_noon_tokyo);
+  const OwnerView company = core->read_company(acme, t_noon_tokyo);
+  auto deltas = [&](std::size_t i) { return std::get<DecisionEvent>(sink.events[i]).effect; };
+  const Effect first = deltas(0), second = deltas(1), declined = deltas(2), duplicate = deltas(3);
+  ASSERT_EQ(first.delta_count, 4);
+  EXPECT_EQ(first.deltas[0], (SlotDelta{LimitOwner::user, 0, user1.limits[1].current.start, 30000}));
+  EXPECT_EQ(first.deltas[1], (SlotDelta{LimitOwner::user, 1, user1.limits[2].current.start, 30000}));
+  EXPECT_EQ(first.deltas[2], (SlotDelta{LimitOwner::company, 0, company.limits[0].current.start, 30000}));
+  EXPECT_EQ(first.deltas[3], (SlotDelta{LimitOwner::company, 1, company.limits[1].current.start, 30000}));
+  ASSERT_EQ(second.delta_count, 3);
+  EXPECT_EQ(second.deltas[0], (SlotDelta{LimitOwner::user, 0, user2.limits[0].current.start, 200000}));
+  EXPECT_EQ(second.deltas[2], (SlotDelta{LimitOwner::company, 1, company.limits[1].current.start, 200000}));
+  EXPECT_EQ(declined.delta_count, 0);
+  EXPECT_EQ(duplicate.delta_count, 0);
+  for (std::size_t i = 0; i < constants::slots_per_decision_max; ++i) {
+    if (i >= 3) {
+      EXPECT_EQ(second.deltas[i], SlotDelta{}) << i;
+    }
+    EXPECT_EQ(declined.deltas[i], SlotDelta{}) << i;
+    EXPECT_EQ(duplicate.deltas[i], SlotDelta{}) << i;
+  }
+  EXPECT_TRUE(std::get<DecisionEvent>(sink.events[3]).duplicate);
+  EXPECT_EQ(std::get<DecisionEvent>(sink.events[2]).effect_kind, EffectKind::none);
+}
+
 // Approval codes are the shard's approval counter in 6 base-36 digits (the
 // replay decodes them back): checked past one and two digits' worth.
 TEST_F(Flows, ApprovalCodesCountInBase36) {
