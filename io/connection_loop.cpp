@@ -510,8 +510,12 @@ void ConnectionLoop::linger_and_close() {
     std::array<std::byte, 16 * 1024> discard{};
     for (std::uint64_t now = monotonic_ns(); now < give_up; now = monotonic_ns()) {
       pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>((give_up - now) / 1'000'000u) + 1) <= 0) break;
-      const ssize_t n = ::recv(fd_, discard.data(), discard.size(), 0);
+      const int ready = ::poll(&p, 1, static_cast<int>((give_up - now) / 1'000'000u) + 1);
+      // A signal (the shutdown's own SIGTERM) is no reason to stop lingering.
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) break;
+      const ssize_t n = ::recv(fd_, discard.data(), discard.size(), MSG_DONTWAIT);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n <= 0) break;  // the peer closed (or reset): nothing left to protect
     }
   }
