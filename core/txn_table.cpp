@@ -63,6 +63,15 @@ constexpr std::size_t count_spread(unsigned m) noexcept {
 static_assert(count_spread(0x1555u) == 7 && count_spread(0x1001u) == 2 && count_spread(0x0004u) == 1 &&
               count_spread(0) == 0);
 
+// Set bits of a 7-bit mask (a scan_fingerprints mask), by table.
+constexpr std::array<std::uint8_t, 128> bits7 = [] {
+  std::array<std::uint8_t, 128> t{};
+  for (unsigned i = 0; i < 128; ++i) t[i] = static_cast<std::uint8_t>(((i >> 0) & 1) + ((i >> 1) & 1) + ((i >> 2) & 1) +
+                                                                     ((i >> 3) & 1) + ((i >> 4) & 1) + ((i >> 5) & 1) +
+                                                                     ((i >> 6) & 1));
+  return t;
+}();
+
 }  // namespace
 
 TxnTable::TxnTable(std::size_t capacity, TxnRetention retention) : retention_(retention) {
@@ -137,6 +146,33 @@ TxnTable::TagMasks TxnTable::scan_tags(const Bucket& bk, std::uint64_t fp) noexc
   return m;
 }
 
+TxnTable::TagMasks TxnTable::scan_fingerprints(const Bucket& bk, std::uint64_t fp) noexcept {
+  TagMasks m;
+#if defined(__SANITIZE_THREAD__)
+  for (std::size_t j = 0; j < slots_per_bucket; ++j) {
+    const std::uint64_t half = load_acquire(bk.tags[j]) >> 32;
+    m.match |= static_cast<unsigned>(half == fp) << j;
+    m.empty |= static_cast<unsigned>(half == 0) << j;
+  }
+#else
+  // Only the fingerprint halves, gathered into two vectors (control's, tags
+  // 0-2; tags 3-6): half the compares of scan_tags. A busy tag (fingerprint
+  // 0) reads as free; the claim itself looks exactly.
+  const auto* lanes = reinterpret_cast<const __m128*>(&bk);
+  __m128 v[4];
+  for (unsigned k = 0; k < 4; ++k) __asm__ volatile("movaps %1, %0" : "=x"(v[k]) : "m"(lanes[k]) : "memory");
+  const __m128i lo = _mm_castps_si128(_mm_shuffle_ps(v[0], v[1], _MM_SHUFFLE(3, 1, 3, 1)));
+  const __m128i hi = _mm_castps_si128(_mm_shuffle_ps(v[2], v[3], _MM_SHUFFLE(3, 1, 3, 1)));
+  const __m128i want = _mm_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(fp)));
+  const __m128i zero = _mm_setzero_si128();
+  const auto mask = [](__m128i x) { return static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(x))); };
+  // Bit 0 is the control word's upper half: dropped.
+  m.match = (mask(_mm_cmpeq_epi32(lo, want)) | mask(_mm_cmpeq_epi32(hi, want)) << 4) >> 1;
+  m.empty = (mask(_mm_cmpeq_epi32(lo, zero)) | mask(_mm_cmpeq_epi32(hi, zero)) << 4) >> 1;
+#endif
+  return m;
+}
+
 bool TxnTable::reusable(const TxnEntry& e, std::uint32_t state, std::uint64_t tag, TimeMs now,
                         bool* holds) const noexcept {
   const TimeMs age = now - tag_time_end(tag);
@@ -175,31 +211,35 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
       back_off(spins);
       continue;
     }
-    // Pass 1, tags only: the key, and never-used slots.
-    std::uint64_t* free_tags[2] = {nullptr, nullptr};
-    TxnEntry* free_bodies[2] = {nullptr, nullptr};
-    std::size_t free_count[2] = {0, 0};
-    for (std::size_t w = 0; w < window_buckets; ++w) {
-      Bucket& bk = buckets_[window[w]];
-      const TagMasks m = scan_tags(bk, fp);
-      for (unsigned match = m.match; match != 0; match &= match - 1) {
+    // Pass 1, tags only: the key, and never-used slots. Both lines are
+    // scanned before either is acted on; a one-bucket table has no second.
+    const TagMasks masks[2] = {scan_tags(buckets_[window[0]], fp),
+                               window_buckets == 2 ? scan_tags(buckets_[window[1]], fp) : TagMasks{}};
+    for (std::size_t w = 0; w < 2; ++w) {
+      for (unsigned match = masks[w].match; match != 0; match &= match - 1) {
         // The tag is published after the body's key (release/acquire).
         TxnEntry& e = body(window[w], static_cast<std::size_t>(std::countr_zero(match)) / 2);
         if (load_acquire(e.key_hi) == key.hi && load_acquire(e.key_lo) == key.lo) return {Outcome::found, &e};
       }
-      if (m.empty != 0) {
-        const std::size_t j = free_slot(m.empty, preferred);
-        free_count[w] = count_spread(m.empty);
-        free_tags[w] = &bk.tags[j];
-        free_bodies[w] = &body(window[w], j);
-      }
+    }
+    // A never-used slot in the emptier of the two buckets (two choices keep
+    // the buckets even: the table fills to ~90% before a pair overflows);
+    // else (pass 2) the oldest reusable one. Only the chosen slot's address
+    // is computed.
+    std::uint64_t* free_tag = nullptr;
+    TxnEntry* free_body = nullptr;
+    if ((masks[0].empty | masks[1].empty) != 0) {
+      const std::size_t pick = count_spread(masks[1].empty) > count_spread(masks[0].empty) ? 1 : 0;
+      const std::size_t j = free_slot(masks[pick].empty, preferred);
+      free_tag = &buckets_[window[pick]].tags[j];
+      free_body = &body(window[pick], j);
     }
     // Pass 2, only when no slot was never used: slots whose tag says "older
     // than the duplicate window" (their bodies are read below).
     std::uint64_t* old_tags[2 * slots_per_bucket];
     TxnEntry* old_bodies[2 * slots_per_bucket];
     std::size_t olds = 0;
-    for (std::size_t w = 0; free_count[0] + free_count[1] == 0 && w < window_buckets; ++w) {
+    for (std::size_t w = 0; free_tag == nullptr && w < window_buckets; ++w) {
       Bucket& bk = buckets_[window[w]];
       for (std::size_t j = 0; j < slots_per_bucket; ++j) {
         const std::uint64_t t = load_acquire(bk.tags[j]);
@@ -209,12 +249,6 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
         }
       }
     }
-    // A never-used slot in the emptier of the two buckets (two choices keep
-    // the buckets even: the table fills to ~90% before a pair overflows);
-    // else the first reusable one.
-    const std::size_t pick = free_count[1] > free_count[0] ? 1 : 0;
-    std::uint64_t* const free_tag = free_tags[pick];
-    TxnEntry* const free_body = free_bodies[pick];
     std::uint64_t* old_tag = nullptr;
     TxnEntry* old_body = nullptr;
     std::uint64_t old_tag_value = 0;
@@ -387,15 +421,18 @@ void TxnTable::prefetch_body(const TxnKey& key) const noexcept {
   // The slot find_or_claim would pick: the key's own, else the preferred (or
   // first) never-used slot of the emptier bucket, else the oldest. Both
   // buckets scanned without a branch between them: the claim reads both too.
-  const TagMasks m0 = scan_tags(buckets_[b0], fp);
-  const TagMasks m1 = scan_tags(buckets_[b1], fp);
+  const TagMasks m0 = scan_fingerprints(buckets_[b0], fp);
+  const TagMasks m1 = scan_fingerprints(buckets_[b1], fp);
   const TxnEntry* candidate = nullptr;
   if ((m0.match | m1.match) != 0) {
-    candidate = m0.match != 0 ? &body(b0, static_cast<std::size_t>(std::countr_zero(m0.match)) / 2)
-                              : &body(b1, static_cast<std::size_t>(std::countr_zero(m1.match)) / 2);
+    candidate = m0.match != 0 ? &body(b0, static_cast<std::size_t>(std::countr_zero(m0.match)))
+                              : &body(b1, static_cast<std::size_t>(std::countr_zero(m1.match)));
   } else if ((m0.empty | m1.empty) != 0) {
-    const bool second = count_spread(m1.empty) > count_spread(m0.empty);
-    candidate = &body(second ? b1 : b0, free_slot(second ? m1.empty : m0.empty, preferred_slot(h)));
+    const bool second = bits7[m1.empty] > bits7[m0.empty];
+    const unsigned empty = second ? m1.empty : m0.empty;
+    const std::size_t preferred = preferred_slot(h);
+    const std::size_t j = ((empty >> preferred) & 1u) != 0 ? preferred : static_cast<std::size_t>(std::countr_zero(empty));
+    candidate = &body(second ? b1 : b0, j);
   } else {
     std::uint64_t oldest = ~0ull;
     for (const std::size_t b : {b0, b1}) {

@@ -268,6 +268,9 @@ class TxnTable {
     unsigned empty = 0;
   };
   [[nodiscard]] static TagMasks scan_tags(const Bucket& bk, std::uint64_t fp) noexcept;
+  // The prefetch stage's cheaper look (a hint, never acted on): bit j when
+  // tag j's fingerprint is `fp` (match) or 0 (free: never used, or busy).
+  [[nodiscard]] static TagMasks scan_fingerprints(const Bucket& bk, std::uint64_t fp) noexcept;
   [[nodiscard]] static std::uint64_t make_tag(std::uint64_t fp, TimeMs t) noexcept;
   [[nodiscard]] static TimeMs tag_time_end(std::uint64_t tag) noexcept;
   // Whether the entry behind `tag` may be reused at `now`; sets *holds when it
