@@ -158,6 +158,16 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
                                     {{"reason", "holds"}});
   registry_.gauge("authswitch_recovery_seconds", "Start-up replay of the snapshot and the log")
       .set(recovery_seconds_);
+  // The checkpointer's health: a lag that only grows, or up 0, means the
+  // periodic snapshots stopped and the next start-up replays ever more log.
+  checkpointer_up_ = registry_.gauge("authswitch_checkpointer_up",
+                                     "1 while the checkpointer follows the log, 0 while it builds its shadow, when it failed, or when none runs");
+  snapshot_lag_ = registry_.gauge("authswitch_snapshot_lag_records",
+                                  "Durable log records the checkpointer's shadow core has not applied yet");
+  snapshots_written_ = registry_.gauge("authswitch_snapshots_written", "Snapshots written since start");
+  snapshot_covered_ = registry_.gauge("authswitch_snapshot_covered_sequence",
+                                      "Log sequence the newest snapshot written since start covers");
+  snapshot_seconds_ = registry_.gauge("authswitch_snapshot_seconds", "Wall time of the newest snapshot");
   std::uint32_t ring_capacity = 1;
   for (const LinkConfig& link : cfg.links) {
     const std::uint32_t want = link.max_inflight < constants::switch_inflight_per_connection_max
@@ -521,6 +531,14 @@ std::string SwitchRuntime::render_metrics() {
     txn_reused_.set(static_cast<double>(t.reused));
     txn_full_window_.set(static_cast<double>(t.full_window));
     txn_full_holds_.set(static_cast<double>(t.full_holds));
+  }
+  if (checkpointer_) {
+    const ledger::CheckpointerStats c = checkpointer_->stats();
+    checkpointer_up_.set(checkpointer_->ready() && !checkpointer_->failed() ? 1 : 0);
+    snapshot_lag_.set(static_cast<double>(checkpointer_->lag()));
+    snapshots_written_.set(static_cast<double>(c.snapshots_written));
+    snapshot_covered_.set(static_cast<double>(c.last_covered));
+    snapshot_seconds_.set(c.last_snapshot_seconds);
   }
   return registry_.render();
 }

@@ -125,6 +125,11 @@ class SwitchRuntime {
   Gauge txn_reused_;
   Gauge txn_full_window_;
   Gauge txn_full_holds_;
+  Gauge checkpointer_up_;
+  Gauge snapshot_lag_;
+  Gauge snapshots_written_;
+  Gauge snapshot_covered_;
+  Gauge snapshot_seconds_;
   std::unique_ptr<SwitchMetrics> metrics_;
   std::unique_ptr<ConnectionSlot[]> slots_;
   std::vector<int> slot_eventfds_;

@@ -3,6 +3,7 @@
 // and as the built `authswitch serve` child with SIGTERM), and every request
 // the switch read was answered: the log's `received` records match the
 // client's decided answers, its `response_written` records every answer.
+// The same child harness shows the checkpointer's metrics on /metrics.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -10,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -203,6 +205,50 @@ TEST(SwitchShutdown, SigtermUnderLoadExitsZeroAndAnswersEveryRequestRead) {
   EXPECT_NE(child.text.find("stopped cleanly"), std::string::npos) << child.text;
   ::close(child.out);
   expect_every_read_request_answered(dir / "wal", result);
+  std::filesystem::remove_all(dir);
+}
+
+// A gauge's value in a Prometheus text page, or -1 when the line is missing.
+double metric_value(const std::string& page, const std::string& name) {
+  const std::string prefix = "\n" + name + " ";
+  const std::size_t at = page.find(prefix);
+  if (at == std::string::npos) return -1;
+  return std::strtod(page.c_str() + at + prefix.size(), nullptr);
+}
+
+// The operator sees the checkpointer at work on /metrics: up, snapshots
+// written every snapshot_every records, and its lag back to 0 once the load
+// stops (a lag that only grows would mean start-up replays ever more log).
+TEST(SwitchMetrics, TheCheckpointerIsUpWritesSnapshotsAndCatchesUp) {
+  const auto dir = temp_dir("ckpt-metrics");
+  const auto [port, api_port] = two_free_ports();
+  const auto config = dir / "config.json";
+  {
+    std::ofstream f(config);
+    f << R"({"links":[{"name":"net","mode":"listen","host":"127.0.0.1","port":)" << port
+      << R"(,"echo_interval_s":0}],"cores":{"io":[],"auth":[]},)"
+      << R"("wal":{"dir":"wal","durability":"sync","snapshot_every":500},)"
+      << R"("admin":{"listen":"127.0.0.1:)" << api_port << R"("}})";
+  }
+  Child child = spawn_serve(config);
+  ASSERT_TRUE(child.wait_for_line("HTTP API on")) << child.text;
+  {
+    Client c(port);
+    ASSERT_TRUE(c.connected());
+    for (std::uint32_t i = 1; i <= 600; ++i) ASSERT_EQ(c.roundtrip(auth_request(i % 1000, 100, i)).at(39), "00");
+  }
+  std::string page;
+  EXPECT_TRUE(wait_until([&] {
+    page = http_get(api_port, "/metrics");
+    return metric_value(page, "authswitch_checkpointer_up") == 1 &&
+           metric_value(page, "authswitch_snapshots_written") >= 1 &&
+           metric_value(page, "authswitch_snapshot_lag_records") == 0;
+  })) << page;
+  EXPECT_GE(metric_value(page, "authswitch_snapshot_covered_sequence"), 500);
+  EXPECT_GE(metric_value(page, "authswitch_snapshot_seconds"), 0);
+  ASSERT_EQ(::kill(child.pid, SIGTERM), 0);
+  EXPECT_EQ(child.wait_exit(), 0);
+  ::close(child.out);
   std::filesystem::remove_all(dir);
 }
 
