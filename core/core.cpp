@@ -1,5 +1,7 @@
 #include "core/core.h"
 
+#include <cstring>
+
 #include "core/assert.h"
 
 namespace authswitch::core {
@@ -152,8 +154,10 @@ void Core::make_approval_code(ShardId shard, std::array<char, 6>& out) {
   v -= hi * (base36_pair_count * base36_pair_count);
   const std::uint32_t mid = v / base36_pair_count;
   const std::uint32_t lo = v - mid * base36_pair_count;
-  out = {base36_pairs[hi][0], base36_pairs[hi][1], base36_pairs[mid][0], base36_pairs[mid][1],
-         base36_pairs[lo][0], base36_pairs[lo][1]};
+  // Three two-byte copies rather than six one-byte ones.
+  std::memcpy(out.data(), base36_pairs[hi].data(), 2);
+  std::memcpy(out.data() + 2, base36_pairs[mid].data(), 2);
+  std::memcpy(out.data() + 4, base36_pairs[lo].data(), 2);
 }
 
 void Core::note_approval_code(const std::array<char, 6>& code) {
@@ -384,8 +388,11 @@ void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEv
   // Each slot's period is read once: the check takes its total, and the
   // delta an approval records (period start) is written as the check goes;
   // a decline drops them.
+  // Counted in a local: through `d` the count would be read and written
+  // again around every atomic load of the loop.
+  std::uint8_t deltas = 0;
   auto record = [&](LimitOwner owner, std::uint8_t position, TimeMs start) {
-    d.effect.deltas[d.effect.delta_count++] = SlotDelta{owner, position, start, amount};
+    d.effect.deltas[deltas++] = SlotDelta{owner, position, start, amount};
   };
   if (!advice) {
     // Rule 8.
@@ -443,6 +450,7 @@ void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEv
   }
 
   // Rule 11 (and an advice, always): approve; record what moves.
+  d.effect.delta_count = deltas;
   d.rc = ResponseCode::approved;
   make_approval_code(shard, d.approval);
   d.has_approval = true;
