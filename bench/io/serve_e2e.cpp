@@ -6,11 +6,17 @@
 //
 //   serve_e2e --rate 50000 --seconds 10 --durability async|sync
 //             [--connections 1] [--cards 100000] [--wal DIR] [--pin 0|1]
-//             [--floor 0|1] [--switch 0|1]
+//             [--floor 0|1] [--switch 0|1] [--client-nice N]
 //
 // --floor 0 / --switch 0 leave one half out, so that a whole-process counter
 // (perf stat -e raw_syscalls:sys_enter,context-switches) can be split
 // between the two: the switch's share is a full run's less a floor-only one.
+//
+// --client-nice N runs the client's thread at niceness N (both runs alike):
+// on 2 CPUs the client, which on a real deployment is another machine,
+// otherwise competes as an equal with the threads being measured, and its
+// wake-ups preempt them. The client's own delays still count: latency runs
+// from each request's due time.
 //
 // Requests are 0100s of 1 minor unit on cards spread over the data set (no
 // limit is reached), each with a unique key; the answer is matched by field
@@ -42,7 +48,7 @@ using namespace authswitch;
 
 constexpr const char* usage =
     "usage: serve_e2e [--rate N] [--seconds S] [--durability async|sync] [--connections C]\n"
-    "                 [--cards N] [--wal DIR] [--pin 0|1] [--floor 0|1] [--switch 0|1]\n";
+    "                 [--cards N] [--wal DIR] [--pin 0|1] [--floor 0|1] [--switch 0|1] [--client-nice N]\n";
 
 class IsoRequestSource final : public io::RequestSource {
  public:
@@ -119,6 +125,7 @@ int main(int argc, char** argv) {
   bool pin = true;
   bool run_floor = true;
   bool run_switch = true;
+  int client_nice = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -138,14 +145,29 @@ int main(int argc, char** argv) {
     else if (flag == "--pin") pin = std::string_view(value) != "0";
     else if (flag == "--floor") run_floor = std::string_view(value) != "0";
     else if (flag == "--switch") run_switch = std::string_view(value) != "0";
+    else if (flag == "--client-nice") client_nice = static_cast<int>(std::strtol(value, nullptr, 10));
     else if (flag == "--durability") durability = std::string_view(value) == "sync" ? io::Durability::sync : io::Durability::async;
     else {
       std::fputs(usage, stderr);
       return 2;
     }
   }
-  std::printf("serve_e2e: %u/s for %.1f s over %u connection(s), durability %s\n", client.rate_per_s,
-              client.seconds, client.connections, std::string(io::to_string(durability)).c_str());
+  std::printf("serve_e2e: %u/s for %.1f s over %u connection(s), durability %s, client nice %d\n",
+              client.rate_per_s, client.seconds, client.connections, std::string(io::to_string(durability)).c_str(),
+              client_nice);
+  // Only while the client runs: a thread inherits its creator's niceness,
+  // and the servers' threads are created from this one.
+  const auto run_client = [client_nice](const io::OpenLoopOptions& o, io::RequestSource& source,
+                                        io::LatencyRecorder& recorder) {
+    if (client_nice != 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), client_nice) != 0) {
+      std::perror("serve_e2e: --client-nice");
+    }
+    io::OpenLoopResult r = io::run_open_loop(o, source, recorder);
+    if (client_nice != 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 0) != 0) {
+      std::perror("serve_e2e: --client-nice back to 0");
+    }
+    return r;
+  };
 
   // 1. The loopback floor: same client, same rate, a plain echo.
   if (run_floor) {
@@ -159,7 +181,7 @@ int main(int argc, char** argv) {
     o.port = echo.port();
     io::EchoRequestSource source(180);
     io::LatencyRecorder recorder;
-    const io::OpenLoopResult r = io::run_open_loop(o, source, recorder);
+    const io::OpenLoopResult r = run_client(o, source, recorder);
     echo.stop();
     t.join();
     report("floor", r, recorder);
@@ -192,7 +214,7 @@ int main(int argc, char** argv) {
   io::LatencyRecorder recorder;
   rusage before{};
   getrusage(RUSAGE_SELF, &before);
-  const io::OpenLoopResult r = io::run_open_loop(o, source, recorder);
+  const io::OpenLoopResult r = run_client(o, source, recorder);
   rusage after{};
   getrusage(RUSAGE_SELF, &after);
   const auto cpu_s = [](const rusage& u) {
