@@ -31,7 +31,13 @@ struct Command {
 bool register_command(const Command& command) noexcept;
 
 // True when any of argv[1..] is --help or -h.
-bool wants_help(int argc, char** argv) noexcept;
+inline bool wants_help(int argc, char** argv) noexcept {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
 
 }  // namespace authswitch::tools
 

@@ -3,7 +3,6 @@
 #include <array>
 #include <cstdlib>
 #include <cstdio>
-#include <cstring>
 #include <string_view>
 
 #include "tools/command.h"
@@ -47,13 +46,6 @@ bool register_command(const Command& command) noexcept {
   }
   g_commands[g_command_count++] = command;
   return true;
-}
-
-bool wants_help(int argc, char** argv) noexcept {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
-  }
-  return false;
 }
 
 }  // namespace authswitch::tools

@@ -4,48 +4,19 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "tools/command.h"
+#include "tests/support/command_stand_in.h"
 
 namespace authswitch::tools {
-
-namespace {
-Command g_registered{};
-}  // namespace
-
-bool register_command(const Command& command) noexcept {
-  g_registered = command;
-  return true;
-}
-
-bool wants_help(int argc, char** argv) noexcept {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
-  }
-  return false;
-}
-
 namespace {
 
-struct Outcome {
-  int status;
-  std::string out;
-  std::string err;
-};
+using Outcome = test::CommandOutcome;
 
-Outcome run(std::vector<std::string> args) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>("check-config"));
-  for (std::string& a : args) argv.push_back(a.data());
-  testing::internal::CaptureStdout();
-  testing::internal::CaptureStderr();
-  const int status = g_registered.run(static_cast<int>(argv.size()), argv.data());
-  return Outcome{status, testing::internal::GetCapturedStdout(), testing::internal::GetCapturedStderr()};
-}
+Outcome run(std::vector<std::string> args) { return test::run_command(std::move(args)); }
 
 // Named by the process too: another build's run of the same test may be
 // writing the same name in the same /tmp at the same time.
@@ -55,7 +26,7 @@ std::string write_file(const std::string& name, const std::string& text) {
   return path;
 }
 
-TEST(CheckConfigCommand, RegistersUnderItsName) { EXPECT_EQ(g_registered.name, "check-config"); }
+TEST(CheckConfigCommand, RegistersUnderItsName) { EXPECT_EQ(test::registered_command().name, "check-config"); }
 
 TEST(CheckConfigCommand, ValidFilePrintsOneLineSummaryAndExitsZero) {
   const std::string path = write_file("valid.json", R"({"wal":{"dir":"/var/lib/as","durability":"async"}})");

@@ -3,50 +3,21 @@
 // command's source is linked here with a stand-in registry.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/io/loadgen_fake_switch.h"
-#include "tools/command.h"
+#include "tests/support/command_stand_in.h"
 
 namespace authswitch::tools {
-
-namespace {
-Command g_registered{};
-}  // namespace
-
-bool register_command(const Command& command) noexcept {
-  g_registered = command;
-  return true;
-}
-
-bool wants_help(int argc, char** argv) noexcept {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return true;
-  }
-  return false;
-}
-
 namespace {
 
-struct Outcome {
-  int status;
-  std::string out;
-  std::string err;
-};
+using Outcome = test::CommandOutcome;
 
-Outcome run(std::vector<std::string> args) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>("loadgen"));
-  for (std::string& a : args) argv.push_back(a.data());
-  testing::internal::CaptureStdout();
-  testing::internal::CaptureStderr();
-  const int status = g_registered.run(static_cast<int>(argv.size()), argv.data());
-  return Outcome{status, testing::internal::GetCapturedStdout(), testing::internal::GetCapturedStderr()};
-}
+Outcome run(std::vector<std::string> args) { return test::run_command(std::move(args)); }
 
-TEST(LoadgenCommand, RegistersUnderItsName) { EXPECT_EQ(g_registered.name, "loadgen"); }
+TEST(LoadgenCommand, RegistersUnderItsName) { EXPECT_EQ(test::registered_command().name, "loadgen"); }
 
 TEST(LoadgenCommand, HelpPrintsUsageAndExitsZero) {
   const Outcome r = run({"--help"});
