@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <string>
 
+#include "bench/ledger/random_requests.h"
 #include "core/accounts_loader.h"
 #include "core/core.h"
 #include "core/demo_data.h"
@@ -87,21 +88,9 @@ int main() {
     ledger::WalWriter wal(o);
     if (const ledger::Status s = wal.open(); !s) return fail(s.to_string());
     ledger::WalEventSink sink(wal, wal.register_producer(), &cipher, live.get());
-    std::uint64_t rng = 88172645463325252ull;
-    core::TimeMs now = 1795402800000;
+    bench::RandomRequests requests(cards);
     for (std::size_t i = 0; i < records; ++i) {
-      rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-      core::AuthRequest r;
-      r.mti_class = core::MtiClass::authorization;
-      r.set_pan(core::demo_pan(rng % cards));
-      r.amount = 1 + static_cast<std::int64_t>(rng >> 40) % 5000;
-      r.currency = 392;
-      r.field7 = 1123030000;
-      r.stan = static_cast<std::uint32_t>(i % 1'000'000);
-      r.acquirer = 100000 + i / 1'000'000;
-      r.txn_time_ms = now += 10;
-      r.present |= core::AuthRequest::f3 | core::AuthRequest::f4 | core::AuthRequest::f7 | core::AuthRequest::f11 |
-                   core::AuthRequest::f32 | core::AuthRequest::f49;
+      const core::AuthRequest r = requests.next(i);
       sink.reset_fault();
       (void)live->authorize(0, r, sink);
       if (sink.fault() != ledger::Fault::none) return fail("the live core's log sink faulted at decision " + std::to_string(i));
