@@ -307,15 +307,16 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
     return finish();
   }
 
-  decide_fresh(shard, r, *pan, d);
+  ResolvedSlots resolved;
+  decide_fresh(shard, r, *pan, d, resolved);
   d.stored = true;
-  apply_decision(d, &e);
+  apply_decision(d, &e, &resolved);
   return finish();
 }
 
 // Rules 4 to 11 for a request whose key is new. Fills the decision and what it
 // would move; applies nothing.
-void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d) {
+void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d, ResolvedSlots& resolved) {
   const bool advice = r.mti_class == MtiClass::advice;
   const CardEntry* card = acc_->cards.find(pan);
   if (card == nullptr) {
@@ -384,14 +385,16 @@ void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEv
   }
 
   const Company* company = user.company != no_index ? &acc_->companies[user.company] : nullptr;
-  const SlotPool& pool = *acc_->slots;
+  SlotPool& pool = *acc_->slots;
   // Each slot's period is read once: the check takes its total, and the
   // delta an approval records (period start) is written as the check goes;
   // a decline drops them.
   // Counted in a local: through `d` the count would be read and written
   // again around every atomic load of the loop.
   std::uint8_t deltas = 0;
-  auto record = [&](LimitOwner owner, std::uint8_t position, TimeMs start) {
+  auto record = [&](LimitOwner owner, std::uint8_t position, TimeMs start, std::uint32_t index) {
+    resolved.index[deltas] = index;
+    resolved.slot[deltas] = &pool[index];
     d.effect.deltas[deltas++] = SlotDelta{owner, position, start, amount};
   };
   if (!advice) {
@@ -413,13 +416,14 @@ void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEv
       }
       const std::uint8_t n = load_acquire(set.slot_count);
       for (std::uint8_t i = 0; i < n; ++i) {
-        const LimitSlot& s = pool[load_acquire(set.slots[i])];
+        const std::uint32_t index = load_acquire(set.slots[i]);
+        const LimitSlot& s = pool[index];
         const SlotPeriod p = period_at(s, cfg_.zone, r.txn_time_ms);
         if (p.total + amount > load_acquire(s.max)) {
           d.reason = Reason::limit(owner, unpack_spec(load_acquire(s.spec)).kind);
           return true;
         }
-        record(owner, i, p.start);
+        record(owner, i, p.start, index);
       }
       return false;
     };
@@ -442,7 +446,8 @@ void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEv
     auto moves = [&](const LimitSet& set, LimitOwner owner) {
       const std::uint8_t n = load_acquire(set.slot_count);
       for (std::uint8_t i = 0; i < n; ++i) {
-        record(owner, i, period_start_at(pool[load_acquire(set.slots[i])], cfg_.zone, r.txn_time_ms));
+        const std::uint32_t index = load_acquire(set.slots[i]);
+        record(owner, i, period_start_at(pool[index], cfg_.zone, r.txn_time_ms), index);
       }
     };
     moves(user.limits, LimitOwner::user);

@@ -201,7 +201,14 @@ class Core {
 
   AuthResponse decide_request(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink);
   AuthResponse decide_reversal(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink);
-  void decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d);
+  // The slots of the deltas a decision recorded, as it found them (pool
+  // index and address): the live apply takes them from here instead of
+  // looking the positions up again (replay looks them up).
+  struct ResolvedSlots {
+    std::array<std::uint32_t, constants::slots_per_decision_max> index;
+    std::array<LimitSlot*, constants::slots_per_decision_max> slot;
+  };
+  void decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d, ResolvedSlots& resolved);
   // Finds or claims `key` for shard `sh` (counting reuses and full windows);
   // a found entry's answer is copied into *answer (never a half-reused one).
   TxnTable::Result claim_key(Shard& sh, const TxnKey& key, const TxnContent& content, TimeMs now,
@@ -209,7 +216,9 @@ class Core {
   void make_approval_code(ShardId shard, std::array<char, 6>& out);
   void note_approval_code(const std::array<char, 6>& code);
 
-  void apply_decision(const DecisionEvent& d, TxnEntry* entry);
+  // `entry` null: replay (finds or claims the key); `resolved` null: the
+  // slots are looked up from the deltas' positions.
+  void apply_decision(const DecisionEvent& d, TxnEntry* entry, const ResolvedSlots* resolved = nullptr);
   void apply_reversal(const ReversalEvent& d, TxnEntry* entry);
   void apply_effect(const Effect& e, TimeMs txn_time, bool add);
   void resolve_slots(const Effect& e, const User& u, const Company* c, LimitSlot** out) const;

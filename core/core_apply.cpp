@@ -79,7 +79,7 @@ void Core::apply_effect_to(const Effect& ef, User& u, Company* c, LimitSlot* con
   seq_write_end(u.seq);
 }
 
-void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
+void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry, const ResolvedSlots* resolved) {
   if (!d.stored) return;
   const bool replay = entry == nullptr;
   if (replay) {  // find the key (a remembered reversal) or claim it
@@ -112,21 +112,30 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry) {
   e.slot_count = 0;
   if (d.effect_kind != EffectKind::none) {
     // The slots are looked up once, for the entry (what a reversal undoes)
-    // and for the effect.
+    // and for the effect; live, the decision has already looked them up.
     User& u = acc_->users[d.effect.user];
     Company* c = u.company != no_index ? &acc_->companies[u.company] : nullptr;
-    const LimitSet* const sets[2] = {&u.limits, c != nullptr ? &c->limits : nullptr};
-    SlotPool& pool = *acc_->slots;
-    LimitSlot* slots[constants::slots_per_decision_max];
     const std::size_t n = d.effect.delta_count;
-    for (std::size_t i = 0; i < n; ++i) {
-      const SlotDelta& sd = d.effect.deltas[i];
-      const LimitSet* set = sets[static_cast<int>(sd.owner) & 1];
-      AS_ASSERT(set != nullptr);  // the log's reader rejects company deltas of a company-less user
-      const std::uint32_t slot = load_acquire(set->slots[sd.position]);
-      e.slots[i] = slot;
-      e.period_starts[i] = sd.period_start;
-      slots[i] = sd.position < load_acquire(set->slot_count) ? &pool[slot] : nullptr;
+    LimitSlot* looked_up[constants::slots_per_decision_max];
+    LimitSlot* const* slots = looked_up;
+    if (resolved != nullptr) {
+      for (std::size_t i = 0; i < n; ++i) {
+        e.slots[i] = resolved->index[i];
+        e.period_starts[i] = d.effect.deltas[i].period_start;
+      }
+      slots = resolved->slot.data();
+    } else {
+      const LimitSet* const sets[2] = {&u.limits, c != nullptr ? &c->limits : nullptr};
+      SlotPool& pool = *acc_->slots;
+      for (std::size_t i = 0; i < n; ++i) {
+        const SlotDelta& sd = d.effect.deltas[i];
+        const LimitSet* set = sets[static_cast<int>(sd.owner) & 1];
+        AS_ASSERT(set != nullptr);  // the log's reader rejects company deltas of a company-less user
+        const std::uint32_t slot = load_acquire(set->slots[sd.position]);
+        e.slots[i] = slot;
+        e.period_starts[i] = sd.period_start;
+        looked_up[i] = sd.position < load_acquire(set->slot_count) ? &pool[slot] : nullptr;
+      }
     }
     e.slot_count = static_cast<std::uint8_t>(n);
     if (!d.effect.empty()) apply_effect_to(d.effect, u, c, slots, d.txn_time, true);
