@@ -123,20 +123,22 @@ ShardId Core::route(const AuthRequest& r) const noexcept {
 void Core::prefetch(const AuthRequest& r, PrefetchStage stage) const noexcept {
   const auto pan = r.parsed_pan();
   if (!pan) return;
-  const TxnKey key = make_txn_key(static_cast<std::uint8_t>(r.mti_class), r.acquirer, r.field7, r.stan);
+  // The key only for the stages that use it (the limits stage built and
+  // spilled it for nothing).
+  auto key = [&r] { return make_txn_key(static_cast<std::uint8_t>(r.mti_class), r.acquirer, r.field7, r.stan); };
   if (stage == PrefetchStage::index) {
     acc_->cards.prefetch(*pan);
-    txns_.prefetch(key);
+    txns_.prefetch(key());
     return;
   }
-  if (stage == PrefetchStage::user) txns_.prefetch_body(key);  // its tags came with stage index
+  if (stage == PrefetchStage::user) {
+    txns_.prefetch_body(key());  // its tags came with stage index
+    if (const CardEntry* e = acc_->cards.find(*pan)) prefetch_write(&acc_->users[e->user]);
+    return;
+  }
   const CardEntry* e = acc_->cards.find(*pan);
   if (e == nullptr) return;
   const User& u = acc_->users[e->user];
-  if (stage == PrefetchStage::user) {
-    prefetch_write(&u);
-    return;
-  }
   const SlotPool& pool = *acc_->slots;
   const std::uint8_t n = load_acquire(u.limits.slot_count);
   for (std::size_t i = 0; i < n; ++i) prefetch_write(&pool[load_acquire(u.limits.slots[i])]);

@@ -337,6 +337,30 @@ TEST_F(Flows, EachDecisionEventCarriesOnlyItsOwnDeltas) {
   EXPECT_EQ(std::get<DecisionEvent>(sink.events[2]).effect_kind, EffectKind::none);
 }
 
+// The prefetch stages are hints: any request, known card or not, with a PAN
+// or none, a key already stored or new, goes through every stage and is
+// then decided exactly as without them.
+TEST_F(Flows, PrefetchStagesChangeNoAnswer) {
+  auto plain = make_core(rules_accounts);
+  ASSERT_TRUE(plain);
+  NullSink other;
+  AuthRequest no_pan = request(pan_c1, 100, 9);
+  no_pan.set_pan("12");  // too short: no PAN, answered 30
+  const std::vector<AuthRequest> reqs = {request(pan_c1, 30000, 1), request(pan_c2, 500, 2),
+                                         request(pan_unknown, 100, 3), no_pan,
+                                         request(pan_c3, 600, 4), request(pan_c1, 30000, 1)};
+  for (const AuthRequest& r : reqs) {
+    for (const auto stage : {Core::PrefetchStage::index, Core::PrefetchStage::user, Core::PrefetchStage::limits}) {
+      core->prefetch(r, stage);
+    }
+    const AuthResponse staged = send(r), unstaged = plain->authorize(0, r, other);
+    EXPECT_EQ(rc(staged), rc(unstaged));
+    EXPECT_EQ(staged.approval(), unstaged.approval());
+    EXPECT_EQ(staged.duplicate, unstaged.duplicate);
+  }
+  EXPECT_EQ(core->dump_state(), plain->dump_state());
+}
+
 // Approval codes are the shard's approval counter in 6 base-36 digits (the
 // replay decodes them back): checked past one and two digits' worth.
 TEST_F(Flows, ApprovalCodesCountInBase36) {
