@@ -266,7 +266,16 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
 
   // Rule 2 (and 3): the key.
   TxnAnswer stored;
-  const TxnTable::Result claim = claim_key(sh, d.key, d.content, r.txn_time_ms, &stored);
+  // claim_key's first turn, here: a new key's claim (nearly every request)
+  // pays no call; a found entry reused under us goes round claim_key's loop.
+  TxnTable::Result claim = txns_.find_or_claim(d.key, d.content, TxnState::pending, r.txn_time_ms);
+  if (claim.outcome == TxnTable::Outcome::claimed) {
+    if (claim.reused) bump(sh.txn_reused);
+  } else if (claim.outcome == TxnTable::Outcome::full) {
+    bump(claim.why == TxnTable::FullReason::holds ? sh.txn_full_holds : sh.txn_full_window);
+  } else if (!TxnTable::read_answer(*claim.entry, d.key, &stored)) {
+    claim = claim_key(sh, d.key, d.content, r.txn_time_ms, &stored);
+  }
   if (claim.outcome == TxnTable::Outcome::full) {
     d.rc = ResponseCode::system_unavailable;
     return finish();
