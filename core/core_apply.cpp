@@ -5,7 +5,8 @@
 
 namespace authswitch::core {
 
-void Core::store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc, Reason reason, MtiClass cls,
+// Inline (every caller is in this file): the hot path paid a call for it.
+inline void Core::store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc, Reason reason, MtiClass cls,
                         const std::array<char, 6>* approval) {
   // A claimed entry got its content with the claim, and other threads may be
   // reading it: it is written here only into a remembered entry (no content).
@@ -55,9 +56,9 @@ void Core::apply_effect(const Effect& ef, TimeMs txn_time, bool add) {
 }
 
 // The user's and company's seqlocks bracket every store, so a reader sees all
-// of an effect or none of it.
-void Core::apply_effect_to(const Effect& ef, User& u, Company* c, LimitSlot* const* slots, TimeMs txn_time,
-                           bool add) {
+// of an effect or none of it. Inline, as store_answer: its callers are all here.
+inline void Core::apply_effect_to(const Effect& ef, User& u, Company* c, LimitSlot* const* slots,
+                                  TimeMs txn_time, bool add) {
   // The count read once: the atomic stores below would make the compiler
   // read it again every turn.
   const std::size_t n = ef.delta_count;
