@@ -327,7 +327,8 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
 
 // Rules 4 to 11 for a request whose key is new. Fills the decision and what it
 // would move; applies nothing.
-void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d, ResolvedSlots& resolved) {
+// Inlined into decide_request, its one caller (GCC's size limit declined to).
+[[gnu::always_inline]] inline void Core::decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d, ResolvedSlots& resolved) {
   const bool advice = r.mti_class == MtiClass::advice;
   const CardEntry* card = acc_->cards.find(pan);
   if (card == nullptr) {

@@ -208,7 +208,9 @@ class Core {
     std::array<std::uint32_t, constants::slots_per_decision_max> index;
     std::array<LimitSlot*, constants::slots_per_decision_max> slot;
   };
-  void decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d, ResolvedSlots& resolved);
+  // Inline, defined in core.cpp (decide_fresh) and core_apply.cpp (the two
+  // apply helpers), their only callers: the hot path pays no call for them.
+  inline void decide_fresh(ShardId shard, const AuthRequest& r, Pan pan, DecisionEvent& d, ResolvedSlots& resolved);
   // Finds or claims `key` for shard `sh` (counting reuses and full windows);
   // a found entry's answer is copied into *answer (never a half-reused one).
   TxnTable::Result claim_key(Shard& sh, const TxnKey& key, const TxnContent& content, TimeMs now,
@@ -222,9 +224,10 @@ class Core {
   void apply_reversal(const ReversalEvent& d, TxnEntry* entry);
   void apply_effect(const Effect& e, TimeMs txn_time, bool add);
   void resolve_slots(const Effect& e, const User& u, const Company* c, LimitSlot** out) const;
-  void apply_effect_to(const Effect& e, User& u, Company* c, LimitSlot* const* slots, TimeMs txn_time, bool add);
-  static void store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc, Reason reason, MtiClass cls,
-                           const std::array<char, 6>* approval);
+  inline void apply_effect_to(const Effect& e, User& u, Company* c, LimitSlot* const* slots, TimeMs txn_time,
+                              bool add);
+  static inline void store_answer(TxnEntry& e, const TxnContent* content, ResponseCode rc, Reason reason,
+                                  MtiClass cls, const std::array<char, 6>* approval);
   static void store_content(TxnEntry& e, const TxnContent& content);
   void apply_limits(LimitOwner owner, std::uint32_t index, const LimitList& limits);
   void apply_card_added(const CardAddedEvent& e);
