@@ -160,8 +160,9 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
       .set(recovery_seconds_);
   // The checkpointer's health: a lag that only grows, or up 0, means the
   // periodic snapshots stopped and the next start-up replays ever more log.
-  checkpointer_up_ = registry_.gauge("authswitch_checkpointer_up",
-                                     "1 while the checkpointer follows the log, 0 while it builds its shadow, when it failed, or when none runs");
+  checkpointer_up_ = registry_.gauge(
+      "authswitch_checkpointer_up",
+      "1 while the checkpointer follows the log; 0 while it builds its shadow, after it failed, or when none runs");
   snapshot_lag_ = registry_.gauge("authswitch_snapshot_lag_records",
                                   "Durable log records the checkpointer's shadow core has not applied yet");
   snapshots_written_ = registry_.gauge("authswitch_snapshots_written", "Snapshots written since start");
@@ -268,11 +269,13 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     workers_[w]->start(cpu_for_thread(cfg.cores.auth, w));
   }
   started_ = true;
-  if (options_.hold_sweep_interval_ms > 0) sweep_holds_at_start();
-  if (options_.hold_sweep_interval_ms > 0) hold_thread_ = std::thread([this] {
+  if (options_.hold_sweep_interval_ms > 0) {
+    sweep_holds_at_start();
+    hold_thread_ = std::thread([this] {
       core::name_this_thread("as-hold");
       hold_loop();
     });
+  }
   for (std::size_t l = 0; l < cfg.links.size(); ++l) {
     if (cfg.links[l].mode == LinkMode::listen) {
       metrics_->links[l].link_up.set(1);
