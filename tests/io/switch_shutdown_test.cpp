@@ -174,17 +174,22 @@ std::string http_get(std::uint16_t port, const std::string& path) {
   return answer;
 }
 
+// A config for the built `serve`: one listen link on `port`, the API on
+// `api_port`, the log in DIR/wal with `wal_extra` added to its object.
+std::filesystem::path write_serve_config(const std::filesystem::path& dir, std::uint16_t port,
+                                         std::uint16_t api_port, const std::string& wal_extra = "") {
+  const auto config = dir / "config.json";
+  std::ofstream f(config);
+  f << R"({"links":[{"name":"net","mode":"listen","host":"127.0.0.1","port":)" << port
+    << R"(,"echo_interval_s":0}],"cores":{"io":[],"auth":[]},"wal":{"dir":"wal","durability":"sync")" << wal_extra
+    << R"(},"admin":{"listen":"127.0.0.1:)" << api_port << R"("}})";
+  return config;
+}
+
 TEST(SwitchShutdown, SigtermUnderLoadExitsZeroAndAnswersEveryRequestRead) {
   const auto dir = temp_dir("sigterm");
   const auto [port, api_port] = two_free_ports();
-  const auto config = dir / "config.json";
-  {
-    std::ofstream f(config);
-    f << R"({"links":[{"name":"net","mode":"listen","host":"127.0.0.1","port":)" << port
-      << R"(,"echo_interval_s":0}],"cores":{"io":[],"auth":[]},"wal":{"dir":"wal","durability":"sync"},)"
-      << R"("admin":{"listen":"127.0.0.1:)" << api_port << R"("}})";
-  }
-  Child child = spawn_serve(config);
+  Child child = spawn_serve(write_serve_config(dir, port, api_port));
   ASSERT_TRUE(child.wait_for_line("HTTP API on")) << child.text;
   // serve starts the operators' API once recovery is done and the links are
   // up (SPEC 6): ready at once, and /metrics carries the link's series.
@@ -222,15 +227,7 @@ double metric_value(const std::string& page, const std::string& name) {
 TEST(SwitchMetrics, TheCheckpointerIsUpWritesSnapshotsAndCatchesUp) {
   const auto dir = temp_dir("ckpt-metrics");
   const auto [port, api_port] = two_free_ports();
-  const auto config = dir / "config.json";
-  {
-    std::ofstream f(config);
-    f << R"({"links":[{"name":"net","mode":"listen","host":"127.0.0.1","port":)" << port
-      << R"(,"echo_interval_s":0}],"cores":{"io":[],"auth":[]},)"
-      << R"("wal":{"dir":"wal","durability":"sync","snapshot_every":500},)"
-      << R"("admin":{"listen":"127.0.0.1:)" << api_port << R"("}})";
-  }
-  Child child = spawn_serve(config);
+  Child child = spawn_serve(write_serve_config(dir, port, api_port, R"(,"snapshot_every":500)"));
   ASSERT_TRUE(child.wait_for_line("HTTP API on")) << child.text;
   {
     Client c(port);
