@@ -18,7 +18,10 @@ AuthWorker::AuthWorker(core::Core& core, core::ShardId shard, std::span<Connecti
       slots_(slots),
       sink_(wal, producer, cipher, &core),
       decision_latency_(decision_latency),
-      duplicates_(duplicates) {}
+      duplicates_(duplicates) {
+  AS_ASSERT(slots_.size() <= last_tickets_.size());
+  last_tickets_.fill(no_results);
+}
 
 void AuthWorker::start(int cpu) {
   AS_ASSERT(!thread_.joinable());
@@ -111,10 +114,20 @@ std::size_t AuthWorker::pass() noexcept {
         });
     if (n != 0) {
       total += n;
-      if (wake_loop_now(last_ticket)) s.waker.ring();
+      last_tickets_[static_cast<std::size_t>(&s - slots_.data())] = last_ticket;
     }
   }
-  if (total != 0) decided_.fetch_add(total, std::memory_order_relaxed);
+  if (total == 0) return 0;
+  decided_.fetch_add(total, std::memory_order_relaxed);
+  // Every result is pushed: if this thread writes the log itself, the log's
+  // signal after that write wakes the loops, once, when the answers can
+  // leave; else each loop is rung as before.
+  const bool written_here = wal_.end_batch(sink_.producer()) && loops_woken_by_log_;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (last_tickets_[i] == no_results) continue;
+    if (!written_here && wake_loop_now(last_tickets_[i])) slots_[i].waker.ring();
+    last_tickets_[i] = no_results;
+  }
   return total;
 }
 
@@ -136,6 +149,7 @@ std::size_t AuthWorker::run_tasks() noexcept {
     task = nullptr;
     ++n;
   }
+  if (n != 0) (void)wal_.end_batch(sink_.producer());
   return n;
 }
 

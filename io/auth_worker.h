@@ -17,6 +17,7 @@
 // Threads: run() on the worker's own thread; post(), stop() from any.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -87,6 +88,9 @@ class AuthWorker {
   Counter* duplicates_;  // authswitch_duplicates_total (may be null)
   Counter* shed_ = nullptr;  // decisions refused for want of log queue room (may be null)
   bool loops_woken_by_log_ = false;
+  // Per connection slot, the ticket of the last result pushed in this pass.
+  static constexpr std::uint64_t no_results = ~std::uint64_t{0};
+  std::array<std::uint64_t, constants::switch_connection_slots> last_tickets_;
   Doorbell doorbell_;
   moodycamel::ConcurrentQueue<ShardTask> tasks_;
   std::atomic<bool> stopping_{false};

@@ -189,7 +189,8 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     slots_[i].producer = wal_->register_producer(ledger::ProducerKind::background);
   }
   for (std::size_t w = 0; w < workers; ++w) {
-    const ledger::ProducerId producer = wal_->register_producer();
+    // Batching: a worker writes its own batch when the log's writer is idle.
+    const ledger::ProducerId producer = wal_->register_producer(ledger::ProducerKind::batching);
     worker_producers_.push_back(producer);
     workers_.push_back(std::make_unique<AuthWorker>(*core_, static_cast<core::ShardId>(w),
                                                     std::span<ConnectionSlot>(slots_.get(), constants::switch_connection_slots), *wal_, producer, cipher_.get(),

@@ -49,11 +49,13 @@ Status SegmentIo::write(int fd, const std::string& path, const void* data, std::
 }
 
 Status SegmentIo::sync(int fd, const std::string& path, std::int64_t offset) {
-  if (inject_sync_errno_ != 0) {
-    const int err = inject_sync_errno_;
-    inject_sync_errno_ = 0;
-    return sync_error(err, path, offset);
-  }
+  const int injected = inject_sync_errno_;
+  inject_sync_errno_ = 0;
+  return sync_fd(fd, path, offset, injected);
+}
+
+Status SegmentIo::sync_fd(int fd, const std::string& path, std::int64_t offset, int injected) {
+  if (injected != 0) return sync_error(injected, path, offset);
   if (::fdatasync(fd) != 0) return sync_error(errno, path, offset);
   return Status{};
 }

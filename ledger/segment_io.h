@@ -37,6 +37,10 @@ class SegmentIo {
   [[nodiscard]] Status write(int fd, const std::string& path, const void* data, std::size_t n, std::int64_t offset,
                              bool sync);
   [[nodiscard]] Status sync(int fd, const std::string& path, std::int64_t offset);
+  // An fdatasync that touches no member, for a caller syncing while another
+  // thread writes through this object: `injected` (nonzero) fails it as the
+  // test hook would.
+  [[nodiscard]] static Status sync_fd(int fd, const std::string& path, std::int64_t offset, int injected);
 
   // Test hooks: the next write / sync fails with this errno (0: none).
   void inject_write_error(int err) noexcept { inject_write_errno_ = err; }

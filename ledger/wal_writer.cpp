@@ -81,6 +81,7 @@ WalWriter::WalWriter(WalOptions options)
       buffer_(new std::byte[constants::wal_batch_bytes_max]),
       staged_counts_(new std::uint64_t[options_.producers]()),
       written_totals_(new std::uint64_t[options_.producers]()),
+      sync_totals_(new std::uint64_t[options_.producers]()),
       background_(new bool[options_.producers]()) {
   AS_ASSERT(options_.producers >= 1 && options_.producers <= constants::wal_producers_max);
   AS_ASSERT(options_.segment_bytes >= constants::wal_segment_bytes_min);
@@ -93,7 +94,7 @@ ProducerId WalWriter::register_producer(ProducerKind kind) {
   const std::uint32_t id = producers_registered_.fetch_add(1, std::memory_order_relaxed);
   AS_ASSERT(id < options_.producers);
   locals_[id].token.emplace(queue_);
-  locals_[id].background = kind == ProducerKind::background;
+  locals_[id].kind = kind;
   // The writer reads it only for records this producer queued, which the
   // producer's thread appends after registration (the queue orders them).
   background_[id] = kind == ProducerKind::background;
@@ -126,16 +127,92 @@ AppendResult WalWriter::append(ProducerId producer, std::uint16_t type, std::spa
   if (!payload.empty()) std::memcpy(record.payload, payload.data(), payload.size());
   if (!queue_.try_enqueue(*local.token, std::move(record))) return {Fault::queue_full, 0};
   ++local.appended;
-  // A background producer's queue filling up (a burst read while the writer
-  // naps) wakes the writer as any append would: its records are best effort
-  // for their producer, but a full queue would drop them.
-  if (!local.background ||
+  // A background or batching producer's queue filling up (a burst read while
+  // the writer naps, a long batch) wakes the writer as any append would: a
+  // full queue would refuse records.
+  if (local.kind == ProducerKind::awaited ||
       local.appended - slots_[producer].written.load(std::memory_order_acquire) > background_wake_records) {
     wake_writer();
-  } else {
+  } else if (local.kind == ProducerKind::background) {
     wake_writer_from_long_sleep();
   }
   return {Fault::none, local.appended};
+}
+
+bool WalWriter::end_batch(ProducerId producer) noexcept {
+  AS_ASSERT(locals_[producer].kind == ProducerKind::batching);
+  // Nothing outstanding: the caller's results may have been pushed after
+  // the write that covered them was signalled, so this is not "written here".
+  if (locals_[producer].appended == slots_[producer].written.load(std::memory_order_acquire)) return false;
+  if (options_.durability == Durability::async && state_.load(std::memory_order_acquire) == State::running &&
+      !stall_for_test_.load(std::memory_order_acquire) && try_take_role()) {
+    bool wrote = false;
+    if (!failed() && batch_fits_segment()) {
+      // Our records are in the queue (appended before this call), so one
+      // take of up to a buffer's worth holds them unless other producers
+      // queued more than that ahead of them; the check below says which.
+      if (take_queued() > 0 && !failed()) {
+        if (Status s = flush_staged(false); !s) {
+          fail(std::move(s));
+        } else {
+          ++stats_.combined;
+          producer_wrote_.store(true, std::memory_order_relaxed);
+        }
+      }
+      wrote = !failed() && slots_[producer].written.load(std::memory_order_relaxed) >= locals_[producer].appended;
+    }
+    release_role();
+    if (wrote) {
+      wake_writer_to_sync();
+      return true;
+    }
+  }
+  wake_writer();
+  return false;
+}
+
+void WalWriter::wake_writer_to_sync() noexcept {
+  // The writer syncs within flush_interval_ms of a write (async); in its
+  // long idle sleep it would not look for idle_wait_ns_max. As in
+  // wake_writer(): our read-modify-write and the writer's exchange in
+  // wait_for_work() are totally ordered; if ours comes first, the writer
+  // sees producer_wrote_ and does not sleep long; if the writer's comes
+  // first, we read sleep_long and wake it. A napping writer wakes within
+  // the interval anyway.
+  if (writer_sleeping_.fetch_add(0, std::memory_order_seq_cst) == sleep_long &&
+      writer_sleeping_.exchange(sleep_none, std::memory_order_seq_cst) != sleep_none) {
+    futex_wake(writer_sleeping_);
+  }
+}
+
+void WalWriter::take_role() noexcept {
+  // A producer holds the role for one write (microseconds); on 2 CPUs it
+  // may be descheduled holding it, so the spin yields.
+  for (std::uint32_t spins = 0; !try_take_role(); ++spins) {
+    if (spins < constants::wal_idle_spins) {
+      _mm_pause();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
+
+std::size_t WalWriter::take_queued() noexcept {
+  std::size_t taken = 0;
+  for (;;) {
+    const std::size_t room = (constants::wal_batch_bytes_max - buffer_bytes_) / format::record_bytes_max;
+    const std::size_t want = std::min(constants::wal_dequeue_chunk_records, room);
+    if (want == 0) break;
+    const std::size_t n = queue_.try_dequeue_bulk(chunk_.get(), want);
+    taken += n;
+    // After a failure records are drained and dropped: their producers see
+    // failed() and never get an acknowledgement.
+    for (std::size_t i = 0; i < n && !failed(); ++i) {
+      if (Status s = stage(chunk_[i]); !s) fail(std::move(s));
+    }
+    if (n < want) break;
+  }
+  return taken;
 }
 
 std::size_t WalWriter::room(ProducerId producer) const noexcept {
@@ -178,7 +255,8 @@ void WalWriter::wait_for_work(std::int64_t timeout_ns, std::uint32_t how) noexce
     _mm_pause();
   }
   (void)writer_sleeping_.exchange(how, std::memory_order_seq_cst);
-  if (queue_.size_approx() == 0 && !stop_requested_.load(std::memory_order_seq_cst)) {
+  if (queue_.size_approx() == 0 && !stop_requested_.load(std::memory_order_seq_cst) &&
+      !(how == sleep_long && producer_wrote_.load(std::memory_order_relaxed))) {
     futex_wait(writer_sleeping_, how, std::clamp<std::int64_t>(timeout_ns, 0, idle_wait_ns_max));
   }
   writer_sleeping_.store(sleep_none, std::memory_order_relaxed);
@@ -362,6 +440,7 @@ Status WalWriter::flush_staged(bool sync) {
     releases = releases || awaited || awaited_unsynced_;
     unsynced_ = false;
     awaited_unsynced_ = false;
+    producer_wrote_.store(false, std::memory_order_relaxed);
     last_sync_ns_ = monotonic_ns();
     publish_durable();
   } else {
@@ -377,10 +456,39 @@ Status WalWriter::sync_now() {
   if (Status s = io_.sync(segment_fd_.get(), segment_path_, segment_offset_); !s) return s;
   ++stats_.syncs;
   unsynced_ = false;
+  producer_wrote_.store(false, std::memory_order_relaxed);
   const bool releases = awaited_unsynced_;
   awaited_unsynced_ = false;
   last_sync_ns_ = monotonic_ns();
   publish_durable();
+  if (releases) notify();
+  return Status{};
+}
+
+Status WalWriter::sync_beside_producers() {
+  // Writer thread, holding the role, in `async`: the fdatasync runs without
+  // the role, so producers go on writing (and their answers leaving) for the
+  // milliseconds a sync can take here. It covers what was written before it
+  // began, and only that is published durable; a write meanwhile leaves the
+  // log unsynced again, for the next interval. Only this thread syncs or
+  // rotates, so the segment cannot change under it.
+  const int injected = inject_sync_errno_.exchange(0, std::memory_order_acquire);
+  const int fd = segment_fd_.get();
+  const std::int64_t offset = segment_offset_;
+  const std::uint64_t covered = written_last_sequence_;
+  std::copy(written_totals_.get(), written_totals_.get() + options_.producers, sync_totals_.get());
+  const bool releases = awaited_unsynced_;
+  unsynced_ = false;
+  awaited_unsynced_ = false;
+  producer_wrote_.store(false, std::memory_order_relaxed);
+  const std::int64_t began_ns = monotonic_ns();
+  release_role();
+  Status s = SegmentIo::sync_fd(fd, segment_path_, offset, injected);
+  take_role();
+  if (!s) return s;
+  ++stats_.syncs;
+  last_sync_ns_ = began_ns;
+  publish_durable(sync_totals_.get(), covered);
   if (releases) notify();
   return Status{};
 }
@@ -392,11 +500,11 @@ void WalWriter::publish_written() noexcept {
   written_sequence_.store(written_last_sequence_, std::memory_order_release);
 }
 
-void WalWriter::publish_durable() noexcept {
+void WalWriter::publish_durable(const std::uint64_t* totals, std::uint64_t sequence) noexcept {
   for (std::size_t k = 0; k < options_.producers; ++k) {
-    slots_[k].durable.store(written_totals_[k], std::memory_order_release);
+    slots_[k].durable.store(totals[k], std::memory_order_release);
   }
-  durable_sequence_.store(written_last_sequence_, std::memory_order_release);
+  durable_sequence_.store(sequence, std::memory_order_release);
 }
 
 void WalWriter::fail(Status status) noexcept {
@@ -417,20 +525,8 @@ void WalWriter::run() noexcept {
     while (stall_for_test_.load(std::memory_order_acquire) && !stop_requested_.load(std::memory_order_acquire)) {
       std::this_thread::sleep_for(std::chrono::microseconds(100));  // test hook only
     }
-    std::size_t taken = 0;
-    for (;;) {
-      const std::size_t room = (constants::wal_batch_bytes_max - buffer_bytes_) / format::record_bytes_max;
-      const std::size_t want = std::min(constants::wal_dequeue_chunk_records, room);
-      if (want == 0) break;
-      const std::size_t n = queue_.try_dequeue_bulk(chunk_.get(), want);
-      taken += n;
-      // After a failure records are drained and dropped: their producers see
-      // failed() and never get an acknowledgement.
-      for (std::size_t i = 0; i < n && !failed(); ++i) {
-        if (Status s = stage(chunk_[i]); !s) fail(std::move(s));
-      }
-      if (n < want) break;
-    }
+    take_role();
+    const std::size_t taken = take_queued();
     if (taken > 0 && !failed()) {
       // Group commit in `sync`: one fdatasync for the batch, unless nothing
       // in it is awaited (background records only), which waits for the
@@ -441,7 +537,10 @@ void WalWriter::run() noexcept {
     }
     if (!failed()) {
       if (unsynced_ && monotonic_ns() - last_sync_ns_ >= interval_ns) {
-        if (Status s = sync_now(); !s) fail(std::move(s));
+        // With the pwrite backend a sync may run beside producers' writes
+        // (the io_uring backend's ring is one thread's at a time).
+        Status s = sync_each_batch || options_.io_backend != IoBackend::pwrite ? sync_now() : sync_beside_producers();
+        if (!s) fail(std::move(s));
       }
       // Prepare the next segment once this one is half full, between
       // batches, so a rotation only renames.
@@ -455,14 +554,21 @@ void WalWriter::run() noexcept {
       }
     }
     if (taken == 0) {
+      // Keeps the role: the last drain needs no hand-over.
       if (stop_requested_.load(std::memory_order_acquire) && queue_.size_approx() == 0) break;
       // After work, a nap of at most the interval: background records
       // appended meanwhile do not wake the writer, so the nap bounds their
       // wait. Only after a whole nap without work does it sleep long.
+      // (A producer's write while the writer sleeps long wakes it, so the
+      // interval still bounds how long that write stays unsynced.)
       std::int64_t timeout_ns = active ? interval_ns : idle_wait_ns_max;
       if (unsynced_) timeout_ns = std::min(timeout_ns, last_sync_ns_ + interval_ns - monotonic_ns());
-      wait_for_work(timeout_ns, active || unsynced_ ? sleep_nap : sleep_long);
+      const std::uint32_t how = active || unsynced_ ? sleep_nap : sleep_long;
+      release_role();
+      wait_for_work(timeout_ns, how);
       active = false;
+    } else {
+      release_role();
     }
   }
   if (!failed()) {

@@ -31,6 +31,19 @@
 // stay queued or unsynced (both durabilities). Any fdatasync covers every
 // earlier write, so an awaited record's durability implies theirs.
 //
+// Batching producers write their own batch (combining): an authorization
+// thread appends a batch of decisions, then calls end_batch(). Its appends
+// wake no one; end_batch() in `async`, when the writer role is free, takes
+// the role, writes everything queued with one write (as the writer thread
+// would: the same staging, sequence numbers and published counts) and
+// releases it. An answer then waits for one hand-off less (decision -> log
+// writer -> io loop becomes decision -> io loop), and the writer thread is
+// woken only to sync. The role is a flag taken by exchange, never waited
+// for by a producer: a producer that does not get it wakes the writer, as a
+// plain awaited append would. A producer never rotates a segment (it leaves
+// a batch that may not fit to the writer thread) and never syncs: in `sync`
+// end_batch() only wakes the writer, once per batch instead of per append.
+//
 // Failures: a failed write or fdatasync (full disk, I/O error) puts the writer
 // in a failed state for good. Records not yet acknowledged never will be;
 // append() returns the fault, failed() turns true, and the io layer answers
@@ -77,7 +90,9 @@ struct WalOptions {
 
 using ProducerId = std::uint32_t;
 
-enum class ProducerKind : std::uint8_t { awaited, background };
+// awaited: each append wakes the writer; background: see above; batching:
+// awaited, but its appends wake no one until its end_batch().
+enum class ProducerKind : std::uint8_t { awaited, background, batching };
 
 struct AppendResult {
   Fault fault = Fault::none;  // none, queue_full (retry later / answer 91), closed, or the writer's failure
@@ -90,6 +105,7 @@ struct WalStats {
   std::uint64_t batches = 0;   // writes issued
   std::uint64_t syncs = 0;     // fdatasyncs issued
   std::uint64_t rotations = 0;
+  std::uint64_t combined = 0;  // of the batches, written by a producer's end_batch()
 };
 
 // Current time for record timestamps (CLOCK_REALTIME, ns).
@@ -116,6 +132,14 @@ class WalWriter {
                                     std::span<const std::byte> payload) noexcept {
     return append(producer, type, payload, wall_clock_ns());
   }
+
+  // Only the thread that owns a batching `producer`, after its appends of a
+  // batch (and before it waits for their release): writes the queue itself
+  // when it can (see the header comment) and returns true, or wakes the
+  // writer and returns false. True means every record this producer
+  // appended before the call is written (its written count covers it) and
+  // the notify eventfd has been signalled after its publish.
+  bool end_batch(ProducerId producer) noexcept;
 
   // Only the thread that owns `producer`: how many records it can append
   // now without Fault::queue_full. A lower bound: records the writer has
@@ -188,7 +212,7 @@ class WalWriter {
   struct alignas(constants::cache_line_bytes) ProducerLocal {
     std::optional<moodycamel::ProducerToken> token;
     std::uint64_t appended = 0;
-    bool background = false;
+    ProducerKind kind = ProducerKind::awaited;
   };
   // writer_sleeping_'s values: awake, a short nap (at most flush_interval_ms,
   // background appends do not wake it), a long idle sleep (every append does).
@@ -197,6 +221,23 @@ class WalWriter {
   static constexpr std::uint32_t sleep_long = 2;
 
   void run() noexcept;
+  // The writer role: the writer thread and combining producers take it
+  // before touching anything below "Writer role only" (acquire/release: the
+  // role hands the staging state from one holder to the next).
+  void take_role() noexcept;
+  [[nodiscard]] bool try_take_role() noexcept {
+    return !role_taken_.load(std::memory_order_relaxed) && !role_taken_.exchange(true, std::memory_order_acquire);
+  }
+  void release_role() noexcept { role_taken_.store(false, std::memory_order_release); }
+  // Takes queued records into the staging buffer, at most one buffer's
+  // worth; returns how many. Role holder only.
+  std::size_t take_queued() noexcept;
+  // Whether a batch taken now cannot need a rotation (a producer never
+  // rotates). Role holder only.
+  [[nodiscard]] bool batch_fits_segment() const noexcept {
+    return segment_offset_ + static_cast<std::int64_t>(buffer_bytes_ + constants::wal_batch_bytes_max) <=
+           static_cast<std::int64_t>(options_.segment_bytes);
+  }
   [[nodiscard]] Status recover_tail(std::uint64_t& next_sequence, std::uint64_t& cut_bytes);
   [[nodiscard]] Status prepare_segment();
   [[nodiscard]] Status rotate();
@@ -204,12 +245,15 @@ class WalWriter {
   [[nodiscard]] Status stage(const QueuedRecord& record);
   [[nodiscard]] Status flush_staged(bool sync);
   [[nodiscard]] Status sync_now();
+  [[nodiscard]] Status sync_beside_producers();
   void publish_written() noexcept;
-  void publish_durable() noexcept;
+  void publish_durable() noexcept { publish_durable(written_totals_.get(), written_last_sequence_); }
+  void publish_durable(const std::uint64_t* totals, std::uint64_t sequence) noexcept;
   void fail(Status status) noexcept;
   void wait_for_work(std::int64_t timeout_ns, std::uint32_t how) noexcept;
   void wake_writer() noexcept;
   void wake_writer_from_long_sleep() noexcept;
+  void wake_writer_to_sync() noexcept;
   void notify() noexcept;
 
   WalOptions options_;
@@ -231,9 +275,14 @@ class WalWriter {
   std::atomic<int> inject_sync_errno_{0};
   std::atomic<int> inject_prepare_errno_{0};
   std::atomic<bool> stall_for_test_{false};
+  alignas(constants::cache_line_bytes) std::atomic<bool> role_taken_{false};
+  // A producer wrote since the last sync (written and cleared by role
+  // holders, read by the writer before a long sleep).
+  std::atomic<bool> producer_wrote_{false};
 
-  // Writer thread only from here on.
   std::thread thread_;
+  // Writer role only from here on (the writer thread, or a producer in
+  // end_batch()).
   SegmentIo io_;
   std::unique_ptr<QueuedRecord[]> chunk_;
   std::unique_ptr<std::byte[]> buffer_;
@@ -254,6 +303,8 @@ class WalWriter {
   // Per producer: records staged in the current batch, and totals written.
   std::unique_ptr<std::uint64_t[]> staged_counts_;
   std::unique_ptr<std::uint64_t[]> written_totals_;
+  // written_totals_ when the running sync_beside_producers() began.
+  std::unique_ptr<std::uint64_t[]> sync_totals_;
   // Per producer, set at registration (before its first record).
   std::unique_ptr<bool[]> background_;
   WalStats stats_;

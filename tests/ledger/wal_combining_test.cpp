@@ -1,0 +1,161 @@
+// A batching producer's end_batch(): in `async` it writes the queue itself
+// when the writer role is free (and then its records are written when it
+// returns), never in `sync`, never where a rotation could be needed, never
+// past a stalled writer; the writer thread still syncs what it wrote.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+
+#include "ledger/log_reader.h"
+#include "ledger/wal_writer.h"
+#include "tests/ledger/test_util.h"
+#include "tests/ledger/wait_until.h"
+
+namespace authswitch::ledger {
+namespace {
+
+using testing::TempDir;
+using testing::wait_until;
+
+constexpr std::uint16_t event_type = 2;
+
+WalOptions options(const TempDir& dir, Durability durability, std::size_t segment_bytes = 8u << 20) {
+  WalOptions o;
+  o.dir = dir.path();
+  o.producers = 2;
+  o.durability = durability;
+  o.flush_interval_ms = 1;
+  o.segment_bytes = segment_bytes;
+  return o;
+}
+
+AppendResult append_index(WalWriter& w, ProducerId id, std::uint32_t index) {
+  std::array<std::byte, 4> payload{};
+  std::memcpy(payload.data(), &index, sizeof index);
+  return w.append(id, event_type, payload);
+}
+
+// The indexes of the event records in the log, in order.
+std::vector<std::uint32_t> logged_indexes(const std::string& dir) {
+  std::vector<std::uint32_t> out;
+  LogReader reader;
+  EXPECT_TRUE(reader.open(dir, 1));
+  RecordView r;
+  bool has = true;
+  for (;;) {
+    EXPECT_TRUE(reader.next(r, has));
+    if (!has) break;
+    if (r.type != event_type) continue;
+    std::uint32_t index = 0;
+    std::memcpy(&index, r.payload.data(), sizeof index);
+    out.push_back(index);
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> up_to(std::uint32_t n) {
+  std::vector<std::uint32_t> v(n);
+  for (std::uint32_t i = 0; i < n; ++i) v[i] = i;
+  return v;
+}
+
+TEST(WalCombining, AsyncEndBatchWritesTheBatchBeforeItReturns) {
+  TempDir dir;
+  WalWriter w(options(dir, Durability::async));
+  ASSERT_TRUE(w.open());
+  const ProducerId id = w.register_producer(ProducerKind::batching);
+  std::uint32_t appended = 0;
+  std::uint32_t combined = 0;
+  // The role may be the writer thread's at any one call (it then gets
+  // woken instead); within the deadline some call finds it free.
+  ASSERT_TRUE(wait_until([&] {
+    for (int k = 0; k < 3; ++k) {
+      EXPECT_TRUE(append_index(w, id, appended).ok());
+      ++appended;
+    }
+    if (!w.end_batch(id)) return false;
+    EXPECT_GE(w.written_count(id), appended) << "end_batch said written, the count disagrees";
+    return ++combined == 20;
+  }));
+  // The writer thread syncs what the producer wrote, with no further append.
+  ASSERT_TRUE(wait_until([&] { return w.durable_count(id) == appended; }));
+  ASSERT_TRUE(w.close());
+  EXPECT_GE(w.stats().combined, 20u);
+  EXPECT_EQ(w.stats().rotations, 1u);
+  EXPECT_EQ(logged_indexes(dir.path()), up_to(appended));
+}
+
+TEST(WalCombining, SyncEndBatchOnlyWakesTheWriter) {
+  TempDir dir;
+  WalWriter w(options(dir, Durability::sync));
+  ASSERT_TRUE(w.open());
+  const ProducerId id = w.register_producer(ProducerKind::batching);
+  for (std::uint32_t i = 0; i < 10; ++i) ASSERT_TRUE(append_index(w, id, i).ok());
+  EXPECT_FALSE(w.end_batch(id));
+  ASSERT_TRUE(wait_until([&] { return w.durable_count(id) == 10; }));
+  ASSERT_TRUE(w.close());
+  EXPECT_EQ(w.stats().combined, 0u);
+  EXPECT_EQ(logged_indexes(dir.path()), up_to(10));
+}
+
+TEST(WalCombining, NoProducerWriteWhereABatchCouldNeedARotation) {
+  // Segments smaller than one batch buffer: any producer write could cross
+  // a segment end, so every batch is the writer thread's.
+  TempDir dir;
+  WalWriter w(options(dir, Durability::async, 512u << 10));
+  ASSERT_TRUE(w.open());
+  const ProducerId id = w.register_producer(ProducerKind::batching);
+  for (std::uint32_t i = 0; i < 200; ++i) {
+    ASSERT_TRUE(append_index(w, id, i).ok());
+    EXPECT_FALSE(w.end_batch(id)) << "at record " << i;
+  }
+  ASSERT_TRUE(wait_until([&] { return w.written_count(id) == 200; }));
+  ASSERT_TRUE(w.close());
+  EXPECT_EQ(w.stats().combined, 0u);
+  EXPECT_EQ(logged_indexes(dir.path()), up_to(200));
+}
+
+TEST(WalCombining, AStalledWriterIsNotBypassed) {
+  TempDir dir;
+  WalWriter w(options(dir, Durability::async));
+  w.stall_for_test(true);
+  ASSERT_TRUE(w.open());
+  const ProducerId id = w.register_producer(ProducerKind::batching);
+  ASSERT_TRUE(append_index(w, id, 0).ok());
+  EXPECT_FALSE(w.end_batch(id));
+  EXPECT_EQ(w.written_count(id), 0u);
+  w.stall_for_test(false);
+  ASSERT_TRUE(wait_until([&] { return w.written_count(id) == 1; }));
+  ASSERT_TRUE(w.close());
+  EXPECT_EQ(logged_indexes(dir.path()), up_to(1));
+}
+
+TEST(WalCombining, NothingOutstandingIsNotAWrite) {
+  TempDir dir;
+  WalWriter w(options(dir, Durability::async));
+  ASSERT_TRUE(w.open());
+  const ProducerId id = w.register_producer(ProducerKind::batching);
+  EXPECT_FALSE(w.end_batch(id));
+  ASSERT_TRUE(w.close());
+  EXPECT_EQ(w.stats().combined, 0u);
+}
+
+TEST(WalCombining, AWriteFailureInAProducersWriteFailsTheLog) {
+  TempDir dir;
+  WalWriter w(options(dir, Durability::async));
+  ASSERT_TRUE(w.open());
+  const ProducerId id = w.register_producer(ProducerKind::batching);
+  w.inject_write_error_for_test(EIO);
+  // Whoever writes next (this producer or the writer thread) fails, and
+  // then no record is acknowledged, whoever holds the role.
+  ASSERT_TRUE(append_index(w, id, 0).ok());
+  EXPECT_FALSE(w.end_batch(id));
+  ASSERT_TRUE(wait_until([&] { return w.failed(); }));
+  EXPECT_EQ(w.written_count(id), 0u);
+  EXPECT_EQ(append_index(w, id, 1).fault, Fault::io);
+  EXPECT_FALSE(w.close());
+}
+
+}  // namespace
+}  // namespace authswitch::ledger
