@@ -39,6 +39,19 @@ void set_nodelay(int fd) {
 
 std::uint16_t peer_port_of(const sockaddr_in& a) { return ntohs(a.sin_port); }
 
+// The log's syncs into authswitch_wal_fsync_seconds (the writer thread is
+// the recorder's one writer).
+class SyncRecorder final : public ledger::WalSyncObserver {
+ public:
+  explicit SyncRecorder(LatencyRecorder& recorder) noexcept : recorder_(recorder) {}
+  void on_sync(std::int64_t duration_ns) noexcept override {
+    recorder_.record(duration_ns > 0 ? static_cast<std::uint64_t>(duration_ns) : 0);
+  }
+
+ private:
+  LatencyRecorder& recorder_;
+};
+
 // Waits up to `ms` on the stop eventfd; true when stopping was signalled.
 bool wait_stop(int stop_fd, int ms) {
   pollfd p{stop_fd, POLLIN, 0};
@@ -142,10 +155,17 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   if (!released_fd_.valid()) return errno_text("eventfd", errno);
   wal_options.notify_eventfd = released_fd_.get();
   wal_options.producers = constants::switch_wal_producers + 1;  // + the checkpointer's (snapshot markers)
+  wal_fsync_ = &registry_.histogram("authswitch_wal_fsync_seconds",
+                                    "fdatasync of the write-ahead log (in sync durability: a batch's write and fdatasync)",
+                                    {}, 1);
+  wal_sync_observer_ = std::make_unique<SyncRecorder>(wal_fsync_->recorder(0));
+  wal_options.sync_observer = wal_sync_observer_.get();
   wal_ = std::make_unique<ledger::WalWriter>(wal_options);
   if (const ledger::Status s = wal_->open(); !s.ok()) {
     return "write-ahead log " + wal_options.dir + ": " + s.to_string();
   }
+  wal_records_ = registry_.counter("authswitch_wal_records_total", "Write-ahead log records written since start");
+  wal_records_counted_.store(wal_->written_sequence(), std::memory_order_relaxed);
 
   // Metrics, slots, workers.
   std::vector<std::string> names;
@@ -529,7 +549,22 @@ void LoopWaker::wake() noexcept {
   [[maybe_unused]] const ssize_t n = ::write(eventfd_, &one, sizeof(one));
 }
 
+LatencyHistogram SwitchRuntime::wal_fsync_histogram() const {
+  LatencyHistogram h;
+  if (wal_fsync_ != nullptr) wal_fsync_->merge_into(h);
+  return h;
+}
+
 std::string SwitchRuntime::render_metrics() {
+  if (wal_) {
+    // Scrapes may run at once: each adds only what no other has counted.
+    const std::uint64_t written = wal_->written_sequence();
+    std::uint64_t counted = wal_records_counted_.load(std::memory_order_relaxed);
+    while (counted < written &&
+           !wal_records_counted_.compare_exchange_weak(counted, written, std::memory_order_relaxed)) {
+    }
+    if (counted < written) wal_records_.inc(written - counted);
+  }
   if (core_) {
     const core::TxnStats t = core_->txn_stats();
     txn_reused_.set(static_cast<double>(t.reused));

@@ -86,6 +86,9 @@ class SwitchRuntime {
   // /metrics: the registry after sampling what the core counts itself (the
   // transaction table's reuse and its 91s by reason).
   [[nodiscard]] std::string render_metrics();
+  // The log's fdatasync durations since start (authswitch_wal_fsync_seconds):
+  // benchmarks read the disk's own tail in the same run from it.
+  [[nodiscard]] LatencyHistogram wal_fsync_histogram() const;
   [[nodiscard]] ledger::WalWriter& wal() noexcept { return *wal_; }
   // The control thread's sink (the HTTP API's card additions and status
   // changes): its own WAL producer. Callers serialise their calls.
@@ -114,6 +117,13 @@ class SwitchRuntime {
   std::unique_ptr<ledger::PanCipher> cipher_;
   std::uint32_t loaded_cards_ = 0;
   double recovery_seconds_ = 0;
+  // Before wal_: the writer records its syncs into it until it is closed.
+  MetricsRegistry registry_;
+  std::unique_ptr<ledger::WalSyncObserver> wal_sync_observer_;
+  HistogramSeries* wal_fsync_ = nullptr;
+  Counter wal_records_;
+  // written_sequence() as of the last scrape (from the log's opening).
+  std::atomic<std::uint64_t> wal_records_counted_{0};
   // The log's notify eventfd (LoopShared::released_fd). Declared before
   // wal_ so it is closed after the writer thread that writes it has ended.
   ledger::FileDescriptor released_fd_;
@@ -121,7 +131,6 @@ class SwitchRuntime {
   std::unique_ptr<ledger::WalEventSink> control_sink_;
   std::unique_ptr<ledger::Checkpointer> checkpointer_;  // after wal_: destroyed (stopped) before it
   std::unique_ptr<core::Core> core_;
-  MetricsRegistry registry_;
   Gauge txn_reused_;
   Gauge txn_full_window_;
   Gauge txn_full_holds_;

@@ -30,12 +30,6 @@ constexpr std::int64_t idle_wait_ns_max = 50 * ns_per_ms;
 // the writer like an awaited producer's.
 constexpr std::uint64_t background_wake_records = constants::wal_queue_records_per_producer / 8;
 
-std::int64_t monotonic_ns() noexcept {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 std::uint32_t* futex_word(std::atomic<std::uint32_t>& word) noexcept {
   static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
   return reinterpret_cast<std::uint32_t*>(&word);
@@ -65,6 +59,12 @@ extern "C" __attribute__((weak)) const char* __tsan_default_suppressions() {
   return "race:moodycamel::ConcurrentQueue\n";
 }
 #endif
+
+std::int64_t WalWriter::monotonic_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 
 std::int64_t wall_clock_ns() noexcept {
   timespec ts{};
@@ -417,9 +417,11 @@ Status WalWriter::flush_staged(bool sync) {
     io_.inject_write_error(err);
   }
   if (const int err = inject_sync_errno_.exchange(0, std::memory_order_acquire); err != 0) io_.inject_sync_error(err);
+  const std::int64_t began_ns = sync ? monotonic_ns() : 0;
   if (Status s = io_.write(segment_fd_.get(), segment_path_, buffer_.get(), buffer_bytes_, segment_offset_, sync); !s) {
     return s;
   }
+  if (sync) observe_sync(began_ns);
   segment_offset_ += static_cast<std::int64_t>(buffer_bytes_);
   buffer_bytes_ = 0;
   ++stats_.batches;
@@ -453,7 +455,9 @@ Status WalWriter::flush_staged(bool sync) {
 
 Status WalWriter::sync_now() {
   if (const int err = inject_sync_errno_.exchange(0, std::memory_order_acquire); err != 0) io_.inject_sync_error(err);
+  const std::int64_t began_ns = monotonic_ns();
   if (Status s = io_.sync(segment_fd_.get(), segment_path_, segment_offset_); !s) return s;
+  observe_sync(began_ns);
   ++stats_.syncs;
   unsynced_ = false;
   producer_wrote_.store(false, std::memory_order_relaxed);
@@ -484,6 +488,7 @@ Status WalWriter::sync_beside_producers() {
   const std::int64_t began_ns = monotonic_ns();
   release_role();
   Status s = SegmentIo::sync_fd(fd, segment_path_, offset, injected);
+  observe_sync(began_ns);
   take_role();
   if (!s) return s;
   ++stats_.syncs;

@@ -76,6 +76,15 @@ namespace authswitch::ledger {
 
 enum class Durability : std::uint8_t { sync, async };
 
+// Told the duration of each fdatasync (and, in `sync`, of each batch's
+// write + fdatasync), on the writer thread: once per sync, never per record.
+// The switch turns it into authswitch_wal_fsync_seconds.
+class WalSyncObserver {
+ public:
+  virtual ~WalSyncObserver() = default;
+  virtual void on_sync(std::int64_t duration_ns) noexcept = 0;
+};
+
 struct WalOptions {
   std::string dir;
   Durability durability = Durability::sync;
@@ -86,6 +95,8 @@ struct WalOptions {
   std::size_t producers = constants::wal_producers_max;
   // When >= 0, the writer adds 1 to this eventfd after each publish of counts.
   int notify_eventfd = -1;
+  // When set, outlives the writer.
+  WalSyncObserver* sync_observer = nullptr;
 };
 
 using ProducerId = std::uint32_t;
@@ -255,6 +266,10 @@ class WalWriter {
   void wake_writer_from_long_sleep() noexcept;
   void wake_writer_to_sync() noexcept;
   void notify() noexcept;
+  void observe_sync(std::int64_t began_ns) noexcept {
+    if (options_.sync_observer != nullptr) options_.sync_observer->on_sync(monotonic_ns() - began_ns);
+  }
+  [[nodiscard]] static std::int64_t monotonic_ns() noexcept;
 
   WalOptions options_;
   WalQueue queue_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/io/switch_test_support.h"
+#include "tests/io/wait_until.h"
 
 namespace authswitch::test {
 namespace {
@@ -33,6 +34,26 @@ TEST_P(SwitchFlows, ApprovalCarries38AndEchoesTheRequest) {
   EXPECT_EQ(a.at(38).size(), 6u);
   for (const int f : {2, 3, 4, 7, 11, 32, 37, 41, 49}) EXPECT_EQ(a.at(f), req.at(f)) << "field " << f;
   EXPECT_FALSE(a.count(44));
+}
+
+// SPEC 12: the log's records and its fdatasyncs on /metrics. Each approval
+// is a received, a decision and a written record; in async the writer syncs
+// within the flush interval, in sync every answer waited for one.
+TEST_P(SwitchFlows, TheLogsRecordsAndSyncsAreOnMetrics) {
+  Client c(sw_.port());
+  constexpr std::uint32_t approvals = 20;
+  for (std::uint32_t i = 0; i < approvals; ++i) ASSERT_EQ(c.roundtrip(auth_request(0, 100, 500 + i)).at(39), "00");
+  std::string page;
+  EXPECT_TRUE(wait_until([&] {
+    page = sw_.runtime().render_metrics();
+    return metric_value(page, "authswitch_wal_records_total") >= 3 * approvals &&
+           metric_value(page, "authswitch_wal_fsync_seconds_count") >= 1;
+  })) << page;
+  EXPECT_NE(page.find("# TYPE authswitch_wal_fsync_seconds histogram"), std::string::npos);
+  EXPECT_NE(page.find("# TYPE authswitch_wal_records_total counter"), std::string::npos);
+  // A second scrape counts nothing twice.
+  const double records = metric_value(page, "authswitch_wal_records_total");
+  EXPECT_LE(metric_value(sw_.runtime().render_metrics(), "authswitch_wal_records_total"), records + 3);
 }
 
 TEST_P(SwitchFlows, FinancialRequestIsAnswered0210) {

@@ -214,13 +214,6 @@ TEST(SwitchShutdown, SigtermUnderLoadExitsZeroAndAnswersEveryRequestRead) {
 }
 
 // A gauge's value in a Prometheus text page, or -1 when the line is missing.
-double metric_value(const std::string& page, const std::string& name) {
-  const std::string prefix = "\n" + name + " ";
-  const std::size_t at = page.find(prefix);
-  if (at == std::string::npos) return -1;
-  return std::strtod(page.c_str() + at + prefix.size(), nullptr);
-}
-
 // The operator sees the checkpointer at work on /metrics: up, snapshots
 // written every snapshot_every records, and its lag back to 0 once the load
 // stops (a lag that only grows would mean start-up replays ever more log).

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -258,6 +259,14 @@ inline std::map<std::uint16_t, std::uint64_t> count_records(const std::filesyste
     ++counts[r.type];
   }
   return counts;
+}
+
+// The value of an unlabelled metric on a /metrics page; -1 when absent.
+inline double metric_value(const std::string& page, const std::string& name) {
+  const std::string prefix = "\n" + name + " ";
+  const std::size_t at = page.find(prefix);
+  if (at == std::string::npos) return -1;
+  return std::strtod(page.c_str() + at + prefix.size(), nullptr);
 }
 
 inline std::uint64_t count_of(const std::map<std::uint16_t, std::uint64_t>& m, std::uint16_t type) {
