@@ -487,6 +487,13 @@ Status WalWriter::sync_beside_producers() {
   producer_wrote_.store(false, std::memory_order_relaxed);
   const std::int64_t began_ns = monotonic_ns();
   release_role();
+  if (hold_syncs_for_test_.load(std::memory_order_acquire)) {  // test hook only
+    syncs_held_for_test_.fetch_add(1, std::memory_order_acq_rel);
+    while (hold_syncs_for_test_.load(std::memory_order_acquire) &&
+           !sync_may_pass_for_test_.exchange(false, std::memory_order_acq_rel)) {
+      std::this_thread::yield();
+    }
+  }
   Status s = SegmentIo::sync_fd(fd, segment_path_, offset, injected);
   observe_sync(began_ns);
   take_role();

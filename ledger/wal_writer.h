@@ -209,6 +209,15 @@ class WalWriter {
   // While true the writer takes nothing from the queue (producers' queues
   // fill up); close() ends a stall. Tests of what a full queue does.
   void stall_for_test(bool stalled) noexcept { stall_for_test_.store(stalled, std::memory_order_release); }
+  // While held, each async periodic fdatasync that runs beside producers
+  // (sync_beside_producers) waits just before it starts, without the role,
+  // until let_one_sync_pass_for_test(); syncs_held_for_test() counts the
+  // syncs that reached the hold. Tests of what producers do during a sync.
+  void hold_syncs_for_test(bool held) noexcept { hold_syncs_for_test_.store(held, std::memory_order_release); }
+  void let_one_sync_pass_for_test() noexcept { sync_may_pass_for_test_.store(true, std::memory_order_release); }
+  [[nodiscard]] std::uint32_t syncs_held_for_test() const noexcept {
+    return syncs_held_for_test_.load(std::memory_order_acquire);
+  }
 
  private:
   enum class State : std::uint8_t { closed, running, failed };
@@ -290,6 +299,9 @@ class WalWriter {
   std::atomic<int> inject_sync_errno_{0};
   std::atomic<int> inject_prepare_errno_{0};
   std::atomic<bool> stall_for_test_{false};
+  std::atomic<bool> hold_syncs_for_test_{false};
+  std::atomic<bool> sync_may_pass_for_test_{false};
+  std::atomic<std::uint32_t> syncs_held_for_test_{0};
   alignas(constants::cache_line_bytes) std::atomic<bool> role_taken_{false};
   // A producer wrote since the last sync (written and cleared by role
   // holders, read by the writer before a long sleep).

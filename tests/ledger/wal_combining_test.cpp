@@ -87,6 +87,39 @@ TEST(WalCombining, AsyncEndBatchWritesTheBatchBeforeItReturns) {
   EXPECT_EQ(logged_indexes(dir.path()), up_to(appended));
 }
 
+// The writer's periodic fdatasync runs without the role: a producer writes
+// (and its answers may leave) while it runs, and what it wrote then is not
+// published durable by that sync, only by the next.
+TEST(WalCombining, AProducerWritesDuringASyncThatDoesNotCoverIt) {
+  TempDir dir;
+  WalWriter w(options(dir, Durability::async));
+  ASSERT_TRUE(w.open());
+  const ProducerId id = w.register_producer(ProducerKind::batching);
+  w.hold_syncs_for_test(true);
+  std::uint32_t appended = 0;
+  ASSERT_TRUE(append_index(w, id, appended++).ok());
+  (void)w.end_batch(id);  // written by this call or by the writer thread
+  // Sync A starts within the flush interval, covering record 0, and is held
+  // just before its fdatasync, without the role.
+  ASSERT_TRUE(wait_until([&] { return w.syncs_held_for_test() == 1; }));
+  ASSERT_EQ(w.written_count(id), 1u);
+  ASSERT_TRUE(wait_until([&] {
+    if (w.room(id) > 0) {
+      EXPECT_TRUE(append_index(w, id, appended++).ok());
+    }
+    return w.end_batch(id);
+  }));
+  EXPECT_EQ(w.written_count(id), appended) << "the producer wrote while the sync ran";
+  // A completes; the writer then starts sync B for the rest, held in turn.
+  w.let_one_sync_pass_for_test();
+  ASSERT_TRUE(wait_until([&] { return w.syncs_held_for_test() == 2; }));
+  EXPECT_EQ(w.durable_count(id), 1u) << "sync A published records written after it began";
+  w.hold_syncs_for_test(false);
+  ASSERT_TRUE(wait_until([&] { return w.durable_count(id) == appended; }));
+  ASSERT_TRUE(w.close());
+  EXPECT_EQ(logged_indexes(dir.path()), up_to(appended));
+}
+
 TEST(WalCombining, SyncEndBatchOnlyWakesTheWriter) {
   TempDir dir;
   WalWriter w(options(dir, Durability::sync));
