@@ -54,6 +54,19 @@ std::vector<std::uint32_t> logged_indexes(const std::string& dir) {
   return out;
 }
 
+// A log open in `durability` with one batching producer (`id`).
+struct BatchingLog {
+  explicit BatchingLog(Durability durability, std::size_t segment_bytes = 8u << 20, bool stalled = false)
+      : w(options(dir, durability, segment_bytes)) {
+    w.stall_for_test(stalled);
+    EXPECT_TRUE(w.open());
+    id = w.register_producer(ProducerKind::batching);
+  }
+  TempDir dir;
+  WalWriter w;
+  ProducerId id = 0;
+};
+
 std::vector<std::uint32_t> up_to(std::uint32_t n) {
   std::vector<std::uint32_t> v(n);
   for (std::uint32_t i = 0; i < n; ++i) v[i] = i;
@@ -61,10 +74,9 @@ std::vector<std::uint32_t> up_to(std::uint32_t n) {
 }
 
 TEST(WalCombining, AsyncEndBatchWritesTheBatchBeforeItReturns) {
-  TempDir dir;
-  WalWriter w(options(dir, Durability::async));
-  ASSERT_TRUE(w.open());
-  const ProducerId id = w.register_producer(ProducerKind::batching);
+  BatchingLog log(Durability::async);
+  WalWriter& w = log.w;
+  const ProducerId id = log.id;
   std::uint32_t appended = 0;
   std::uint32_t combined = 0;
   // The role may be the writer thread's at any one call (it then gets
@@ -84,17 +96,16 @@ TEST(WalCombining, AsyncEndBatchWritesTheBatchBeforeItReturns) {
   ASSERT_TRUE(w.close());
   EXPECT_GE(w.stats().combined, 20u);
   EXPECT_EQ(w.stats().rotations, 1u);
-  EXPECT_EQ(logged_indexes(dir.path()), up_to(appended));
+  EXPECT_EQ(logged_indexes(log.dir.path()), up_to(appended));
 }
 
 // The writer's periodic fdatasync runs without the role: a producer writes
 // (and its answers may leave) while it runs, and what it wrote then is not
 // published durable by that sync, only by the next.
 TEST(WalCombining, AProducerWritesDuringASyncThatDoesNotCoverIt) {
-  TempDir dir;
-  WalWriter w(options(dir, Durability::async));
-  ASSERT_TRUE(w.open());
-  const ProducerId id = w.register_producer(ProducerKind::batching);
+  BatchingLog log(Durability::async);
+  WalWriter& w = log.w;
+  const ProducerId id = log.id;
   w.hold_syncs_for_test(true);
   std::uint32_t appended = 0;
   ASSERT_TRUE(append_index(w, id, appended++).ok());
@@ -117,29 +128,27 @@ TEST(WalCombining, AProducerWritesDuringASyncThatDoesNotCoverIt) {
   w.hold_syncs_for_test(false);
   ASSERT_TRUE(wait_until([&] { return w.durable_count(id) == appended; }));
   ASSERT_TRUE(w.close());
-  EXPECT_EQ(logged_indexes(dir.path()), up_to(appended));
+  EXPECT_EQ(logged_indexes(log.dir.path()), up_to(appended));
 }
 
 TEST(WalCombining, SyncEndBatchOnlyWakesTheWriter) {
-  TempDir dir;
-  WalWriter w(options(dir, Durability::sync));
-  ASSERT_TRUE(w.open());
-  const ProducerId id = w.register_producer(ProducerKind::batching);
+  BatchingLog log(Durability::sync);
+  WalWriter& w = log.w;
+  const ProducerId id = log.id;
   for (std::uint32_t i = 0; i < 10; ++i) ASSERT_TRUE(append_index(w, id, i).ok());
   EXPECT_FALSE(w.end_batch(id));
   ASSERT_TRUE(wait_until([&] { return w.durable_count(id) == 10; }));
   ASSERT_TRUE(w.close());
   EXPECT_EQ(w.stats().combined, 0u);
-  EXPECT_EQ(logged_indexes(dir.path()), up_to(10));
+  EXPECT_EQ(logged_indexes(log.dir.path()), up_to(10));
 }
 
 TEST(WalCombining, NoProducerWriteWhereABatchCouldNeedARotation) {
   // Segments smaller than one batch buffer: any producer write could cross
   // a segment end, so every batch is the writer thread's.
-  TempDir dir;
-  WalWriter w(options(dir, Durability::async, 512u << 10));
-  ASSERT_TRUE(w.open());
-  const ProducerId id = w.register_producer(ProducerKind::batching);
+  BatchingLog log(Durability::async, 512u << 10);
+  WalWriter& w = log.w;
+  const ProducerId id = log.id;
   for (std::uint32_t i = 0; i < 200; ++i) {
     ASSERT_TRUE(append_index(w, id, i).ok());
     EXPECT_FALSE(w.end_batch(id)) << "at record " << i;
@@ -147,39 +156,35 @@ TEST(WalCombining, NoProducerWriteWhereABatchCouldNeedARotation) {
   ASSERT_TRUE(wait_until([&] { return w.written_count(id) == 200; }));
   ASSERT_TRUE(w.close());
   EXPECT_EQ(w.stats().combined, 0u);
-  EXPECT_EQ(logged_indexes(dir.path()), up_to(200));
+  EXPECT_EQ(logged_indexes(log.dir.path()), up_to(200));
 }
 
 TEST(WalCombining, AStalledWriterIsNotBypassed) {
-  TempDir dir;
-  WalWriter w(options(dir, Durability::async));
-  w.stall_for_test(true);
-  ASSERT_TRUE(w.open());
-  const ProducerId id = w.register_producer(ProducerKind::batching);
+  BatchingLog log(Durability::async, 8u << 20, true);
+  WalWriter& w = log.w;
+  const ProducerId id = log.id;
   ASSERT_TRUE(append_index(w, id, 0).ok());
   EXPECT_FALSE(w.end_batch(id));
   EXPECT_EQ(w.written_count(id), 0u);
   w.stall_for_test(false);
   ASSERT_TRUE(wait_until([&] { return w.written_count(id) == 1; }));
   ASSERT_TRUE(w.close());
-  EXPECT_EQ(logged_indexes(dir.path()), up_to(1));
+  EXPECT_EQ(logged_indexes(log.dir.path()), up_to(1));
 }
 
 TEST(WalCombining, NothingOutstandingIsNotAWrite) {
-  TempDir dir;
-  WalWriter w(options(dir, Durability::async));
-  ASSERT_TRUE(w.open());
-  const ProducerId id = w.register_producer(ProducerKind::batching);
+  BatchingLog log(Durability::async);
+  WalWriter& w = log.w;
+  const ProducerId id = log.id;
   EXPECT_FALSE(w.end_batch(id));
   ASSERT_TRUE(w.close());
   EXPECT_EQ(w.stats().combined, 0u);
 }
 
 TEST(WalCombining, AWriteFailureInAProducersWriteFailsTheLog) {
-  TempDir dir;
-  WalWriter w(options(dir, Durability::async));
-  ASSERT_TRUE(w.open());
-  const ProducerId id = w.register_producer(ProducerKind::batching);
+  BatchingLog log(Durability::async);
+  WalWriter& w = log.w;
+  const ProducerId id = log.id;
   w.inject_write_error_for_test(EIO);
   // Whoever writes next (this producer or the writer thread) fails, and
   // then no record is acknowledged, whoever holds the role.
