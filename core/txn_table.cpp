@@ -192,7 +192,7 @@ bool TxnTable::reusable(const TxnEntry& e, std::uint32_t state, std::uint64_t ta
 }
 
 TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& content, TxnState state,
-                                         TimeMs now) noexcept {
+                                         TimeMs now, bool bodies_fetched) noexcept {
   AS_ASSERT(key.hi != 0);
   const std::uint64_t h = hash(key);
   const std::uint64_t fp = fingerprint(h);
@@ -201,10 +201,16 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
   Bucket& hb = buckets_[window[0]];
   // A new key most often takes its preferred slot in one of the two buckets:
   // its body's lines are asked for now, so that their misses overlap the
-  // tags' rather than follow them (a decision writes all three lines).
+  // tags' rather than follow them (a decision writes all three lines). Not
+  // when the staged prefetch has fetched the one body the claim will take:
+  // the other bucket's body would be a random miss for nothing, and on the
+  // development VM random misses barely overlap (bench/core: with the two
+  // prefetches, staged in-cache decisions were no faster than plain ones).
   const std::size_t preferred = preferred_slot(h);
-  prefetch_entry(&body(window[0], preferred));
-  prefetch_entry(&body(window[1], preferred));
+  if (!bodies_fetched) {
+    prefetch_entry(&body(window[0], preferred));
+    prefetch_entry(&body(window[1], preferred));
+  }
   for (unsigned spins = 0;;) {
     const std::uint64_t c = load_acquire(hb.control);
     if ((c & 1u) != 0) {  // a claim of a key with this home is under way (maybe ours)
