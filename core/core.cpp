@@ -1,5 +1,6 @@
 #include "core/core.h"
 
+#include <atomic>
 #include <cstring>
 
 #include "core/assert.h"
@@ -95,6 +96,27 @@ TxnStats Core::txn_stats() const noexcept {
 namespace {
 // A counter of the shard's own (one writer): a plain increment published atomically.
 void bump(std::uint64_t& c) noexcept { store_release(c, load_acquire(c) + 1); }
+
+// Where a key's staged-prefetch mark goes in Shard::staged: the STAN's low
+// bits mixed with field 7's and the acquirer's, so the 8 requests between
+// stage `user` and the decision rarely share a mark.
+std::size_t staged_slot(const TxnKey& k) noexcept {
+  return static_cast<std::size_t>(k.lo ^ (k.lo >> 20) ^ k.hi) & 31u;
+}
+// The marks are a hint: relaxed atomics, so that a prefetch issued on any
+// thread is never a data race. A mark read torn or overwritten only makes
+// the claim fetch its candidate bodies early (or not) when it need not:
+// which lines are fetched, never what is decided.
+std::uint64_t load_hint(const std::uint64_t& w) noexcept {
+  return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(w)).load(std::memory_order_relaxed);
+}
+void store_hint(std::uint64_t& w, std::uint64_t v) noexcept {
+  std::atomic_ref<std::uint64_t>(w).store(v, std::memory_order_relaxed);
+}
+bool was_staged(const std::array<TxnKey, 32>& marks, const TxnKey& k) noexcept {
+  const TxnKey& m = marks[staged_slot(k)];
+  return load_hint(m.lo) == k.lo && load_hint(m.hi) == k.hi;
+}
 }  // namespace
 
 TxnTable::Result Core::claim_key(Shard& sh, const TxnKey& key, const TxnContent& content, TimeMs now,
@@ -132,8 +154,16 @@ void Core::prefetch(const AuthRequest& r, PrefetchStage stage) const noexcept {
     return;
   }
   if (stage == PrefetchStage::user) {
-    txns_.prefetch_body(key());  // its tags came with stage index
-    if (const CardEntry* e = acc_->cards.find(*pan)) prefetch_write(&acc_->users[e->user]);
+    const TxnKey k = key();
+    txns_.prefetch_body(k);  // its tags came with stage index
+    if (const CardEntry* e = acc_->cards.find(*pan)) {
+      prefetch_write(&acc_->users[e->user]);
+      // Marked for the card's shard: its thread decides the request (the io
+      // layer routes by card) and is the thread issuing these stages.
+      TxnKey& mark = shards_[load_acquire(e->shard)].staged[staged_slot(k)];
+      store_hint(mark.hi, k.hi);
+      store_hint(mark.lo, k.lo);
+    }
     return;
   }
   const CardEntry* e = acc_->cards.find(*pan);
@@ -268,7 +298,8 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
   TxnAnswer stored;
   // claim_key's first turn, here: a new key's claim (nearly every request)
   // pays no call; a found entry reused under us goes round claim_key's loop.
-  TxnTable::Result claim = txns_.find_or_claim(d.key, d.content, TxnState::pending, r.txn_time_ms);
+  TxnTable::Result claim =
+      txns_.find_or_claim(d.key, d.content, TxnState::pending, r.txn_time_ms, was_staged(sh.staged, d.key));
   if (claim.outcome == TxnTable::Outcome::claimed) {
     if (claim.reused) bump(sh.txn_reused);
   } else if (claim.outcome == TxnTable::Outcome::full) {

@@ -196,6 +196,10 @@ class Core {
     // Transaction-table counters (written by the shard's thread, read anywhere).
     std::uint64_t txn_reused = 0, txn_full_window = 0, txn_full_holds = 0;
     Event scratch;                // the event being built (no allocation per decision)
+    // The keys whose body prefetch_body fetched (stage `user`), by
+    // staged_slot(): the claim then skips its own early body prefetches.
+    // A hint: written and read with relaxed atomics (see Core::prefetch).
+    std::array<TxnKey, 32> staged{};
     std::unordered_map<std::string, IdempotencyRecord> idempotency;
   };
 

@@ -192,7 +192,7 @@ bool TxnTable::reusable(const TxnEntry& e, std::uint32_t state, std::uint64_t ta
 }
 
 TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& content, TxnState state,
-                                         TimeMs now) noexcept {
+                                         TimeMs now, bool bodies_fetched) noexcept {
   AS_ASSERT(key.hi != 0);
   const std::uint64_t h = hash(key);
   const std::uint64_t fp = fingerprint(h);
@@ -200,11 +200,20 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
   const std::size_t window_buckets = bucket_mask_ == 0 ? 1 : 2;
   Bucket& hb = buckets_[window[0]];
   // A new key most often takes its preferred slot in one of the two buckets:
-  // its body's lines are asked for now, so that their misses overlap the
-  // tags' rather than follow them (a decision writes all three lines).
+  // the line the claim writes (line 0) of both is asked for now, so that
+  // its miss overlaps the tags' rather than follows them; lines 1 and 2,
+  // written only with the answer, are asked for once the slot is chosen
+  // (before, all three lines of both candidates were: three lines fetched
+  // for nothing every claim). Not when the staged prefetch has fetched the
+  // one body the claim will take: the other bucket's would be a random miss
+  // for nothing, and on the development VM random misses barely overlap
+  // (bench/core: with the early prefetches, staged in-cache decisions were
+  // no faster than plain ones).
   const std::size_t preferred = preferred_slot(h);
-  prefetch_entry(&body(window[0], preferred));
-  prefetch_entry(&body(window[1], preferred));
+  if (!bodies_fetched) {
+    prefetch_write(&body(window[0], preferred));
+    prefetch_write(&body(window[1], preferred));
+  }
   for (unsigned spins = 0;;) {
     const std::uint64_t c = load_acquire(hb.control);
     if ((c & 1u) != 0) {  // a claim of a key with this home is under way (maybe ours)
@@ -233,6 +242,11 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
       const std::size_t j = free_slot(masks[pick].empty, preferred);
       free_tag = &buckets_[window[pick]].tags[j];
       free_body = &body(window[pick], j);
+      if (!bodies_fetched) {
+        const auto* lines = reinterpret_cast<const char*>(free_body);
+        prefetch_write(lines + constants::cache_line_bytes);
+        prefetch_write(lines + 2 * constants::cache_line_bytes);
+      }
     }
     // Pass 2, only when no slot was never used: slots whose tag says "older
     // than the duplicate window" (their bodies are read below).

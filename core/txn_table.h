@@ -197,8 +197,11 @@ class TxnTable {
   // for a request, remembered for a reversal's unknown original) at time
   // `now`. A found entry may be in any state, including `reusing` (the key is
   // being evicted: treat as absent and call again).
-  [[nodiscard]] Result find_or_claim(const TxnKey& key, const TxnContent& content, TxnState state,
-                                     TimeMs now) noexcept;
+  // `bodies_fetched`: prefetch_body has already been issued for this key, so
+  // the claim does not ask for its two candidate bodies while it reads the
+  // tags (a hint: it changes which lines are fetched early, nothing else).
+  [[nodiscard]] Result find_or_claim(const TxnKey& key, const TxnContent& content, TxnState state, TimeMs now,
+                                     bool bodies_fetched = false) noexcept;
   // Finds `key`; null when absent. The entry may be reused under the caller:
   // read it through read_answer, or pin it before reading its effect.
   [[nodiscard]] TxnEntry* find(const TxnKey& key) noexcept;

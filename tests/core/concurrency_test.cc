@@ -147,6 +147,10 @@ void run_stress(std::uint64_t seed) {
       for (int i = 0; i < per_producer; ++i) {
         const auto index = static_cast<std::uint32_t>(p * per_producer + i);
         const ShardId s = core->route(reqs[index]);
+        // The prefetch stages are hints any thread may issue: here from a
+        // thread that is not the shard's, racing its decisions (the
+        // staged-body marks are relaxed atomics; TSan checks them).
+        core->prefetch(reqs[index], Core::PrefetchStage::user);
         queues[s].push(Item{index});
       }
       producers_left.fetch_sub(1, std::memory_order_release);
@@ -156,12 +160,19 @@ void run_stress(std::uint64_t seed) {
     threads.emplace_back([&, s] {
       NullSink sink;
       Item item;
+      // As the switch's authorization thread: every stage, then the decision.
+      auto decide = [&](std::uint32_t index) {
+        for (const auto stage : {Core::PrefetchStage::index, Core::PrefetchStage::user, Core::PrefetchStage::limits}) {
+          core->prefetch(reqs[index], stage);
+        }
+        return core->authorize(s, reqs[index], sink).rc;
+      };
       while (true) {
         if (queues[s].try_pop(item)) {
-          logs[s].emplace_back(item.index, core->authorize(s, reqs[item.index], sink).rc);
+          logs[s].emplace_back(item.index, decide(item.index));
         } else if (producers_left.load(std::memory_order_acquire) == 0) {
           if (!queues[s].try_pop(item)) break;
-          logs[s].emplace_back(item.index, core->authorize(s, reqs[item.index], sink).rc);
+          logs[s].emplace_back(item.index, decide(item.index));
         } else {
           std::this_thread::yield();
         }
