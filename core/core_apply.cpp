@@ -97,6 +97,14 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry, const Resolve
     entry = res.entry;
   }
   TxnEntry& e = *entry;
+  if (!replay && !d.took_remembered && is_keyed(d.content.pan)) {
+    // An unknown card: the claim stored the plain PAN, the hash replaces it.
+    // Taking (read_answer skips the content, answers "being decided") so
+    // that no reader compares a half-written PAN; a pending entry is its
+    // claimer's alone, no CAS needed.
+    store_release(e.state, static_cast<std::uint32_t>(TxnState::taking));
+    store_content(e, d.content);
+  }
   store_answer(e, d.took_remembered ? &d.content : nullptr, d.rc, d.reason, d.mti_class,
                d.has_approval ? &d.approval : nullptr);
   store_release(e.card, d.card);

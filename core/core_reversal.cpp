@@ -87,7 +87,9 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
   // A found original is pinned (final -> pinned) until its change is applied,
   // so it cannot be reused under this thread (txn_table.h).
   bool found = false;
-  if (orig != nullptr && load_acquire(orig->pan) == pan->value && load_acquire(orig->pan_digits) == pan->digits) {
+  // An unknown card's original keeps its PAN hashed (keyed_pan.h).
+  if (orig != nullptr &&
+      same_pan(Pan{load_acquire(orig->pan), load_acquire(orig->pan_digits)}, *pan, cfg_.pan_hash_key)) {
     TxnState seen = TxnState::final;
     found = TxnTable::transition(*orig, d.original_key, TxnState::final, TxnState::pinned, &seen);
     if (!found && seen == TxnState::reusing) orig = nullptr;  // gone: remembered like an unknown one
