@@ -5,10 +5,12 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <variant>
 
+#include "core/keyed_pan.h"
 #include "core/pan.h"
 #include "ledger/event_codec.h"
 
@@ -79,7 +81,12 @@ void print(std::uint16_t type, std::span<const std::byte> payload, bool json, st
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, core::DecisionEvent>) {
             key(s, json, "key", v.key);
-            field(s, json, "pan", core::mask_pan(v.content.pan), true);
+            if (core::is_keyed(v.content.pan)) {  // an unknown card: only a keyed hash was kept
+              field(s, json, "pan", "keyed hash, " + std::to_string(core::pan_digit_count(v.content.pan)) + " digits",
+                    true);
+            } else {
+              field(s, json, "pan", core::mask_pan(v.content.pan), true);
+            }
             num(s, json, "card", v.card == core::no_index ? -1 : static_cast<std::int64_t>(v.card));
             num(s, json, "amount", v.content.amount);
             field(s, json, "rc", core::response_code_text(v.rc), true);

@@ -9,7 +9,11 @@ namespace authswitch::ledger {
 
 WalEventSink::WalEventSink(WalWriter& wal, ProducerId producer, const PanCipher* cipher,
                            const core::Core* pan_lookup) noexcept
-    : wal_(wal), producer_(producer), cipher_(cipher), pan_lookup_(pan_lookup) {}
+    : wal_(wal),
+      producer_(producer),
+      cipher_(cipher),
+      pan_lookup_(pan_lookup),
+      pan_key_id_(pan_lookup != nullptr ? core::pan_hash_key_id(pan_lookup->config().pan_hash_key) : 0) {}
 
 void WalEventSink::on_event(const core::Event& event) {
   std::uint32_t card = core::no_index;
@@ -20,7 +24,7 @@ void WalEventSink::on_event(const core::Event& event) {
   }
   std::array<std::byte, event_format::payload_bytes_max> buffer;
   EncodedEvent encoded;
-  const CodecResult res = encode_event(event, card, cipher_, buffer, encoded);
+  const CodecResult res = encode_event(event, card, cipher_, buffer, encoded, pan_key_id_);
   if (!res.ok()) {
     if (fault_ == Fault::none) {
       fault_ = Fault::crypto;
