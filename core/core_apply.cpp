@@ -156,7 +156,8 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry, const Resolve
 
 void Core::apply_reversal(const ReversalEvent& d, TxnEntry* entry) {
   if (!d.stored) return;
-  if (entry == nullptr) {
+  const bool replay = entry == nullptr;
+  if (replay) {
     const TxnTable::Result res = txns_.find_or_claim(d.key, d.content, TxnState::pending, d.txn_time);
     entry = res.entry;  // null when full (see apply_decision): the totals still move
   }
@@ -175,6 +176,10 @@ void Core::apply_reversal(const ReversalEvent& d, TxnEntry* entry) {
   }
   if (entry == nullptr) return;
   TxnEntry& e = *entry;
+  if (!replay && is_keyed(d.content.pan)) {  // an unknown card: as in apply_decision
+    store_release(e.state, static_cast<std::uint32_t>(TxnState::taking));
+    store_content(e, d.content);
+  }
   store_answer(e, nullptr, d.rc, d.reason, d.mti_class, nullptr);
   store_release(e.txn_time, d.txn_time);
   store_release(e.user, d.effect.user);

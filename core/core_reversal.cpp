@@ -52,7 +52,7 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
     d.duplicate = true;
     if (state != TxnState::final && state != TxnState::pending && state != TxnState::pinned) {
       d.rc = ResponseCode::system_unavailable;
-    } else if (stored.content != d.content) {
+    } else if (!same_content(stored.content, d.content, cfg_.pan_hash_key)) {
       d.rc = ResponseCode::duplicate_transmission;
     } else if (state == TxnState::pending) {
       d.rc = ResponseCode::system_unavailable;
@@ -136,6 +136,13 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
           txns_.find_or_claim(d.original_key, TxnContent{}, TxnState::remembered, r.txn_time_ms);
       d.remembered = rem.outcome == TxnTable::Outcome::claimed;
     }
+  }
+  // An unknown card's PAN is kept hashed, as a request's (keyed_pan.h). A
+  // found original has told already (hashed or not): only a reversal whose
+  // original is not found looks the card up.
+  if (found ? is_keyed(Pan{load_acquire(orig->pan), load_acquire(orig->pan_digits)})
+            : acc_->cards.find(*pan) == nullptr) {
+    d.content.pan = keyed_pan(*pan, cfg_.pan_hash_key);
   }
   d.stored = true;
   apply_reversal(d, claim.entry);

@@ -229,18 +229,37 @@ CodecResult get_reason(std::uint8_t b, Reason& reason) noexcept {
 
 // ---- per event ----
 
+// A hashed PAN (an unknown card's, core/keyed_pan.h) is written as its digit
+// count only; the hash and the key's id follow the fixed part (put_keyed).
+void put_content_or_count(Writer& w, const TxnContent& c) noexcept {
+  if (!is_keyed(c.pan)) {
+    put_content(w, c);
+    return;
+  }
+  TxnContent shown = c;
+  shown.pan = Pan{0, pan_digit_count(c.pan)};
+  put_content(w, shown);
+}
+void put_keyed(Writer& w, Pan p, std::uint32_t pan_key_id) noexcept {
+  w.put(p.value);
+  w.put(pan_key_id);
+}
+// The hash after the fixed part, into `c` whose PAN holds the digit count.
+CodecResult get_keyed(Reader& r, TxnContent& c, std::uint32_t& pan_key_id) noexcept {
+  if (c.pan.digits == 0 || c.pan.value != 0) return {"keyed PAN without its digit count, or with digits kept"};
+  if (!r.need(ef::keyed_pan_bytes + ef::effect_fixed_bytes)) return {"keyed PAN truncated"};
+  const auto hash = r.get<std::uint64_t>();
+  pan_key_id = r.get<std::uint32_t>();
+  c.pan = Pan{hash, static_cast<std::uint8_t>(c.pan.digits | pan_keyed_flag)};
+  return {};
+}
+
 void encode(Writer& w, const DecisionEvent& d, std::uint32_t pan_key_id) noexcept {
   const bool keyed = is_keyed(d.content.pan);
   w.put(ef::version);
   put_key(w, d.key);
   w.put(static_cast<std::uint8_t>(d.mti_class));
-  if (keyed) {  // the digit count only; the hash follows the fixed part
-    TxnContent shown = d.content;
-    shown.pan = Pan{0, pan_digit_count(d.content.pan)};
-    put_content(w, shown);
-  } else {
-    put_content(w, d.content);
-  }
+  put_content_or_count(w, d.content);
   w.put(d.card);
   w.put(d.txn_time);
   w.put(static_cast<std::uint8_t>(d.rc));
@@ -250,10 +269,7 @@ void encode(Writer& w, const DecisionEvent& d, std::uint32_t pan_key_id) noexcep
   w.bytes(d.approval.data(), d.approval.size());
   w.put(static_cast<std::uint8_t>(d.effect_kind));
   w.put(d.effect_amount);
-  if (keyed) {  // flag 32
-    w.put(d.content.pan.value);
-    w.put(pan_key_id);
-  }
+  if (keyed) put_keyed(w, d.content.pan, pan_key_id);  // flag 32
   if (d.has_available) w.put(d.available);  // a balance inquiry's field 54 (flag 16)
   put_effect(w, d.effect);
 }
@@ -290,14 +306,12 @@ CodecResult decode(Reader& r, DecisionEvent& d, std::uint32_t& pan_key_id) noexc
   d.effect_amount = f.get<std::int64_t>();
   pan_key_id = 0;
   if (keyed) {
-    if (d.content.pan.digits == 0 || d.content.pan.value != 0) {
-      return {"decision: keyed PAN without its digit count, or with digits kept"};
+    if (const CodecResult res = get_keyed(r, d.content, pan_key_id); !res.ok()) {
+      return {d.content.pan.digits == 0 || d.content.pan.value != 0
+                  ? "decision: keyed PAN without its digit count, or with digits kept"
+                  : "decision: keyed PAN truncated"};
     }
     if (d.card != no_index) return {"decision: keyed PAN on a known card"};
-    if (!r.need(ef::keyed_pan_bytes + ef::effect_fixed_bytes)) return {"decision: keyed PAN truncated"};
-    const auto hash = r.get<std::uint64_t>();
-    pan_key_id = r.get<std::uint32_t>();
-    d.content.pan = Pan{hash, static_cast<std::uint8_t>(d.content.pan.digits | pan_keyed_flag)};
   }
   if (d.has_available) {
     if (!r.need(sizeof(std::int64_t) + ef::effect_fixed_bytes)) return {"decision: available balance truncated"};
@@ -308,23 +322,25 @@ CodecResult decode(Reader& r, DecisionEvent& d, std::uint32_t& pan_key_id) noexc
   return {};
 }
 
-void encode(Writer& w, const ReversalEvent& d, std::uint32_t card) noexcept {
+void encode(Writer& w, const ReversalEvent& d, std::uint32_t card, std::uint32_t pan_key_id) noexcept {
+  const bool keyed = is_keyed(d.content.pan);
   w.put(ef::version);
   put_key(w, d.key);
   w.put(static_cast<std::uint8_t>(d.mti_class));
-  put_content(w, d.content);
-  w.put(card);
+  put_content_or_count(w, d.content);
+  w.put(keyed ? no_index : card);
   w.put(d.txn_time);
   put_key(w, d.original_key);
   w.put(static_cast<std::uint8_t>(d.rc));
   w.put(encode_reason(d.reason));
   w.put(static_cast<std::uint8_t>((d.stored ? 1 : 0) | (d.duplicate ? 2 : 0) | (d.original_found ? 4 : 0) |
-                                  (d.remembered ? 8 : 0)));
+                                  (d.remembered ? 8 : 0) | (keyed ? 16 : 0)));
   w.put(d.released);
+  if (keyed) put_keyed(w, d.content.pan, pan_key_id);  // flag 16
   put_effect(w, d.effect);
 }
 
-CodecResult decode(Reader& r, ReversalEvent& d, std::uint32_t& card) noexcept {
+CodecResult decode(Reader& r, ReversalEvent& d, std::uint32_t& card, std::uint32_t& pan_key_id) noexcept {
   if (!r.need(ef::reversal_fixed_bytes)) return {"reversal: payload too short"};
   Reader::Fixed f = r.take(ef::reversal_fixed_bytes - ef::effect_fixed_bytes);
   (void)f.get<std::uint8_t>();
@@ -337,12 +353,22 @@ CodecResult decode(Reader& r, ReversalEvent& d, std::uint32_t& card) noexcept {
   if (!get_rc(f.get<std::uint8_t>(), d.rc).ok()) return {"reversal: response code unknown"};
   if (!get_reason(f.get<std::uint8_t>(), d.reason).ok()) return {"reversal: reason byte invalid"};
   const auto flags = f.get<std::uint8_t>();
-  if ((flags & ~0x0fu) != 0) return {"reversal: unknown flag bits"};
+  if ((flags & ~0x1fu) != 0) return {"reversal: unknown flag bits"};
+  const bool keyed = (flags & 16) != 0;
   d.stored = (flags & 1) != 0;
   d.duplicate = (flags & 2) != 0;
   d.original_found = (flags & 4) != 0;
   d.remembered = (flags & 8) != 0;
   d.released = f.get<std::int64_t>();
+  pan_key_id = 0;
+  if (keyed) {
+    if (const CodecResult res = get_keyed(r, d.content, pan_key_id); !res.ok()) {
+      return {d.content.pan.digits == 0 || d.content.pan.value != 0
+                  ? "reversal: keyed PAN without its digit count, or with digits kept"
+                  : "reversal: keyed PAN truncated"};
+    }
+    if (card != no_index) return {"reversal: keyed PAN on a known card"};
+  }
   if (!get_effect(r, d.effect).ok()) return {"reversal: effect invalid (count, length, owner or position)"};
   return {};
 }
@@ -542,7 +568,7 @@ CodecResult encode_event(const core::Event& event, std::uint32_t reversal_card, 
           encode(w, e, pan_key_id);
         } else if constexpr (std::is_same_v<T, ReversalEvent>) {
           encoded.type = ef::type_reversal;
-          encode(w, e, reversal_card);
+          encode(w, e, reversal_card, pan_key_id);
         } else if constexpr (std::is_same_v<T, HoldExpiredEvent>) {
           encoded.type = ef::type_hold_expired;
           encode(w, e);
@@ -584,9 +610,10 @@ CodecResult decode_event(std::uint16_t type, std::span<const std::byte> payload,
       return res;
     }
     case ef::type_reversal: {
-      std::uint32_t card = no_index;
-      const CodecResult res = decode(r, out.emplace<ReversalEvent>(), card);
+      std::uint32_t card = no_index, pan_key_id = 0;
+      const CodecResult res = decode(r, out.emplace<ReversalEvent>(), card, pan_key_id);
       if (res.ok() && card_out != nullptr) *card_out = card;
+      if (res.ok() && pan_key_id_out != nullptr) *pan_key_id_out = pan_key_id;
       return res;
     }
     case ef::type_hold_expired:

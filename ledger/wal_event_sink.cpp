@@ -18,7 +18,7 @@ WalEventSink::WalEventSink(WalWriter& wal, ProducerId producer, const PanCipher*
 void WalEventSink::on_event(const core::Event& event) {
   std::uint32_t card = core::no_index;
   if (pan_lookup_ != nullptr) {
-    if (const auto* r = std::get_if<core::ReversalEvent>(&event)) {
+    if (const auto* r = std::get_if<core::ReversalEvent>(&event); r != nullptr && !core::is_keyed(r->content.pan)) {
       if (const core::CardEntry* c = pan_lookup_->find_card_by_pan(r->content.pan)) card = c->card;
     }
   }

@@ -137,6 +137,13 @@ TEST(UnknownCard, ReplayedStateAnswersAsTheLiveOne) {
     EXPECT_EQ(rc(send(*core, advice, none)), "00");
     EXPECT_EQ(rc(send(*core, original, none)), "05");
     EXPECT_EQ(rc(send(*core, request(pan_unknown_other, 1000, 7), none)), "94");
+    // The reversal that came first repeats its 25; with another PAN, 94.
+    const AuthResponse rev = send(*core, reversal_of(original, 13), none);
+    EXPECT_EQ(rc(rev), "25");
+    EXPECT_TRUE(rev.duplicate);
+    AuthRequest rev_other = reversal_of(original, 13);
+    rev_other.set_pan(pan_unknown_other);
+    EXPECT_EQ(rc(send(*core, rev_other, none)), "94");
     // A reversal of the 14 finds it (same PAN): 00, nothing to release.
     const AuthResponse r = send(*core, reversal_of(first, 30), none);
     EXPECT_EQ(rc(r), "00");

@@ -402,6 +402,8 @@ const Case cases[] = {
     {"reversal_mti", 1, [](auto& p) { put_at<std::uint8_t>(p, 17, 9); }, "reversal: mti class unknown"},
     {"reversal_content", 1, [](auto& p) { put_at<std::uint8_t>(p, 39, 7); },
      "reversal: content (masked PAN or amount flag) invalid"},
+    {"reversal_keyed_flag_with_digits", 1, [](auto& p) { put_at<std::uint8_t>(p, 70, 0x10 | 0x01); },
+     "reversal: keyed PAN without its digit count, or with digits kept"},
     {"reversal_rc", 1, [](auto& p) { put_at<std::uint8_t>(p, 68, 200); }, "reversal: response code unknown"},
     {"reversal_reason", 1, [](auto& p) { put_at<std::uint8_t>(p, 69, 0xff); }, "reversal: reason byte invalid"},
     {"reversal_flags", 1, [](auto& p) { put_at<std::uint8_t>(p, 70, 0x80); }, "reversal: unknown flag bits"},
@@ -512,6 +514,30 @@ TEST(EventCodec, AKeyedPanRoundTripsWithItsKeyId) {
   std::vector<std::byte> plain = valid_payload(0, PanCipher(test_key()));
   ASSERT_TRUE(decode_event(ef::type_decision, plain, nullptr, out, &card, &key_id).ok());
   EXPECT_EQ(key_id, 0u);
+}
+
+TEST(EventCodec, AReversalsKeyedPanRoundTripsWithItsKeyId) {
+  ReversalEvent v;
+  v.key = TxnKey{4ull << 40, 10};
+  v.content = TxnContent{keyed_pan(*parse_pan("4999990000001111"), PanHashKey{5, 6}), 0, 1000, 392, true};
+  v.rc = ResponseCode::original_not_found;
+  v.stored = true;
+  v.remembered = true;
+  Buffer b;
+  EncodedEvent enc;
+  ASSERT_TRUE(encode_event(v, 3, nullptr, b, enc, 77).ok());  // a card given for a hashed PAN is not kept
+  EXPECT_EQ(enc.bytes, ef::reversal_fixed_bytes + ef::keyed_pan_bytes);
+  std::vector<std::byte> p(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(enc.bytes));
+  Event out;
+  std::uint32_t card = 0, key_id = 0;
+  ASSERT_TRUE(decode_event(ef::type_reversal, p, nullptr, out, &card, &key_id).ok());
+  EXPECT_EQ(std::get<ReversalEvent>(out).content, v.content);
+  EXPECT_EQ(card, no_index);
+  EXPECT_EQ(key_id, 77u);
+  put_at<std::uint32_t>(p, 40, 3);
+  EXPECT_STREQ(decode_event(ef::type_reversal, p, nullptr, out).error, "reversal: keyed PAN on a known card");
+  p.resize(ef::reversal_fixed_bytes + ef::keyed_pan_bytes - 1);
+  EXPECT_STREQ(decode_event(ef::type_reversal, p, nullptr, out).error, "reversal: keyed PAN truncated");
 }
 
 TEST(EventCodecErrors, KeyedPanBranches) {

@@ -56,6 +56,10 @@ std::unique_ptr<Core> keyed_core(const PanCipher& cipher) {
 AuthResponse send(Core& core, const AuthRequest& r, EventSink& sink) { return core.authorize(core.route(r), r, sink); }
 
 const AuthRequest first = request(pan_unknown, 1000, 7);
+// A reversal whose original never came (25, remembered) and one of the 14
+// (found: 00, nothing to release): reversals on the unknown card.
+const AuthRequest lone_reversal = reversal_of(request(pan_unknown, 300, 40), 41);
+const AuthRequest reversal_of_first = reversal_of(first, 42);
 
 // The unknown card's 14 (and a known card's approval), logged; with
 // `snapshot`, a snapshot covering them and one more 14 after it.
@@ -66,6 +70,8 @@ void run_live(const std::string& dir, Core& live, const PanCipher& cipher, bool 
   WalEventSink sink(wal, p, &cipher, &live);
   ASSERT_EQ(rc(send(live, first, sink)), "14");
   ASSERT_EQ(rc(send(live, request(pan_c1, 1000, 8), sink)), "00");
+  ASSERT_EQ(rc(send(live, lone_reversal, sink)), "25");
+  ASSERT_EQ(rc(send(live, reversal_of_first, sink)), "00");
   ASSERT_EQ(sink.fault(), Fault::none);
   if (snapshot) {
     while (!wal.is_released(p, sink.last_ticket())) {
@@ -86,6 +92,14 @@ void expect_retransmissions(Core& core) {
   EXPECT_TRUE(again.duplicate);
   EXPECT_EQ(rc(send(core, request(pan_unknown_other, 1000, 7), none)), "94");
   EXPECT_EQ(rc(send(core, request(pan_unknown, 1001, 7), none)), "94");
+  for (const AuthRequest* r : {&lone_reversal, &reversal_of_first}) {
+    const AuthResponse a = send(core, *r, none);
+    EXPECT_EQ(rc(a), r == &lone_reversal ? "25" : "00");
+    EXPECT_TRUE(a.duplicate);
+    AuthRequest other = *r;
+    other.set_pan(pan_unknown_other);
+    EXPECT_EQ(rc(send(core, other, none)), "94");
+  }
 }
 
 bool contains(const Bytes& bytes, const void* what, std::size_t n) {
@@ -181,11 +195,13 @@ TEST(UnknownCardRecovery, AnotherPanKeyAfterTheRestartAnswers94AndIsCounted) {
   CoreRecoveryResult result;
   const Status s = recover_core(dir.path(), *recovered, &rotated, result);
   ASSERT_TRUE(s.ok()) << s.to_string();
-  EXPECT_EQ(result.keyed_pan_other_key, 1u);
+  EXPECT_EQ(result.keyed_pan_other_key, 3u);  // the 14 and the two reversals
   NullSink none;
-  const AuthResponse again = send(*recovered, first, none);
-  EXPECT_EQ(rc(again), "94");
-  EXPECT_TRUE(again.duplicate);
+  for (const AuthRequest* r : {&first, &lone_reversal, &reversal_of_first}) {
+    const AuthResponse again = send(*recovered, *r, none);
+    EXPECT_EQ(rc(again), "94");
+    EXPECT_TRUE(again.duplicate);
+  }
   // The known card's approval still repeats: its PAN came back from the card.
   const AuthResponse known = send(*recovered, request(pan_c1, 1000, 8), none);
   EXPECT_EQ(rc(known), "00");
