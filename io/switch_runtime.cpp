@@ -134,7 +134,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
            (recovered.tail_cut ? ", torn tail cut in " + recovered.tail_cut->file : std::string()));
   if (recovered.keyed_pan_other_key != 0) {
     log_line("recovery: warning: " + std::to_string(recovered.keyed_pan_other_key) +
-             " decisions on unknown cards were recorded under another PAN key (the key changed): a "
+             " answers on unknown cards were recorded under another PAN key (the key changed): a "
              "retransmission of one is answered 94 instead of its stored answer; nothing is applied twice");
   }
 

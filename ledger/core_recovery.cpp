@@ -232,7 +232,10 @@ Status recover_core(const std::string& wal_dir, core::Core& core, const PanCiphe
   auto load_pending = [&]() -> Status {
     if (!snapshot_pending) return Status{};
     snapshot_pending = false;
-    return load_core_snapshot(snapshot, core, cipher);
+    std::uint64_t other_key = 0;
+    const Status s = load_core_snapshot(snapshot, core, cipher, &other_key);
+    result.keyed_pan_other_key += other_key;
+    return s;
   };
   const SnapshotLoader load = [&](std::span<const std::byte> chunk) {
     snapshot.insert(snapshot.end(), chunk.begin(), chunk.end());

@@ -171,6 +171,7 @@ TEST(UnknownCardRecovery, FromASnapshotAndTheLogTheRetransmissionGetsTheStored14
   ASSERT_TRUE(s.ok()) << s.to_string();
   ASSERT_TRUE(result.snapshot);
   EXPECT_EQ(result.events_applied, 1u);  // only the 14 after the snapshot
+  EXPECT_EQ(result.keyed_pan_other_key, 0u);
   ASSERT_EQ(recovered->dump_state(), live->dump_state());
   expect_retransmissions(*recovered);
   // The one from the tail too.
@@ -251,6 +252,24 @@ TEST(UnknownCardRecovery, AnEarlierBuildsRecordStillReplaysAsBefore) {
   const AuthResponse again = send(*recovered, first, none);
   EXPECT_EQ(rc(again), "94");
   EXPECT_TRUE(again.duplicate);
+}
+
+// The same after a snapshot: its entries' hashes were made under the old key;
+// the snapshot names the key, so recovery counts them.
+TEST(UnknownCardRecovery, ASnapshotUnderAnotherPanKeyIsCounted) {
+  const PanCipher cipher(driver_key());
+  TempDir dir;
+  auto live = keyed_core(cipher);
+  run_live(dir.path(), *live, cipher, true);
+  const PanCipher rotated(other_key());
+  auto recovered = keyed_core(rotated);
+  CoreRecoveryResult result;
+  const Status s = recover_core(dir.path(), *recovered, &rotated, result);
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  ASSERT_TRUE(result.snapshot);
+  EXPECT_EQ(result.keyed_pan_other_key, 4u);  // three in the snapshot, the tail's 14
+  NullSink none;
+  EXPECT_EQ(rc(send(*recovered, first, none)), "94");
 }
 
 }  // namespace
