@@ -272,5 +272,43 @@ TEST(UnknownCardRecovery, ASnapshotUnderAnotherPanKeyIsCounted) {
   EXPECT_EQ(rc(send(*recovered, first, none)), "94");
 }
 
+// A snapshot payload of an earlier build (version 1: no key id, core state
+// version 1) still loads.
+TEST(UnknownCardRecovery, AnEarlierBuildsSnapshotStillLoads) {
+  const PanCipher cipher(driver_key());
+  TempDir dir;
+  auto live = keyed_core(cipher);
+  NullSink none;
+  ASSERT_EQ(rc(send(*live, request(pan_c1, 1000, 8), none)), "00");
+  SnapshotInfo info;
+  ASSERT_TRUE(write_core_snapshot(dir.path(), *live, static_cast<std::uint32_t>(live->accounts().card_pans.size()), 1,
+                                  &cipher, &info)
+                  .ok());
+  Bytes payload;
+  ASSERT_TRUE(read_snapshot(info, [&](std::span<const std::byte> c) {
+                payload.insert(payload.end(), c.begin(), c.end());
+                return Status{};
+              }).ok());
+  std::uint32_t version = 0;
+  std::memcpy(&version, payload.data(), 4);
+  ASSERT_EQ(version, 2u);
+  // Version 1: the key id dropped from the header, the core state marked 1
+  // (no cards added, so the state follows its u64 length at 12).
+  Bytes old(payload.begin(), payload.begin() + 12);
+  old.insert(old.end(), payload.begin() + 16, payload.end());
+  const std::uint32_t v1 = 1;
+  std::memcpy(old.data(), &v1, 4);
+  std::memcpy(old.data() + 12 + 8, &v1, 4);
+  auto loaded = keyed_core(cipher);
+  std::uint64_t other = 7;
+  const Status s = load_core_snapshot(old, *loaded, &cipher, &other);
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  EXPECT_EQ(other, 0u);
+  EXPECT_EQ(loaded->dump_state(), live->dump_state());
+  const AuthResponse again = send(*loaded, request(pan_c1, 1000, 8), none);
+  EXPECT_EQ(rc(again), "00");
+  EXPECT_TRUE(again.duplicate);
+}
+
 }  // namespace
 }  // namespace authswitch::ledger::testing
