@@ -156,7 +156,8 @@ class Core {
   // ---- snapshots (core_snapshot.cpp; quiescent: before the shard threads run or after they stop) ----
   // Everything events changed beyond the accounts file and the cards added
   // (the ledger keeps those, PANs encrypted). No full PAN: a stored request's
-  // PAN is kept masked with the card it resolves to, and restored from it.
+  // PAN is kept masked with the card it resolves to, and restored from it; an
+  // unknown card's is already a keyed hash in the entry (keyed_pan.h), kept as is.
   void save_state(std::vector<std::byte>& out) const;
   // Into a core built from the same accounts with the same cards added; false
   // with the reason in *error when the state does not fit it.
