@@ -321,7 +321,11 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
         d.reason = Reason{Reason::Kind::reversed};
         d.stored = true;
         d.took_remembered = true;
-        if (const CardEntry* c = acc_->cards.find(*pan)) d.card = c->card;
+        if (const CardEntry* c = acc_->cards.find(*pan)) {
+          d.card = c->card;
+        } else {
+          d.content.pan = keyed_pan(*pan, cfg_.pan_hash_key);  // what the entry and the log keep
+        }
         apply_decision(d, &e);
         return finish();
       }
@@ -333,7 +337,7 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
     const TxnState state = stored.state;
     if (state == TxnState::taking || state == TxnState::reusing) {
       d.rc = ResponseCode::system_unavailable;  // being decided elsewhere: a retry will find the answer
-    } else if (stored.content != d.content) {
+    } else if (!same_content(stored.content, d.content, cfg_.pan_hash_key)) {
       d.rc = ResponseCode::duplicate_transmission;
     } else if (state == TxnState::pending) {
       d.rc = ResponseCode::system_unavailable;
@@ -366,6 +370,8 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
     // Rule 4. An advice is always answered 00 (the network already approved);
     // with no card there is nothing to apply it to.
     d.rc = advice ? ResponseCode::approved : ResponseCode::no_such_card;
+    // Its PAN is kept hashed (keyed_pan.h): replay has no card to restore it from.
+    d.content.pan = keyed_pan(pan, cfg_.pan_hash_key);
     return;
   }
   AS_ASSERT(load_acquire(card->shard) == shard);  // the io layer routes by card

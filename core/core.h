@@ -29,6 +29,7 @@
 
 #include "core/accounts.h"
 #include "core/events.h"
+#include "core/keyed_pan.h"
 #include "core/request.h"
 #include "core/txn_table.h"
 #include "core/zone.h"
@@ -44,6 +45,10 @@ struct CoreConfig {
   // Transaction-table retention (txn_table.h).
   std::uint32_t hold_days = constants::hold_days_default;
   TimeMs duplicate_window_ms = constants::txn_duplicate_window_ms;
+  // Keys the hash kept instead of the PAN of a request on an unknown card
+  // (keyed_pan.h). The switch derives it from its PAN key; all zero only in
+  // tests.
+  PanHashKey pan_hash_key{};
 };
 
 // Transaction-table counters since start (any thread; the switch exports them).
@@ -151,7 +156,8 @@ class Core {
   // ---- snapshots (core_snapshot.cpp; quiescent: before the shard threads run or after they stop) ----
   // Everything events changed beyond the accounts file and the cards added
   // (the ledger keeps those, PANs encrypted). No full PAN: a stored request's
-  // PAN is kept masked with the card it resolves to, and restored from it.
+  // PAN is kept masked with the card it resolves to, and restored from it; an
+  // unknown card's is already a keyed hash in the entry (keyed_pan.h), kept as is.
   void save_state(std::vector<std::byte>& out) const;
   // Into a core built from the same accounts with the same cards added; false
   // with the reason in *error when the state does not fit it.

@@ -97,6 +97,14 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry, const Resolve
     entry = res.entry;
   }
   TxnEntry& e = *entry;
+  if (!replay && !d.took_remembered && is_keyed(d.content.pan)) {
+    // An unknown card: the claim stored the plain PAN, the hash replaces it.
+    // Taking (read_answer skips the content, answers "being decided") so
+    // that no reader compares a half-written PAN; a pending entry is its
+    // claimer's alone, no CAS needed.
+    store_release(e.state, static_cast<std::uint32_t>(TxnState::taking));
+    store_content(e, d.content);
+  }
   store_answer(e, d.took_remembered ? &d.content : nullptr, d.rc, d.reason, d.mti_class,
                d.has_approval ? &d.approval : nullptr);
   store_release(e.card, d.card);
@@ -148,7 +156,8 @@ void Core::apply_decision(const DecisionEvent& d, TxnEntry* entry, const Resolve
 
 void Core::apply_reversal(const ReversalEvent& d, TxnEntry* entry) {
   if (!d.stored) return;
-  if (entry == nullptr) {
+  const bool replay = entry == nullptr;
+  if (replay) {
     const TxnTable::Result res = txns_.find_or_claim(d.key, d.content, TxnState::pending, d.txn_time);
     entry = res.entry;  // null when full (see apply_decision): the totals still move
   }
@@ -167,6 +176,10 @@ void Core::apply_reversal(const ReversalEvent& d, TxnEntry* entry) {
   }
   if (entry == nullptr) return;
   TxnEntry& e = *entry;
+  if (!replay && is_keyed(d.content.pan)) {  // an unknown card: as in apply_decision
+    store_release(e.state, static_cast<std::uint32_t>(TxnState::taking));
+    store_content(e, d.content);
+  }
   store_answer(e, nullptr, d.rc, d.reason, d.mti_class, nullptr);
   store_release(e.txn_time, d.txn_time);
   store_release(e.user, d.effect.user);

@@ -152,6 +152,13 @@ std::string Core::dump_state() const {
                   e != nullptr ? e->expiry_yymm : 0u, e != nullptr ? e->currency : 0u);
     out += line;
   }
+  // A hashed PAN (an unknown card's, keyed_pan.h) as its hash: no digits to mask.
+  auto shown_pan = [](Pan p) {
+    if (!is_keyed(p)) return mask_pan(p);
+    char hex[24];
+    std::snprintf(hex, sizeof hex, "#%016llx", static_cast<unsigned long long>(p.value));
+    return std::string(hex);
+  };
   std::vector<std::string> txns;
   for (std::size_t i = 0; i < txns_.capacity(); ++i) {
     const TxnEntry& e = txns_.entries()[i];
@@ -160,7 +167,7 @@ std::string Core::dump_state() const {
                           "txn %016llx:%016llx state=%u rc=%u reason=%u cls=%u appr=%.*s pan=%s/%u pc=%u amt=%lld/%u cur=%u card=%u user=%u t=%lld eff=%u/%lld rem=%lld rev=%u av=%u:%lld slots=",
                           static_cast<unsigned long long>(e.key_hi), static_cast<unsigned long long>(e.key_lo),
                           load_acquire(e.state), e.rc, e.reason, e.mti_class, e.has_approval ? 6 : 0,
-                          e.approval.data(), mask_pan(Pan{e.pan, e.pan_digits}).c_str(), e.pan_digits,
+                          e.approval.data(), shown_pan(Pan{e.pan, e.pan_digits}).c_str(), e.pan_digits,
                           e.processing_code, static_cast<long long>(e.amount), e.amount_numeric, e.currency, e.card,
                           e.user, static_cast<long long>(e.txn_time), e.effect_kind,
                           static_cast<long long>(e.effect_amount), static_cast<long long>(load_acquire(e.remaining)),

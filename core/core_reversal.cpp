@@ -52,7 +52,7 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
     d.duplicate = true;
     if (state != TxnState::final && state != TxnState::pending && state != TxnState::pinned) {
       d.rc = ResponseCode::system_unavailable;
-    } else if (stored.content != d.content) {
+    } else if (!same_content(stored.content, d.content, cfg_.pan_hash_key)) {
       d.rc = ResponseCode::duplicate_transmission;
     } else if (state == TxnState::pending) {
       d.rc = ResponseCode::system_unavailable;
@@ -87,7 +87,9 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
   // A found original is pinned (final -> pinned) until its change is applied,
   // so it cannot be reused under this thread (txn_table.h).
   bool found = false;
-  if (orig != nullptr && load_acquire(orig->pan) == pan->value && load_acquire(orig->pan_digits) == pan->digits) {
+  // An unknown card's original keeps its PAN hashed (keyed_pan.h).
+  if (orig != nullptr &&
+      same_pan(Pan{load_acquire(orig->pan), load_acquire(orig->pan_digits)}, *pan, cfg_.pan_hash_key)) {
     TxnState seen = TxnState::final;
     found = TxnTable::transition(*orig, d.original_key, TxnState::final, TxnState::pinned, &seen);
     if (!found && seen == TxnState::reusing) orig = nullptr;  // gone: remembered like an unknown one
@@ -134,6 +136,13 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
           txns_.find_or_claim(d.original_key, TxnContent{}, TxnState::remembered, r.txn_time_ms);
       d.remembered = rem.outcome == TxnTable::Outcome::claimed;
     }
+  }
+  // An unknown card's PAN is kept hashed, as a request's (keyed_pan.h). A
+  // found original has told already (hashed or not): only a reversal whose
+  // original is not found looks the card up.
+  if (found ? is_keyed(Pan{load_acquire(orig->pan), load_acquire(orig->pan_digits)})
+            : acc_->cards.find(*pan) == nullptr) {
+    d.content.pan = keyed_pan(*pan, cfg_.pan_hash_key);
   }
   d.stored = true;
   apply_reversal(d, claim.entry);

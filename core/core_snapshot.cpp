@@ -9,7 +9,8 @@
 //   companies x LimitSet;  users x {i64 balance, i64 open holds, LimitSet}
 //   cards x u8 status
 //   u64 n, n x {u64 table index, u32 card the PAN resolves to, TxnEntry with
-//              the PAN's middle digits zeroed}
+//              the PAN's middle digits zeroed, or (version 2) the keyed hash
+//              of an unknown card's PAN as the entry holds it (keyed_pan.h)}
 //   shards x {u64 approvals, u32 n, n x {u16 key length, key, u64 body hash,
 //              i64 balance after}}
 // Raw in-memory structs: a snapshot is read back by the same build's layout
@@ -24,7 +25,11 @@ namespace authswitch::core {
 
 namespace {
 
-constexpr std::uint32_t state_version = 1;
+// 2: entries may hold a hashed PAN (digit count with pan_keyed_flag). A
+// version 1 state (none hashed) still loads; a build that knows only 1
+// refuses a 2 rather than misread its hashes.
+constexpr std::uint32_t state_version = 2;
+constexpr std::uint32_t state_version_unhashed = 1;
 static_assert(std::is_trivially_copyable_v<LimitSlot> && std::is_trivially_copyable_v<LimitSet> &&
               std::is_trivially_copyable_v<TxnEntry>);
 
@@ -105,10 +110,13 @@ void Core::save_state(std::vector<std::byte>& out) const {
     TxnEntry e = txns_.entries()[i];
     if (e.key_hi == 0) continue;
     const Pan pan{e.pan, e.pan_digits};
-    const CardEntry* card = pan.digits != 0 ? acc_->cards.find(pan) : nullptr;
-    const Pan m = masked(pan);
-    e.pan = m.value;
-    e.pan_digits = m.digits;
+    const CardEntry* card = nullptr;
+    if (!is_keyed(pan)) {  // a hashed PAN is kept as it is: no digits in it
+      card = pan.digits != 0 ? acc_->cards.find(pan) : nullptr;
+      const Pan m = masked(pan);
+      e.pan = m.value;
+      e.pan_digits = m.digits;
+    }
     put(out, static_cast<std::uint64_t>(i));
     put(out, card != nullptr ? card->card : no_index);
     put(out, e);
@@ -130,7 +138,9 @@ bool Core::load_state(std::span<const std::byte> bytes, std::string* error) {
   In in(bytes);
   std::uint32_t version = 0, shards = 0, companies = 0, users = 0, cards = 0, slots_used = 0;
   std::uint64_t capacity = 0;
-  if (!in.get(version) || version != state_version) return fail(error, "version unknown");
+  if (!in.get(version) || (version != state_version && version != state_version_unhashed)) {
+    return fail(error, "version unknown");
+  }
   if (!in.get(shards) || shards != cfg_.shards) return fail(error, "shard count differs from the config");
   if (!in.get(capacity) || capacity != txns_.capacity()) return fail(error, "transaction table capacity differs");
   if (!in.get(companies) || companies != acc_->companies.size()) return fail(error, "company count differs");
@@ -176,7 +186,12 @@ bool Core::load_state(std::span<const std::byte> bytes, std::string* error) {
     if (!in.get(index) || !in.get(card) || !in.get(e)) return fail(error, "transactions truncated");
     if (index >= txns_.capacity() || e.key_hi == 0) return fail(error, "transaction index or key invalid");
     const Pan m{e.pan, e.pan_digits};
-    if (card != no_index && card < acc_->card_pans.size() && masked(acc_->card_pans[card]) == m) {
+    if (is_keyed(m)) {
+      if (version == state_version_unhashed) return fail(error, "hashed PAN in a version 1 state");
+      if (pan_digit_count(m) < pan_digits_min || pan_digit_count(m) > pan_digits_max || card != no_index) {
+        return fail(error, "hashed PAN with a bad digit count or a card");
+      }
+    } else if (card != no_index && card < acc_->card_pans.size() && masked(acc_->card_pans[card]) == m) {
       e.pan = acc_->card_pans[card].value;  // the full PAN again, from the card
     }
     txns_.entries()[index] = e;

@@ -126,6 +126,9 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   if (!zone) return "timezone " + cfg.timezone + ": " + zone_error;
   core::CoreConfig core_config{*zone, static_cast<std::uint16_t>(workers), options_.txn_capacity};
   core_config.hold_days = cfg.hold_days;  // an open hold is kept in the table at least this long
+  // Unknown cards' PANs are kept hashed under a key derived from the PAN key
+  // (core/keyed_pan.h): retransmissions compare the same after a restart.
+  core_config.pan_hash_key = cipher_->pan_hash_key();
   core_ = std::make_unique<core::Core>(std::move(accounts), core_config);
 
   // Recovery: the latest snapshot and every event after it (SPEC 7).
@@ -142,6 +145,11 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
            std::to_string(recovered.records_read) + " records, last sequence " +
            std::to_string(recovered.last_sequence) + ", " + std::to_string(recovered.seconds) + " s" +
            (recovered.tail_cut ? ", torn tail cut in " + recovered.tail_cut->file : std::string()));
+  if (recovered.keyed_pan_other_key != 0) {
+    log_line("recovery: warning: " + std::to_string(recovered.keyed_pan_other_key) +
+             " answers on unknown cards were recorded under another PAN key (the key changed): a "
+             "retransmission of one is answered 94 instead of its stored answer; nothing is applied twice");
+  }
 
   // The log.
   ledger::WalOptions wal_options;

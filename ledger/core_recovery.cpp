@@ -81,15 +81,22 @@ Status does_not_fit(std::uint64_t sequence, const char* wrong) {
 // is a core event (false otherwise), *card the card whose PAN restore_pan()
 // puts back. What needs the accounts' records (finish_record) comes later,
 // just before apply, when the window has brought those lines in.
+// *other_key (when given) counts decisions whose PAN hash was made under
+// another key than the core's (core/keyed_pan.h; id 0: not recorded).
 Status decode_record(const RecordView& record, const core::Core& core, const PanCipher* cipher, core::Event& event,
-                     bool& pending, std::uint32_t* card) {
+                     bool& pending, std::uint32_t* card, std::uint64_t* other_key = nullptr) {
   pending = false;
   *card = core::no_index;
   if (!is_core_event_type(record.type)) return Status{};
-  const CodecResult res = decode_event(record.type, record.payload, cipher, event, card);
+  std::uint32_t pan_key_id = 0;
+  const CodecResult res = decode_event(record.type, record.payload, cipher, event, card, &pan_key_id);
   if (!res.ok()) {
     return Status::error(Fault::bad_type, "wal", -1,
                          "record " + std::to_string(record.sequence) + " does not decode: " + res.error);
+  }
+  if (other_key != nullptr && pan_key_id != 0 &&
+      pan_key_id != core::pan_hash_key_id(core.config().pan_hash_key)) {
+    ++*other_key;
   }
   if (const char* wrong = check_indices(event, core)) return does_not_fit(record.sequence, wrong);
   pending = true;
@@ -225,7 +232,10 @@ Status recover_core(const std::string& wal_dir, core::Core& core, const PanCiphe
   auto load_pending = [&]() -> Status {
     if (!snapshot_pending) return Status{};
     snapshot_pending = false;
-    return load_core_snapshot(snapshot, core, cipher);
+    std::uint64_t other_key = 0;
+    const Status s = load_core_snapshot(snapshot, core, cipher, &other_key);
+    result.keyed_pan_other_key += other_key;
+    return s;
   };
   const SnapshotLoader load = [&](std::span<const std::byte> chunk) {
     snapshot.insert(snapshot.end(), chunk.begin(), chunk.end());
@@ -246,7 +256,10 @@ Status recover_core(const std::string& wal_dir, core::Core& core, const PanCiphe
     }
     bool pending = false;
     Entry& slot = window->slot();
-    if (Status s = decode_record(record, core, cipher, slot.event, pending, &slot.card); !s) return s;
+    if (Status s = decode_record(record, core, cipher, slot.event, pending, &slot.card, &result.keyed_pan_other_key);
+        !s) {
+      return s;
+    }
     slot.sequence = record.sequence;
     ++result.records_read;
     if (pending) {

@@ -32,6 +32,11 @@ struct CoreRecoveryResult {
   std::uint64_t last_sequence = 0;       // of the log (0: empty)
   std::uint64_t next_sequence = 1;       // what the writer will number next (before its own records)
   std::optional<TailCut> tail_cut;       // WalWriter::open() cuts it
+  // Answers to requests and reversals on unknown cards (log records, and the
+  // snapshot's entries) whose PAN was hashed under another key than the
+  // core's (the PAN key changed): a retransmission of one is answered 94
+  // (same key, content not provably the same) instead of its stored answer.
+  std::uint64_t keyed_pan_other_key = 0;
   double seconds = 0;                    // authswitch_recovery_seconds
 };
 

@@ -37,6 +37,7 @@ Status write_core_snapshot(const std::string& wal_dir, const core::Core& core, s
   put(payload, core_snapshot_format::version);
   put(payload, loaded_cards);
   put(payload, static_cast<std::uint32_t>(acc.card_pans.size() - loaded_cards));
+  put(payload, core::pan_hash_key_id(core.config().pan_hash_key));
   for (std::uint32_t c = loaded_cards; c < acc.card_pans.size(); ++c) {
     const core::CardEntry* entry = acc.cards.find(acc.card_pans[c]);
     if (entry == nullptr) return bad("card " + std::to_string(c) + " missing from the PAN index");
@@ -76,11 +77,19 @@ Status write_core_snapshot(const std::string& wal_dir, const core::Core& core, s
       written);
 }
 
-Status load_core_snapshot(std::span<const std::byte> payload, core::Core& core, const PanCipher* cipher) {
+Status load_core_snapshot(std::span<const std::byte> payload, core::Core& core, const PanCipher* cipher,
+                          std::uint64_t* keyed_pan_other_key) {
+  if (keyed_pan_other_key != nullptr) *keyed_pan_other_key = 0;
   std::size_t at = 0;
-  std::uint32_t version = 0, loaded = 0, added = 0;
-  if (!get(payload, at, version) || version != core_snapshot_format::version) return bad("core state version unknown");
+  std::uint32_t version = 0, loaded = 0, added = 0, pan_key_id = 0;
+  if (!get(payload, at, version) ||
+      (version != core_snapshot_format::version && version != core_snapshot_format::version_without_key_id)) {
+    return bad("core state version unknown");
+  }
   if (!get(payload, at, loaded) || !get(payload, at, added)) return bad("core state header truncated");
+  if (version == core_snapshot_format::version && !get(payload, at, pan_key_id)) {
+    return bad("core state header truncated");
+  }
   if (loaded != core.accounts().card_pans.size()) {
     return bad("the accounts file has " + std::to_string(core.accounts().card_pans.size()) +
                " cards, the snapshot was taken over " + std::to_string(loaded));
@@ -104,6 +113,15 @@ Status load_core_snapshot(std::span<const std::byte> payload, core::Core& core, 
   if (!get(payload, at, state_bytes) || state_bytes != payload.size() - at) return bad("core state length wrong");
   std::string error;
   if (!core.load_state(payload.subspan(at), &error)) return bad(error);
+  if (keyed_pan_other_key != nullptr && pan_key_id != 0 &&
+      pan_key_id != core::pan_hash_key_id(core.config().pan_hash_key)) {
+    // Rare (the PAN key changed): one walk of the table to say how many.
+    const core::TxnTable& t = core.transactions();
+    for (std::size_t i = 0; i < t.capacity(); ++i) {
+      const core::TxnEntry& e = t.entries()[i];
+      if (e.key_hi != 0 && core::is_keyed(core::Pan{e.pan, e.pan_digits})) ++*keyed_pan_other_key;
+    }
+  }
   return Status{};
 }
 

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "core/assert.h"
+#include "core/keyed_pan.h"
 
 namespace authswitch::ledger {
 
@@ -228,25 +229,52 @@ CodecResult get_reason(std::uint8_t b, Reason& reason) noexcept {
 
 // ---- per event ----
 
-void encode(Writer& w, const DecisionEvent& d) noexcept {
+// A hashed PAN (an unknown card's, core/keyed_pan.h) is written as its digit
+// count only; the hash and the key's id follow the fixed part (put_keyed).
+void put_content_or_count(Writer& w, const TxnContent& c) noexcept {
+  if (!is_keyed(c.pan)) {
+    put_content(w, c);
+    return;
+  }
+  TxnContent shown = c;
+  shown.pan = Pan{0, pan_digit_count(c.pan)};
+  put_content(w, shown);
+}
+void put_keyed(Writer& w, Pan p, std::uint32_t pan_key_id) noexcept {
+  w.put(p.value);
+  w.put(pan_key_id);
+}
+// The hash after the fixed part, into `c` whose PAN holds the digit count.
+CodecResult get_keyed(Reader& r, TxnContent& c, std::uint32_t& pan_key_id) noexcept {
+  if (c.pan.digits == 0 || c.pan.value != 0) return {"keyed PAN without its digit count, or with digits kept"};
+  if (!r.need(ef::keyed_pan_bytes + ef::effect_fixed_bytes)) return {"keyed PAN truncated"};
+  const auto hash = r.get<std::uint64_t>();
+  pan_key_id = r.get<std::uint32_t>();
+  c.pan = Pan{hash, static_cast<std::uint8_t>(c.pan.digits | pan_keyed_flag)};
+  return {};
+}
+
+void encode(Writer& w, const DecisionEvent& d, std::uint32_t pan_key_id) noexcept {
+  const bool keyed = is_keyed(d.content.pan);
   w.put(ef::version);
   put_key(w, d.key);
   w.put(static_cast<std::uint8_t>(d.mti_class));
-  put_content(w, d.content);
+  put_content_or_count(w, d.content);
   w.put(d.card);
   w.put(d.txn_time);
   w.put(static_cast<std::uint8_t>(d.rc));
   w.put(encode_reason(d.reason));
   w.put(static_cast<std::uint8_t>((d.has_approval ? 1 : 0) | (d.stored ? 2 : 0) | (d.duplicate ? 4 : 0) |
-                                  (d.took_remembered ? 8 : 0) | (d.has_available ? 16 : 0)));
+                                  (d.took_remembered ? 8 : 0) | (d.has_available ? 16 : 0) | (keyed ? 32 : 0)));
   w.bytes(d.approval.data(), d.approval.size());
   w.put(static_cast<std::uint8_t>(d.effect_kind));
   w.put(d.effect_amount);
+  if (keyed) put_keyed(w, d.content.pan, pan_key_id);  // flag 32
   if (d.has_available) w.put(d.available);  // a balance inquiry's field 54 (flag 16)
   put_effect(w, d.effect);
 }
 
-CodecResult decode(Reader& r, DecisionEvent& d) noexcept {
+CodecResult decode(Reader& r, DecisionEvent& d, std::uint32_t& pan_key_id) noexcept {
   if (!r.need(ef::decision_fixed_bytes)) return {"decision: payload too short"};
   // Everything before the effect (and the optional available balance).
   Reader::Fixed f = r.take(ef::decision_fixed_bytes - ef::effect_fixed_bytes);
@@ -259,7 +287,8 @@ CodecResult decode(Reader& r, DecisionEvent& d) noexcept {
   if (!get_rc(f.get<std::uint8_t>(), d.rc).ok()) return {"decision: response code unknown"};
   if (!get_reason(f.get<std::uint8_t>(), d.reason).ok()) return {"decision: reason byte invalid"};
   const auto flags = f.get<std::uint8_t>();
-  if ((flags & ~0x1fu) != 0) return {"decision: unknown flag bits"};
+  if ((flags & ~0x3fu) != 0) return {"decision: unknown flag bits"};
+  const bool keyed = (flags & 32) != 0;
   d.has_approval = (flags & 1) != 0;
   d.stored = (flags & 2) != 0;
   d.duplicate = (flags & 4) != 0;
@@ -275,6 +304,15 @@ CodecResult decode(Reader& r, DecisionEvent& d) noexcept {
   if (kind > static_cast<std::uint8_t>(EffectKind::posted)) return {"decision: effect kind unknown"};
   d.effect_kind = static_cast<EffectKind>(kind);
   d.effect_amount = f.get<std::int64_t>();
+  pan_key_id = 0;
+  if (keyed) {
+    if (const CodecResult res = get_keyed(r, d.content, pan_key_id); !res.ok()) {
+      return {d.content.pan.digits == 0 || d.content.pan.value != 0
+                  ? "decision: keyed PAN without its digit count, or with digits kept"
+                  : "decision: keyed PAN truncated"};
+    }
+    if (d.card != no_index) return {"decision: keyed PAN on a known card"};
+  }
   if (d.has_available) {
     if (!r.need(sizeof(std::int64_t) + ef::effect_fixed_bytes)) return {"decision: available balance truncated"};
     d.available = r.get<std::int64_t>();
@@ -284,23 +322,25 @@ CodecResult decode(Reader& r, DecisionEvent& d) noexcept {
   return {};
 }
 
-void encode(Writer& w, const ReversalEvent& d, std::uint32_t card) noexcept {
+void encode(Writer& w, const ReversalEvent& d, std::uint32_t card, std::uint32_t pan_key_id) noexcept {
+  const bool keyed = is_keyed(d.content.pan);
   w.put(ef::version);
   put_key(w, d.key);
   w.put(static_cast<std::uint8_t>(d.mti_class));
-  put_content(w, d.content);
-  w.put(card);
+  put_content_or_count(w, d.content);
+  w.put(keyed ? no_index : card);
   w.put(d.txn_time);
   put_key(w, d.original_key);
   w.put(static_cast<std::uint8_t>(d.rc));
   w.put(encode_reason(d.reason));
   w.put(static_cast<std::uint8_t>((d.stored ? 1 : 0) | (d.duplicate ? 2 : 0) | (d.original_found ? 4 : 0) |
-                                  (d.remembered ? 8 : 0)));
+                                  (d.remembered ? 8 : 0) | (keyed ? 16 : 0)));
   w.put(d.released);
+  if (keyed) put_keyed(w, d.content.pan, pan_key_id);  // flag 16
   put_effect(w, d.effect);
 }
 
-CodecResult decode(Reader& r, ReversalEvent& d, std::uint32_t& card) noexcept {
+CodecResult decode(Reader& r, ReversalEvent& d, std::uint32_t& card, std::uint32_t& pan_key_id) noexcept {
   if (!r.need(ef::reversal_fixed_bytes)) return {"reversal: payload too short"};
   Reader::Fixed f = r.take(ef::reversal_fixed_bytes - ef::effect_fixed_bytes);
   (void)f.get<std::uint8_t>();
@@ -313,12 +353,22 @@ CodecResult decode(Reader& r, ReversalEvent& d, std::uint32_t& card) noexcept {
   if (!get_rc(f.get<std::uint8_t>(), d.rc).ok()) return {"reversal: response code unknown"};
   if (!get_reason(f.get<std::uint8_t>(), d.reason).ok()) return {"reversal: reason byte invalid"};
   const auto flags = f.get<std::uint8_t>();
-  if ((flags & ~0x0fu) != 0) return {"reversal: unknown flag bits"};
+  if ((flags & ~0x1fu) != 0) return {"reversal: unknown flag bits"};
+  const bool keyed = (flags & 16) != 0;
   d.stored = (flags & 1) != 0;
   d.duplicate = (flags & 2) != 0;
   d.original_found = (flags & 4) != 0;
   d.remembered = (flags & 8) != 0;
   d.released = f.get<std::int64_t>();
+  pan_key_id = 0;
+  if (keyed) {
+    if (const CodecResult res = get_keyed(r, d.content, pan_key_id); !res.ok()) {
+      return {d.content.pan.digits == 0 || d.content.pan.value != 0
+                  ? "reversal: keyed PAN without its digit count, or with digits kept"
+                  : "reversal: keyed PAN truncated"};
+    }
+    if (card != no_index) return {"reversal: keyed PAN on a known card"};
+  }
   if (!get_effect(r, d.effect).ok()) return {"reversal: effect invalid (count, length, owner or position)"};
   return {};
 }
@@ -506,7 +556,7 @@ core::Pan masked_pan_value(core::Pan p) noexcept {
 }
 
 CodecResult encode_event(const core::Event& event, std::uint32_t reversal_card, const PanCipher* cipher,
-                         std::span<std::byte> out, EncodedEvent& encoded) {
+                         std::span<std::byte> out, EncodedEvent& encoded, std::uint32_t pan_key_id) {
   AS_ASSERT(out.size() >= ef::payload_bytes_max);
   Writer w(out);
   CodecResult result;
@@ -515,10 +565,10 @@ CodecResult encode_event(const core::Event& event, std::uint32_t reversal_card, 
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, DecisionEvent>) {
           encoded.type = ef::type_decision;
-          encode(w, e);
+          encode(w, e, pan_key_id);
         } else if constexpr (std::is_same_v<T, ReversalEvent>) {
           encoded.type = ef::type_reversal;
-          encode(w, e, reversal_card);
+          encode(w, e, reversal_card, pan_key_id);
         } else if constexpr (std::is_same_v<T, HoldExpiredEvent>) {
           encoded.type = ef::type_hold_expired;
           encode(w, e);
@@ -543,8 +593,9 @@ CodecResult encode_event(const core::Event& event, std::uint32_t reversal_card, 
 }
 
 CodecResult decode_event(std::uint16_t type, std::span<const std::byte> payload, const PanCipher* cipher,
-                         core::Event& out, std::uint32_t* card_out) {
+                         core::Event& out, std::uint32_t* card_out, std::uint32_t* pan_key_id_out) {
   if (card_out != nullptr) *card_out = core::no_index;
+  if (pan_key_id_out != nullptr) *pan_key_id_out = 0;
   if (!is_core_event_type(type)) return {"record type is not a core event"};
   if (payload.empty()) return {"event payload empty (no version byte)"};
   if (static_cast<std::uint8_t>(payload[0]) != ef::version) return {"event payload version unknown"};
@@ -552,14 +603,17 @@ CodecResult decode_event(std::uint16_t type, std::span<const std::byte> payload,
   switch (type) {
     case ef::type_decision: {
       auto& d = out.emplace<DecisionEvent>();
-      const CodecResult res = decode(r, d);
+      std::uint32_t pan_key_id = 0;
+      const CodecResult res = decode(r, d, pan_key_id);
       if (res.ok() && card_out != nullptr) *card_out = d.card;
+      if (res.ok() && pan_key_id_out != nullptr) *pan_key_id_out = pan_key_id;
       return res;
     }
     case ef::type_reversal: {
-      std::uint32_t card = no_index;
-      const CodecResult res = decode(r, out.emplace<ReversalEvent>(), card);
+      std::uint32_t card = no_index, pan_key_id = 0;
+      const CodecResult res = decode(r, out.emplace<ReversalEvent>(), card, pan_key_id);
       if (res.ok() && card_out != nullptr) *card_out = card;
+      if (res.ok() && pan_key_id_out != nullptr) *pan_key_id_out = pan_key_id;
       return res;
     }
     case ef::type_hold_expired:

@@ -18,13 +18,18 @@
 //   0x0101 decision       1 version, key, u8 mti class, content, u32 card,
 //                         i64 txn time, u8 rc, u8 reason, u8 flags
 //                         (1 has approval, 2 stored, 4 duplicate,
-//                         8 took remembered), 6 approval, u8 effect kind,
-//                         i64 effect amount, effect
+//                         8 took remembered, 16 available balance,
+//                         32 keyed PAN), 6 approval, u8 effect kind,
+//                         i64 effect amount, [flag 32: u64 keyed hash of the
+//                         PAN, u32 hash key id], [flag 16: i64 available],
+//                         effect
 //   0x0102 reversal       1 version, key, u8 mti class, content, u32 card
 //                         (of the PAN, resolved when encoded; no_index when
 //                         unknown), i64 txn time, original key, u8 rc,
 //                         u8 reason, u8 flags (1 stored, 2 duplicate,
-//                         4 original found, 8 remembered), i64 released, effect
+//                         4 original found, 8 remembered, 16 keyed PAN),
+//                         i64 released, [flag 16: u64 keyed hash of the PAN,
+//                         u32 hash key id], effect
 //   0x0103 hold expired   1 version, original key, i64 at, i64 released, effect
 //   0x0104 limits set     1 version, u8 owner, u32 index, u8 n (<= 5),
 //                         n x {u8 period kind, u8 weekday, u8 day,
@@ -39,9 +44,15 @@
 // The PAN of a decision or reversal is stored masked only. Replay needs the
 // full PAN for rule 2's content comparison; restore_pan() takes it back from
 // the card (`card` index -> the accounts' PAN) when the masked forms agree.
-// A request on an unknown card (answered 14) keeps the masked PAN, digits in
-// the middle zero: its state prints the same (dump_state masks), but a
-// retransmission after a restart compares unequal (see the report/README).
+// A request or reversal on an unknown card (a 14, an advice's 00, a
+// reversal's 25 or 00) has no card to
+// restore from: the core hashes its PAN under a key (core/keyed_pan.h) and the
+// record keeps that hash (decision flag 32, reversal flag 16) with the PAN's digit count (first six and
+// last four zero: nothing of the PAN itself), and the id of the hash key, so
+// that recovery can count hashes made under another key (a rotated PAN key:
+// their retransmissions are answered 94). A record without flag 32 is
+// written by earlier builds (or is on a known card) and replays as before.
+// So does a reversal record without flag 16.
 //
 // Encoding allocates nothing: the caller gives a buffer of
 // event_payload_bytes_max (on its stack). Only a card added encrypts, which
@@ -50,6 +61,7 @@
 // an error names the record kind, the field and what is wrong.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -91,6 +103,9 @@ inline constexpr std::size_t limit_bytes = 1 + 1 + 1 + 2 + 8;
 
 inline constexpr std::size_t decision_fixed_bytes =
     1 + key_bytes + 1 + content_bytes + 4 + 8 + 1 + 1 + 1 + 6 + 1 + 8 + effect_fixed_bytes;
+inline constexpr std::size_t keyed_pan_bytes = 8 + 4;  // decision flag 32, reversal flag 16
+inline constexpr std::size_t decision_bytes_max = decision_fixed_bytes + keyed_pan_bytes + 8 +
+                                                  constants::slots_per_decision_max * slot_delta_bytes;
 inline constexpr std::size_t reversal_fixed_bytes =
     1 + key_bytes + 1 + content_bytes + 4 + 8 + key_bytes + 1 + 1 + 1 + 8 + effect_fixed_bytes;
 inline constexpr std::size_t hold_expired_fixed_bytes = 1 + key_bytes + 8 + 8 + effect_fixed_bytes;
@@ -105,10 +120,11 @@ static_assert(decision_fixed_bytes == 91);
 static_assert(reversal_fixed_bytes == 100);
 static_assert(card_added_fixed_bytes == 63);
 
-// The largest payload any event encodes to: a reversal with every delta.
+// The largest payload any event encodes to: a decision with every optional
+// part and every delta, or a reversal with every delta.
 inline constexpr std::size_t payload_bytes_max =
-    reversal_fixed_bytes + constants::slots_per_decision_max * slot_delta_bytes;
-static_assert(payload_bytes_max >= decision_fixed_bytes + constants::slots_per_decision_max * slot_delta_bytes);
+    std::max(decision_bytes_max,
+             reversal_fixed_bytes + keyed_pan_bytes + constants::slots_per_decision_max * slot_delta_bytes);
 static_assert(payload_bytes_max >= card_added_fixed_bytes + constants::account_id_bytes_max);
 static_assert(payload_bytes_max >= balance_fixed_bytes + constants::account_id_bytes_max);
 static_assert(payload_bytes_max >= limits_set_fixed_bytes + constants::limits_per_owner_max * limit_bytes);
@@ -136,16 +152,21 @@ struct EncodedEvent {
 // `reversal_card`: for a ReversalEvent, the card index of its PAN (the sink
 // looks it up), so that replay can restore the PAN; ignored otherwise.
 // `cipher` is needed for a CardAddedEvent only (else an error).
+// `pan_key_id`: core::pan_hash_key_id of the key the core hashes unknown
+// cards' PANs with, written beside such a hash (0: not known).
 [[nodiscard]] CodecResult encode_event(const core::Event& event, std::uint32_t reversal_card, const PanCipher* cipher,
-                                       std::span<std::byte> out, EncodedEvent& encoded);
+                                       std::span<std::byte> out, EncodedEvent& encoded,
+                                       std::uint32_t pan_key_id = 0);
 
 // Decodes one record of a core event type. `cipher` is needed for a card
 // added only. The PAN of a decision or reversal comes back masked (middle
 // digits zero); `card_out` (when given) receives the card index stored with a
-// decision or reversal (no_index otherwise), for restore_pan().
+// decision or reversal (no_index otherwise), for restore_pan(). A decision or
+// reversal with a keyed PAN comes back with it hashed (core/keyed_pan.h) and
+// `pan_key_id_out` (when given) receives the id of its key (0 otherwise).
 [[nodiscard]] CodecResult decode_event(std::uint16_t type, std::span<const std::byte> payload,
                                        const PanCipher* cipher, core::Event& out,
-                                       std::uint32_t* card_out = nullptr);
+                                       std::uint32_t* card_out = nullptr, std::uint32_t* pan_key_id_out = nullptr);
 
 // The PAN with its middle digits zeroed: what the log keeps.
 [[nodiscard]] core::Pan masked_pan_value(core::Pan pan) noexcept;

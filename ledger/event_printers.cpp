@@ -5,16 +5,24 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <variant>
 
+#include "core/keyed_pan.h"
 #include "core/pan.h"
 #include "ledger/event_codec.h"
 
 namespace authswitch::ledger {
 
 namespace {
+
+// An unknown card's PAN was kept only as a keyed hash (core/keyed_pan.h).
+std::string shown_pan(core::Pan p) {
+  if (!core::is_keyed(p)) return core::mask_pan(p);
+  return "keyed hash, " + std::to_string(core::pan_digit_count(p)) + " digits";
+}
 
 void field(std::string& out, bool json, std::string_view key, std::string_view value, bool quoted) {
   if (json) {
@@ -79,7 +87,7 @@ void print(std::uint16_t type, std::span<const std::byte> payload, bool json, st
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, core::DecisionEvent>) {
             key(s, json, "key", v.key);
-            field(s, json, "pan", core::mask_pan(v.content.pan), true);
+            field(s, json, "pan", shown_pan(v.content.pan), true);
             num(s, json, "card", v.card == core::no_index ? -1 : static_cast<std::int64_t>(v.card));
             num(s, json, "amount", v.content.amount);
             field(s, json, "rc", core::response_code_text(v.rc), true);
@@ -91,7 +99,7 @@ void print(std::uint16_t type, std::span<const std::byte> payload, bool json, st
           } else if constexpr (std::is_same_v<T, core::ReversalEvent>) {
             key(s, json, "key", v.key);
             key(s, json, "original", v.original_key);
-            field(s, json, "pan", core::mask_pan(v.content.pan), true);
+            field(s, json, "pan", shown_pan(v.content.pan), true);
             field(s, json, "rc", core::response_code_text(v.rc), true);
             num(s, json, "released", v.released);
             num(s, json, "remembered", v.remembered);

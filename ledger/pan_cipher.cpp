@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,12 +13,14 @@
 #include <cstring>
 #include <memory>
 
+#include "core/assert.h"
 #include "ledger/log_files.h"
 
 namespace authswitch::ledger {
 namespace {
 
 constexpr std::string_view aad = "authswitch-pan-v1";
+constexpr std::string_view hash_key_label = "authswitch-pan-hash-v1";
 
 struct CtxDeleter {
   void operator()(EVP_CIPHER_CTX* ctx) const noexcept { EVP_CIPHER_CTX_free(ctx); }
@@ -178,6 +181,24 @@ Status PanCipher::decrypt(const EncryptedPan& in, PlainPan& out) const {
   std::memcpy(out.digits.data(), plain.data() + 1, length);
   OPENSSL_cleanse(plain.data(), plain.size());
   return Status{};
+}
+
+core::PanHashKey PanCipher::pan_hash_key() const {
+  std::array<unsigned char, 32> mac{};
+  unsigned int length = 0;
+  const unsigned char* ok =
+      HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+           reinterpret_cast<const unsigned char*>(hash_key_label.data()), hash_key_label.size(), mac.data(), &length);
+  // HMAC-SHA256 over a constant fails only when OpenSSL itself is broken; a
+  // switch that cannot key its hash must not run with a guessable one.
+  AS_ASSERT(ok != nullptr && length == mac.size());
+  core::PanHashKey k;
+  for (std::size_t i = 8; i-- > 0;) {
+    k.k0 = k.k0 << 8 | mac[i];
+    k.k1 = k.k1 << 8 | mac[8 + i];
+  }
+  OPENSSL_cleanse(mac.data(), mac.size());
+  return k;
 }
 
 }  // namespace authswitch::ledger

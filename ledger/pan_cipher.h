@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/keyed_pan.h"
 #include "ledger/pan_mask.h"
 #include "ledger/status.h"
 
@@ -65,6 +66,13 @@ class PanCipher {
   [[nodiscard]] Status encrypt(std::string_view pan, EncryptedPan& out) const;
   // Fails (Fault::crypto) when the tag does not verify: wrong key or altered blob.
   [[nodiscard]] Status decrypt(const EncryptedPan& in, PlainPan& out) const;
+
+  // The key of the hash kept instead of an unknown card's PAN
+  // (core/keyed_pan.h, CoreConfig::pan_hash_key): the first 16 bytes of
+  // HMAC-SHA256(PAN key, "authswitch-pan-hash-v1"). A key of its own, so the
+  // encryption key is never used for anything but encryption, and the hash
+  // key tells nothing of it. Changing the PAN key changes it.
+  [[nodiscard]] core::PanHashKey pan_hash_key() const;
 
  private:
   PanKey key_;

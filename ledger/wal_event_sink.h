@@ -34,7 +34,8 @@ class WalEventSink final : public core::EventSink {
   // `cipher` encrypts the PAN of cards added (may be null for a sink that
   // never sees one: a card added then fails with Fault::crypto). `pan_lookup`
   // (may be null) resolves a reversal's PAN to its card index so replay can
-  // restore it; it is read-only and lock-free (Core::find_card_by_pan).
+  // restore it; it is read-only and lock-free (Core::find_card_by_pan). Its
+  // PAN hash key's id is written beside an unknown card's hashed PAN.
   WalEventSink(WalWriter& wal, ProducerId producer, const PanCipher* cipher, const core::Core* pan_lookup) noexcept;
 
   void on_event(const core::Event& event) override;
@@ -56,6 +57,7 @@ class WalEventSink final : public core::EventSink {
   ProducerId producer_;
   const PanCipher* cipher_;
   const core::Core* pan_lookup_;
+  std::uint32_t pan_key_id_ = 0;  // of pan_lookup_'s PAN hash key, written beside each hashed PAN
   std::uint64_t last_ticket_ = 0;
   std::uint64_t appended_ = 0;
   Fault fault_ = Fault::none;

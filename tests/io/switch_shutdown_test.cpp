@@ -251,6 +251,8 @@ TEST_P(SwitchRestart, ARetransmissionAfterARestartIsAnsweredIdentically) {
   const auto dir = temp_dir("restart");
   const Fields approved = auth_request(0, 1000, 1);
   const Fields declined = auth_request(2, 150'000, 2);
+  Fields unknown_card = auth_request(0, 1000, 4);
+  unknown_card[2] = "4111111111111111";
   Fields first;
   {
     RunningSwitch sw(test_config(dir, io::Durability::sync));
@@ -258,6 +260,7 @@ TEST_P(SwitchRestart, ARetransmissionAfterARestartIsAnsweredIdentically) {
     first = c.roundtrip(approved);
     ASSERT_EQ(first.at(39), "00");
     ASSERT_EQ(c.roundtrip(declined).at(39), "61");
+    ASSERT_EQ(c.roundtrip(unknown_card).at(39), "14");
     ASSERT_EQ(sw.stop(), "");
   }
   std::size_t snapshots = 0;
@@ -279,6 +282,12 @@ TEST_P(SwitchRestart, ARetransmissionAfterARestartIsAnsweredIdentically) {
     Fields conflicting = approved;
     conflicting[4] = "000000002000";
     EXPECT_EQ(c.roundtrip(conflicting).at(39), "94");
+    // An unknown card's 14 too (its PAN was kept as a keyed hash); another
+    // PAN under the same key is 94.
+    EXPECT_EQ(c.roundtrip(unknown_card).at(39), "14");
+    Fields other_pan = unknown_card;
+    other_pan[2] = "4111111111110000";
+    EXPECT_EQ(c.roundtrip(other_pan).at(39), "94");
     const Fields fresh = c.roundtrip(auth_request(0, 1000, 3));
     EXPECT_EQ(fresh.at(39), "00");
     EXPECT_NE(fresh.at(38), first.at(38));
@@ -293,6 +302,44 @@ INSTANTIATE_TEST_SUITE_P(Start, SwitchRestart, ::testing::Values(true, false),
                          [](const ::testing::TestParamInfo<bool>& p) {
                            return std::string(p.param ? "FromSnapshot" : "FromLogOnly");
                          });
+
+// The PAN key changed between the runs: the unknown card's hash was made under
+// the old one, so its retransmission is refused 94 (nothing applied), and
+// recovery says why in its log.
+TEST(SwitchRestartKeys, AnotherPanKeyAfterARestartAnswers94AndIsLogged) {
+  const auto dir = temp_dir("restart-key");
+  auto key_file = [&](const char* name, char fill) {
+    const auto path = dir / name;
+    std::ofstream(path) << std::string(64, fill) << "\n";
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    return path;
+  };
+  Fields unknown_card = auth_request(0, 1000, 4);
+  unknown_card[2] = "4111111111111111";
+  io::Config config = test_config(dir, io::Durability::sync);
+  config.pan_key_file = key_file("old.key", 'a');
+  {
+    RunningSwitch sw(config);
+    Client c(sw.port());
+    ASSERT_EQ(c.roundtrip(unknown_card).at(39), "14");
+    ASSERT_EQ(c.roundtrip(auth_request(0, 1000, 5)).at(39), "00");
+    ASSERT_EQ(sw.stop(), "");
+  }
+  config.pan_key_file = key_file("new.key", 'b');
+  {
+    RunningSwitch sw(config);
+    Client c(sw.port());
+    EXPECT_EQ(c.roundtrip(unknown_card).at(39), "94");
+    EXPECT_EQ(c.roundtrip(auth_request(0, 1000, 5)).at(39), "00");  // a known card's PAN comes from the card
+    bool warned = false;
+    for (const std::string& line : sw.lines()) {
+      warned |= line.find("recovery: warning: 1 answers on unknown cards were recorded under another PAN key") !=
+                std::string::npos;
+    }
+    EXPECT_TRUE(warned);
+  }
+  std::filesystem::remove_all(dir);
+}
 
 TEST(SwitchShutdown, HelpPrintsUsageAndBadConfigExits2) {
   const std::string binary = std::string(AUTHSWITCH_BINARY_DIR) + "/authswitch";

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/keyed_pan.h"
 #include "ledger/event_codec.h"
 #include "ledger/pan_cipher.h"
 
@@ -369,7 +370,10 @@ const Case cases[] = {
      "decision: response code unknown"},
     {"decision_reason_period", 0, [](auto& p) { put_at<std::uint8_t>(p, 53, 5 << 3); },
      "decision: reason byte invalid"},
-    {"decision_flags", 0, [](auto& p) { put_at<std::uint8_t>(p, 54, 0x20); }, "decision: unknown flag bits"},
+    {"decision_flags", 0, [](auto& p) { put_at<std::uint8_t>(p, 54, 0x40); }, "decision: unknown flag bits"},
+    // Flag 32 says the PAN is a keyed hash: the masked digits must then be zero.
+    {"decision_keyed_flag_with_digits", 0, [](auto& p) { put_at<std::uint8_t>(p, 54, 0x20 | 0x03); },
+     "decision: keyed PAN without its digit count, or with digits kept"},
     // Flag 16 says an available balance precedes the effect: its 8 bytes are
     // then taken from the effect, whose length no longer agrees.
     {"decision_available_flag", 0, [](auto& p) { put_at<std::uint8_t>(p, 54, 0x10); },
@@ -398,6 +402,8 @@ const Case cases[] = {
     {"reversal_mti", 1, [](auto& p) { put_at<std::uint8_t>(p, 17, 9); }, "reversal: mti class unknown"},
     {"reversal_content", 1, [](auto& p) { put_at<std::uint8_t>(p, 39, 7); },
      "reversal: content (masked PAN or amount flag) invalid"},
+    {"reversal_keyed_flag_with_digits", 1, [](auto& p) { put_at<std::uint8_t>(p, 70, 0x10 | 0x01); },
+     "reversal: keyed PAN without its digit count, or with digits kept"},
     {"reversal_rc", 1, [](auto& p) { put_at<std::uint8_t>(p, 68, 200); }, "reversal: response code unknown"},
     {"reversal_reason", 1, [](auto& p) { put_at<std::uint8_t>(p, 69, 0xff); }, "reversal: reason byte invalid"},
     {"reversal_flags", 1, [](auto& p) { put_at<std::uint8_t>(p, 70, 0x80); }, "reversal: unknown flag bits"},
@@ -475,6 +481,81 @@ TEST(EventCodecErrors, DecryptedPanThatIsNotAPan) {
   std::memcpy(p.data() + 14, blob.data(), blob.size());
   Event e;
   EXPECT_STREQ(decode_event(ef::type_card_added, p, &cipher, e).error, "card added: decrypted PAN not 12..19 digits");
+}
+
+// A decision on an unknown card keeps its PAN as a keyed hash (flag 32):
+// the digit count, the hash and the key's id; nothing of the digits.
+DecisionEvent keyed_decision() {
+  DecisionEvent d;
+  d.key = TxnKey{1ull << 40, 9};
+  d.content = TxnContent{keyed_pan(*parse_pan("4999990000001111"), PanHashKey{5, 6}), 0, 1000, 392, true};
+  d.rc = ResponseCode::no_such_card;
+  d.stored = true;
+  return d;
+}
+
+TEST(EventCodec, AKeyedPanRoundTripsWithItsKeyId) {
+  const DecisionEvent d = keyed_decision();
+  Buffer b;
+  EncodedEvent enc;
+  ASSERT_TRUE(encode_event(d, no_index, nullptr, b, enc, 0x12345678u).ok());
+  EXPECT_EQ(enc.bytes, ef::decision_fixed_bytes + ef::keyed_pan_bytes);
+  const std::span<const std::byte> p(b.data(), enc.bytes);
+  Event out;
+  std::uint32_t card = 0, key_id = 0;
+  ASSERT_TRUE(decode_event(ef::type_decision, p, nullptr, out, &card, &key_id).ok());
+  const auto& got = std::get<DecisionEvent>(out);
+  EXPECT_EQ(got.content, d.content);
+  EXPECT_EQ(key_id, 0x12345678u);
+  EXPECT_EQ(card, no_index);
+  EXPECT_EQ(static_cast<std::uint8_t>(p[18]), 16);  // the digit count
+  for (std::size_t i = 19; i < 25; ++i) EXPECT_EQ(static_cast<std::uint8_t>(p[i]), 0) << "masked digits at " << i;
+  // A plain decision says key id 0.
+  std::vector<std::byte> plain = valid_payload(0, PanCipher(test_key()));
+  ASSERT_TRUE(decode_event(ef::type_decision, plain, nullptr, out, &card, &key_id).ok());
+  EXPECT_EQ(key_id, 0u);
+}
+
+TEST(EventCodec, AReversalsKeyedPanRoundTripsWithItsKeyId) {
+  ReversalEvent v;
+  v.key = TxnKey{4ull << 40, 10};
+  v.content = TxnContent{keyed_pan(*parse_pan("4999990000001111"), PanHashKey{5, 6}), 0, 1000, 392, true};
+  v.rc = ResponseCode::original_not_found;
+  v.stored = true;
+  v.remembered = true;
+  Buffer b;
+  EncodedEvent enc;
+  ASSERT_TRUE(encode_event(v, 3, nullptr, b, enc, 77).ok());  // a card given for a hashed PAN is not kept
+  EXPECT_EQ(enc.bytes, ef::reversal_fixed_bytes + ef::keyed_pan_bytes);
+  std::vector<std::byte> p(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(enc.bytes));
+  Event out;
+  std::uint32_t card = 0, key_id = 0;
+  ASSERT_TRUE(decode_event(ef::type_reversal, p, nullptr, out, &card, &key_id).ok());
+  EXPECT_EQ(std::get<ReversalEvent>(out).content, v.content);
+  EXPECT_EQ(card, no_index);
+  EXPECT_EQ(key_id, 77u);
+  put_at<std::uint32_t>(p, 40, 3);
+  EXPECT_STREQ(decode_event(ef::type_reversal, p, nullptr, out).error, "reversal: keyed PAN on a known card");
+  p.resize(ef::reversal_fixed_bytes + ef::keyed_pan_bytes - 1);
+  EXPECT_STREQ(decode_event(ef::type_reversal, p, nullptr, out).error, "reversal: keyed PAN truncated");
+}
+
+TEST(EventCodecErrors, KeyedPanBranches) {
+  Buffer b;
+  EncodedEvent enc;
+  ASSERT_TRUE(encode_event(keyed_decision(), no_index, nullptr, b, enc, 1).ok());
+  std::vector<std::byte> p(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(enc.bytes));
+  Event e;
+  std::vector<std::byte> known = p;
+  put_at<std::uint32_t>(known, 40, 3);  // the card
+  EXPECT_STREQ(decode_event(ef::type_decision, known, nullptr, e).error, "decision: keyed PAN on a known card");
+  std::vector<std::byte> cut = p;
+  cut.resize(ef::decision_fixed_bytes + ef::keyed_pan_bytes - 1);
+  EXPECT_STREQ(decode_event(ef::type_decision, cut, nullptr, e).error, "decision: keyed PAN truncated");
+  std::vector<std::byte> no_digits = p;
+  put_at<std::uint8_t>(no_digits, 18, 0);
+  EXPECT_STREQ(decode_event(ef::type_decision, no_digits, nullptr, e).error,
+               "decision: keyed PAN without its digit count, or with digits kept");
 }
 
 }  // namespace
