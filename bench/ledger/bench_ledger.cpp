@@ -85,6 +85,52 @@ void BM_DiskFdatasync4K(benchmark::State& state) {
 }
 BENCHMARK(BM_DiskFdatasync4K)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
 
+// What an async answer's pwrite costs while the writer thread fdatasyncs the
+// same segment (it runs without the writer role): 300-byte appends into a
+// preallocated file, with (arg 1) or without (arg 0) a thread fdatasyncing
+// it every 2 ms, as the writer does at the default flush interval.
+void BM_PwriteBesideFdatasync(benchmark::State& state) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/beside.bin";
+  constexpr off_t file_bytes = 64 << 20;
+  const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0 || ::posix_fallocate(fd, 0, file_bytes) != 0) {
+    state.SkipWithError("cannot create the test file");
+    return;
+  }
+  std::atomic<bool> stop{false};
+  std::thread syncer([&] {
+    while (state.range(0) != 0 && !stop.load(std::memory_order_acquire)) {
+      (void)::fdatasync(fd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  std::vector<char> record(300, 'x');
+  std::vector<double> samples;
+  samples.reserve(1 << 16);
+  off_t offset = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    if (::pwrite(fd, record.data(), record.size(), offset) != static_cast<ssize_t>(record.size())) {
+      state.SkipWithError("write failed");
+      break;
+    }
+    samples.push_back(static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count()));
+    offset = (offset + static_cast<off_t>(record.size())) % file_bytes;
+    // About one batch per 50 us, as at 20,000 batches/s.
+    state.PauseTiming();
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+    state.ResumeTiming();
+  }
+  stop.store(true, std::memory_order_release);
+  syncer.join();
+  ::close(fd);
+  state.counters["p50_us"] = percentile_us(samples, 0.50);
+  state.counters["p99_us"] = percentile_us(samples, 0.99);
+  state.counters["p999_us"] = percentile_us(samples, 0.999);
+}
+BENCHMARK(BM_PwriteBesideFdatasync)->Arg(0)->Arg(1)->ArgName("syncing")->Unit(benchmark::kMicrosecond)->Iterations(40000);
+
 // Producers append `records` 100-byte records, each keeping at most `window`
 // unreleased (window = records: flood). Measures records/s from the first
 // append to the last release, the average records per fdatasync, and the
