@@ -57,15 +57,24 @@ double percentile_us(std::vector<double>& ns, double p) {
   return ns[k] / 1000.0;
 }
 
+constexpr off_t test_file_bytes = 64 << 20;
+
+// A preallocated test file in `dir`, as a log segment is; -1 (and the
+// benchmark skipped) when it cannot be made.
+int open_preallocated(benchmark::State& state, const ScratchDir& dir, const char* name) {
+  const std::string path = dir.path() + "/" + name;
+  const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0 && ::posix_fallocate(fd, 0, test_file_bytes) == 0) return fd;
+  if (fd >= 0) ::close(fd);
+  state.SkipWithError("cannot create the test file");
+  return -1;
+}
+
 // The disk's floor: what one 4 KiB write + fdatasync costs here.
 void BM_DiskFdatasync4K(benchmark::State& state) {
   ScratchDir dir;
-  const std::string path = dir.path() + "/fdatasync.bin";
-  const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0 || ::posix_fallocate(fd, 0, 64 << 20) != 0) {
-    state.SkipWithError("cannot create the test file");
-    return;
-  }
+  const int fd = open_preallocated(state, dir, "fdatasync.bin");
+  if (fd < 0) return;
   std::vector<char> block(4096, 'x');
   std::vector<double> samples;
   samples.reserve(1 << 16);
@@ -77,7 +86,7 @@ void BM_DiskFdatasync4K(benchmark::State& state) {
       break;
     }
     samples.push_back(static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count()));
-    offset = (offset + 4096) % (64 << 20);
+    offset = (offset + 4096) % test_file_bytes;
   }
   ::close(fd);
   state.counters["p50_us"] = percentile_us(samples, 0.50);
@@ -91,13 +100,8 @@ BENCHMARK(BM_DiskFdatasync4K)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
 // it every 2 ms, as the writer does at the default flush interval.
 void BM_PwriteBesideFdatasync(benchmark::State& state) {
   ScratchDir dir;
-  const std::string path = dir.path() + "/beside.bin";
-  constexpr off_t file_bytes = 64 << 20;
-  const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0 || ::posix_fallocate(fd, 0, file_bytes) != 0) {
-    state.SkipWithError("cannot create the test file");
-    return;
-  }
+  const int fd = open_preallocated(state, dir, "beside.bin");
+  if (fd < 0) return;
   std::atomic<bool> stop{false};
   std::thread syncer([&] {
     while (state.range(0) != 0 && !stop.load(std::memory_order_acquire)) {
@@ -116,7 +120,7 @@ void BM_PwriteBesideFdatasync(benchmark::State& state) {
       break;
     }
     samples.push_back(static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count()));
-    offset = (offset + static_cast<off_t>(record.size())) % file_bytes;
+    offset = (offset + static_cast<off_t>(record.size())) % test_file_bytes;
     // About one batch per 50 us, as at 20,000 batches/s.
     state.PauseTiming();
     std::this_thread::sleep_for(std::chrono::microseconds(50));
