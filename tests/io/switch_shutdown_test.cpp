@@ -25,7 +25,10 @@ constexpr int pipelined = 20'000;
 
 struct LoadResult {
   std::uint64_t answers = 0;
-  std::uint64_t immediate = 0;  // 91: answered by the loop, never sent to a core
+  // 91s: answered by the loop at max_inflight (no received record, no
+  // decision), or by a worker whose log queue had no room (received, no
+  // decision: a disk stall of a few hundred ms under a parallel ctest does it).
+  std::uint64_t immediate = 0;
 };
 
 // Sends `pipelined` requests in bursts while a reader counts answers until
@@ -68,13 +71,19 @@ class PipelinedLoad {
   std::thread sender_;
 };
 
+// Every request read got exactly one answer: each was decided (a decision
+// record) or answered 91 without one, by the loop or by a worker whose log
+// queue was full. A request read and never answered, or decided and never
+// answered, breaks the second equality.
 void expect_every_read_request_answered(const std::filesystem::path& dir, const LoadResult& load) {
   const auto counts = count_records(dir);
   const std::uint64_t received = count_of(counts, io::SwitchRecord::received);
+  const std::uint64_t decisions = count_of(counts, ledger::event_format::type_decision);
   EXPECT_GT(load.answers, 0u);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::response_written), load.answers);
-  EXPECT_EQ(received + load.immediate, load.answers);
-  EXPECT_EQ(count_of(counts, ledger::event_format::type_decision), received);
+  EXPECT_EQ(decisions + load.immediate, load.answers);
+  ASSERT_LE(decisions, received);
+  EXPECT_LE(received - decisions, load.immediate) << "a request received and not decided was not answered 91";
 }
 
 TEST(SwitchShutdown, StopInTheMiddleOfALoadAnswersEveryRequestRead) {
