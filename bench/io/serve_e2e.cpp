@@ -7,6 +7,14 @@
 //   serve_e2e --rate 50000 --seconds 10 --durability async|sync
 //             [--connections 1] [--cards 100000] [--wal DIR] [--pin 0|1]
 //             [--floor 0|1] [--switch 0|1] [--client-nice N]
+//             [--checkpoint 0|1] [--snapshot-every N]
+//
+// --checkpoint 1 (the default) runs the checkpointer as `authswitch serve`
+// does: a shadow core that replays the log and writes a snapshot every
+// --snapshot-every records (wal.snapshot_every, default 1,000,000). On 2 CPUs
+// it competes with the switch's own threads, so a figure without it flatters
+// the switch. The client starts once the shadow is built (its build is a
+// start-up cost, reported apart).
 //
 // --floor 0 / --switch 0 leave one half out, so that a whole-process counter
 // (perf stat -e raw_syscalls:sys_enter,context-switches) can be split
@@ -25,6 +33,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -48,7 +57,8 @@ using namespace authswitch;
 
 constexpr const char* usage =
     "usage: serve_e2e [--rate N] [--seconds S] [--durability async|sync] [--connections C]\n"
-    "                 [--cards N] [--wal DIR] [--pin 0|1] [--floor 0|1] [--switch 0|1] [--client-nice N]\n";
+    "                 [--cards N] [--wal DIR] [--pin 0|1] [--floor 0|1] [--switch 0|1] [--client-nice N]\n"
+    "                 [--checkpoint 0|1] [--snapshot-every N]\n";
 
 class IsoRequestSource final : public io::RequestSource {
  public:
@@ -107,6 +117,49 @@ class IsoRequestSource final : public io::RequestSource {
   std::array<std::uint64_t, 100> by_rc_{};
 };
 
+// The lines of a Prometheus text whose names start with `prefix`, joined.
+std::string metric_lines(const std::string& text, std::string_view prefix) {
+  std::string out;
+  const std::string needle = "\n" + std::string(prefix);
+  std::size_t at = 0;
+  while ((at = text.find(needle, at)) != std::string::npos) {
+    const std::size_t end = text.find('\n', at + 1);
+    out += " " + text.substr(at + 1, end - at - 1);
+    at = end;
+  }
+  return out;
+}
+
+// In `sync`, a request that arrives while the log is inside an fdatasync of
+// D ns waits at least the rest of it: its record was written after the sync
+// began. At a fixed rate, arrivals are uniform in time, so the share of
+// requests waiting more than x is at least sum(max(0, D - x)) / run time over
+// the syncs. Returns the x at which that share is `fraction`: a floor under
+// the requests' percentile (1 - fraction) that the disk alone sets, whatever
+// the switch does. The syncs of the start and the close count as if inside
+// the run (a few; they raise the figure a little).
+double sync_stall_floor_us(const io::LatencyHistogram& syncs, double run_seconds, double fraction) {
+  const double budget_ns = fraction * run_seconds * 1e9;
+  const auto waited_beyond = [&](double x) {
+    double total = 0;
+    for (std::size_t i = 0; i < io::hdr::counts_len; ++i) {
+      const std::uint64_t n = syncs.count_at_index(i);
+      if (n == 0) continue;
+      const double d = static_cast<double>(io::hdr::median_equivalent(io::hdr::value_from_index(i)));
+      if (d > x) total += static_cast<double>(n) * (d - x);
+    }
+    return total;
+  };
+  double lo = 0;
+  double hi = static_cast<double>(syncs.max_ns()) + 1;
+  if (waited_beyond(lo) <= budget_ns) return 0;
+  for (int i = 0; i < 60; ++i) {
+    const double mid = (lo + hi) / 2;
+    (waited_beyond(mid) > budget_ns ? lo : hi) = mid;
+  }
+  return hi / 1e3;
+}
+
 void report(const char* name, const io::OpenLoopResult& result, io::LatencyRecorder& recorder) {
   io::LatencyHistogram h;
   h.add(recorder);
@@ -126,6 +179,8 @@ int main(int argc, char** argv) {
   bool run_floor = true;
   bool run_switch = true;
   int client_nice = 0;
+  bool checkpoint = true;
+  std::uint64_t snapshot_every = io::WalConfig{}.snapshot_every;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -146,15 +201,17 @@ int main(int argc, char** argv) {
     else if (flag == "--floor") run_floor = std::string_view(value) != "0";
     else if (flag == "--switch") run_switch = std::string_view(value) != "0";
     else if (flag == "--client-nice") client_nice = static_cast<int>(std::strtol(value, nullptr, 10));
+    else if (flag == "--checkpoint") checkpoint = std::string_view(value) != "0";
+    else if (flag == "--snapshot-every") snapshot_every = std::strtoull(value, nullptr, 10);
     else if (flag == "--durability") durability = std::string_view(value) == "sync" ? io::Durability::sync : io::Durability::async;
     else {
       std::fputs(usage, stderr);
       return 2;
     }
   }
-  std::printf("serve_e2e: %u/s for %.1f s over %u connection(s), durability %s, client nice %d\n",
+  std::printf("serve_e2e: %u/s for %.1f s over %u connection(s), durability %s, client nice %d, checkpointer %s\n",
               client.rate_per_s, client.seconds, client.connections, std::string(io::to_string(durability)).c_str(),
-              client_nice);
+              client_nice, checkpoint ? ("on, snapshot every " + std::to_string(snapshot_every) + " records").c_str() : "off");
   // Only while the client runs: a thread inherits its creator's niceness,
   // and the servers' threads are created from this one.
   const auto run_client = [client_nice](const io::OpenLoopOptions& o, io::RequestSource& source,
@@ -201,12 +258,31 @@ int main(int argc, char** argv) {
   options.config.cores.auth = pin ? std::vector<int>{1} : std::vector<int>{};
   options.config.wal.dir = wal_dir;
   options.config.wal.durability = durability;
+  options.config.wal.snapshot_every = snapshot_every;
   options.log = [](const std::string&) {};
+  if (checkpoint) {
+    options.reload_accounts = [cards]() -> std::unique_ptr<core::Accounts> {
+      return std::move(core::load_accounts_text(core::generate_demo_accounts(cards), "demo").accounts);
+    };
+  }
   io::SwitchRuntime sw(std::move(options));
   core::LoadResult loaded = core::load_accounts_text(core::generate_demo_accounts(cards), "demo");
   if (const std::string e = sw.start(std::move(loaded.accounts)); !e.empty()) {
     std::fprintf(stderr, "serve_e2e: %s\n", e.c_str());
     return 1;
+  }
+  if (checkpoint) {
+    const auto began = std::chrono::steady_clock::now();
+    const auto deadline = began + std::chrono::minutes(5);
+    while (sw.render_metrics().find("\nauthswitch_checkpointer_up 1") == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        std::fprintf(stderr, "serve_e2e: the checkpointer's shadow was not built within 5 minutes\n");
+        return 1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::printf("checkpointer shadow built in %.1f s (before the client started)\n",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
   }
   io::OpenLoopOptions o = client;
   o.port = sw.port(0);
@@ -224,29 +300,31 @@ int main(int argc, char** argv) {
   const auto sys_s = [](const rusage& u) {
     return static_cast<double>(u.ru_stime.tv_sec) + static_cast<double>(u.ru_stime.tv_usec) / 1e6;
   };
-  // Why 91s were answered: the bound each one hit (io/switch_metrics.h).
-  std::string shed;
-  {
-    const std::string text = sw.metrics().render();
-    std::size_t at = 0;
-    while ((at = text.find("\nauthswitch_shed_", at)) != std::string::npos) {
-      const std::size_t end = text.find('\n', at + 1);
-      shed += " " + text.substr(at + 1, end - at - 1);
-      at = end;
-    }
-  }
+  // Why 91s were answered: the bound each one hit (io/switch_metrics.h);
+  // how far the checkpointer was behind when the client stopped.
+  const std::string text = sw.render_metrics();
+  const std::string shed = metric_lines(text, "authswitch_shed_");
+  const std::string snapshots = metric_lines(text, "authswitch_snapshot");
   // The disk's own tail in this run: the log's fdatasyncs (in sync, each
   // batch's write + fdatasync), the floor of the sync target (SPEC 14).
   const io::LatencyHistogram fsync = sw.wal_fsync_histogram();
   (void)sw.stop();
+  const ledger::WalStats wal_stats = sw.wal().stats();  // readable once the log is closed
   std::printf("switch log fdatasync during the run: %llu syncs, p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n",
               static_cast<unsigned long long>(fsync.total_count()), fsync.value_at_percentile(50) / 1e3,
               fsync.value_at_percentile(99) / 1e3, fsync.value_at_percentile(99.9) / 1e3, fsync.max_ns() / 1e3);
+  if (durability == io::Durability::sync) {
+    std::printf("requests arriving during a sync wait for its end: that alone puts the requests' p99 at >= %.1f us "
+                "and p99.9 at >= %.1f us in this run\n",
+                sync_stall_floor_us(fsync, client.seconds, 0.01), sync_stall_floor_us(fsync, client.seconds, 0.001));
+  }
   std::printf("switch process CPU during the run: %.2f s (%.2f s system), %llu voluntary / %llu involuntary "
               "context switches;%s\n",
               cpu_s(after) - cpu_s(before), sys_s(after) - sys_s(before),
               static_cast<unsigned long long>(after.ru_nvcsw - before.ru_nvcsw),
               static_cast<unsigned long long>(after.ru_nivcsw - before.ru_nivcsw), shed.c_str());
+  std::printf("switch log: %llu segments opened (the run, the catch-up and the close); at the client's end:%s\n",
+              static_cast<unsigned long long>(wal_stats.rotations), snapshots.empty() ? " no checkpointer" : snapshots.c_str());
   if (temp) std::filesystem::remove_all(wal_dir);
   report("switch", r, recorder);
   std::printf("switch by rc: %s\n", source.by_rc().c_str());
