@@ -28,6 +28,19 @@ void present(const SlotView& v, const Zone& zone, TimeMs now, LimitView* out) {
   }
 }
 
+// Every period limit of an owner copied raw (read_owner at time_ms_min), as
+// of `now`; outside the seqlock, since period_window may be slow.
+void present_all(const Zone& zone, TimeMs now, OwnerView& v) {
+  if (now == time_ms_min) return;
+  for (std::size_t i = 0; i < v.limit_count; ++i) {
+    LimitView& lv = v.limits[i];
+    if (lv.limit.spec.kind == PeriodKind::transaction) continue;
+    const SlotView s{lv.limit.spec, lv.limit.max, lv.current.start, lv.current.end, lv.next.end,
+                     lv.current.total, lv.next.total};
+    present(s, zone, now, &lv);
+  }
+}
+
 }  // namespace
 
 OwnerView Core::read_owner(const LimitSet& set, TimeMs now) const {
@@ -64,15 +77,7 @@ OwnerView Core::read_user(std::uint32_t user, TimeMs now) const {
     v.company = u.company;
     if (!seq_read_retry(u.seq, b)) break;
   }
-  if (now != time_ms_min) {
-    for (std::size_t i = 0; i < v.limit_count; ++i) {
-      LimitView& lv = v.limits[i];
-      if (lv.limit.spec.kind == PeriodKind::transaction) continue;
-      const SlotView s{lv.limit.spec, lv.limit.max, lv.current.start, lv.current.end, lv.next.end,
-                       lv.current.total, lv.next.total};
-      present(s, cfg_.zone, now, &lv);
-    }
-  }
+  present_all(cfg_.zone, now, v);
   return v;
 }
 
@@ -84,15 +89,7 @@ OwnerView Core::read_company(std::uint32_t company, TimeMs now) const {
     v = read_owner(c.limits, time_ms_min);
     if (!seq_read_retry(c.seq, b)) break;
   }
-  if (now != time_ms_min) {
-    for (std::size_t i = 0; i < v.limit_count; ++i) {
-      LimitView& lv = v.limits[i];
-      if (lv.limit.spec.kind == PeriodKind::transaction) continue;
-      const SlotView s{lv.limit.spec, lv.limit.max, lv.current.start, lv.current.end, lv.next.end,
-                       lv.current.total, lv.next.total};
-      present(s, cfg_.zone, now, &lv);
-    }
-  }
+  present_all(cfg_.zone, now, v);
   return v;
 }
 

@@ -244,13 +244,28 @@ void put_keyed(Writer& w, Pan p, std::uint32_t pan_key_id) noexcept {
   w.put(p.value);
   w.put(pan_key_id);
 }
-// The hash after the fixed part, into `c` whose PAN holds the digit count.
-CodecResult get_keyed(Reader& r, TxnContent& c, std::uint32_t& pan_key_id) noexcept {
-  if (c.pan.digits == 0 || c.pan.value != 0) return {"keyed PAN without its digit count, or with digits kept"};
-  if (!r.need(ef::keyed_pan_bytes + ef::effect_fixed_bytes)) return {"keyed PAN truncated"};
+// What get_keyed answers, with the event's name in front (CodecResult holds
+// a static string).
+struct KeyedPanErrors {
+  const char* shape;
+  const char* truncated;
+  const char* known_card;
+};
+constexpr KeyedPanErrors decision_keyed_errors{"decision: keyed PAN without its digit count, or with digits kept",
+                                               "decision: keyed PAN truncated", "decision: keyed PAN on a known card"};
+constexpr KeyedPanErrors reversal_keyed_errors{"reversal: keyed PAN without its digit count, or with digits kept",
+                                               "reversal: keyed PAN truncated", "reversal: keyed PAN on a known card"};
+
+// The hash after the fixed part, into `c` whose PAN holds the digit count;
+// only an unknown card (`card` == no_index) has one.
+CodecResult get_keyed(Reader& r, TxnContent& c, std::uint32_t card, std::uint32_t& pan_key_id,
+                      const KeyedPanErrors& errors) noexcept {
+  if (c.pan.digits == 0 || c.pan.value != 0) return {errors.shape};
+  if (!r.need(ef::keyed_pan_bytes + ef::effect_fixed_bytes)) return {errors.truncated};
   const auto hash = r.get<std::uint64_t>();
   pan_key_id = r.get<std::uint32_t>();
   c.pan = Pan{hash, static_cast<std::uint8_t>(c.pan.digits | pan_keyed_flag)};
+  if (card != no_index) return {errors.known_card};
   return {};
 }
 
@@ -306,12 +321,9 @@ CodecResult decode(Reader& r, DecisionEvent& d, std::uint32_t& pan_key_id) noexc
   d.effect_amount = f.get<std::int64_t>();
   pan_key_id = 0;
   if (keyed) {
-    if (const CodecResult res = get_keyed(r, d.content, pan_key_id); !res.ok()) {
-      return {d.content.pan.digits == 0 || d.content.pan.value != 0
-                  ? "decision: keyed PAN without its digit count, or with digits kept"
-                  : "decision: keyed PAN truncated"};
+    if (const CodecResult res = get_keyed(r, d.content, d.card, pan_key_id, decision_keyed_errors); !res.ok()) {
+      return res;
     }
-    if (d.card != no_index) return {"decision: keyed PAN on a known card"};
   }
   if (d.has_available) {
     if (!r.need(sizeof(std::int64_t) + ef::effect_fixed_bytes)) return {"decision: available balance truncated"};
@@ -362,12 +374,9 @@ CodecResult decode(Reader& r, ReversalEvent& d, std::uint32_t& card, std::uint32
   d.released = f.get<std::int64_t>();
   pan_key_id = 0;
   if (keyed) {
-    if (const CodecResult res = get_keyed(r, d.content, pan_key_id); !res.ok()) {
-      return {d.content.pan.digits == 0 || d.content.pan.value != 0
-                  ? "reversal: keyed PAN without its digit count, or with digits kept"
-                  : "reversal: keyed PAN truncated"};
+    if (const CodecResult res = get_keyed(r, d.content, card, pan_key_id, reversal_keyed_errors); !res.ok()) {
+      return res;
     }
-    if (card != no_index) return {"reversal: keyed PAN on a known card"};
   }
   if (!get_effect(r, d.effect).ok()) return {"reversal: effect invalid (count, length, owner or position)"};
   return {};
