@@ -72,6 +72,8 @@ class SnapshotSink {
   std::size_t buffered_ = 0;
   std::uint64_t offset_;
   std::uint32_t crc_ = 0;
+  // Where writeback was last waited for (see flush()).
+  std::uint64_t settled_ = 0;
 };
 
 // Writes a snapshot covering `covered_sequence`; `fill` streams the state.
