@@ -7,7 +7,7 @@
 //   serve_e2e --rate 50000 --seconds 10 --durability async|sync
 //             [--connections 1] [--cards 100000] [--wal DIR] [--pin 0|1]
 //             [--floor 0|1] [--switch 0|1] [--client-nice N]
-//             [--checkpoint 0|1] [--snapshot-every N]
+//             [--checkpoint 0|1] [--snapshot-every N] [--flush-interval-ms N]
 //
 // --checkpoint 1 (the default) runs the checkpointer as `authswitch serve`
 // does: a shadow core that replays the log and writes a snapshot every
@@ -58,7 +58,7 @@ using namespace authswitch;
 constexpr const char* usage =
     "usage: serve_e2e [--rate N] [--seconds S] [--durability async|sync] [--connections C]\n"
     "                 [--cards N] [--wal DIR] [--pin 0|1] [--floor 0|1] [--switch 0|1] [--client-nice N]\n"
-    "                 [--checkpoint 0|1] [--snapshot-every N]\n";
+    "                 [--checkpoint 0|1] [--snapshot-every N] [--flush-interval-ms N]\n";
 
 class IsoRequestSource final : public io::RequestSource {
  public:
@@ -181,6 +181,7 @@ int main(int argc, char** argv) {
   int client_nice = 0;
   bool checkpoint = true;
   std::uint64_t snapshot_every = io::WalConfig{}.snapshot_every;
+  std::uint32_t flush_interval_ms = io::WalConfig{}.flush_interval_ms;  // async: the log's fdatasync period
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -203,6 +204,7 @@ int main(int argc, char** argv) {
     else if (flag == "--client-nice") client_nice = static_cast<int>(std::strtol(value, nullptr, 10));
     else if (flag == "--checkpoint") checkpoint = std::string_view(value) != "0";
     else if (flag == "--snapshot-every") snapshot_every = std::strtoull(value, nullptr, 10);
+    else if (flag == "--flush-interval-ms") flush_interval_ms = static_cast<std::uint32_t>(std::strtoul(value, nullptr, 10));
     else if (flag == "--durability") durability = std::string_view(value) == "sync" ? io::Durability::sync : io::Durability::async;
     else {
       std::fputs(usage, stderr);
@@ -259,6 +261,7 @@ int main(int argc, char** argv) {
   options.config.wal.dir = wal_dir;
   options.config.wal.durability = durability;
   options.config.wal.snapshot_every = snapshot_every;
+  options.config.wal.flush_interval_ms = flush_interval_ms;
   options.log = [](const std::string&) {};
   if (checkpoint) {
     options.reload_accounts = [cards]() -> std::unique_ptr<core::Accounts> {
