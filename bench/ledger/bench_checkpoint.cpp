@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/ledger/demo_core.h"
 #include "bench/ledger/random_requests.h"
 #include "core/accounts_loader.h"
 #include "core/core.h"
@@ -52,19 +53,6 @@ double thread_cpu_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-std::unique_ptr<core::Core> make_core(const std::string& text) {
-  core::LoadResult loaded = core::load_accounts_text(text, "demo");
-  if (!loaded.accounts) {
-    std::fprintf(stderr, "%s\n", loaded.error.c_str());
-    std::exit(1);
-  }
-  std::string err;
-  core::CoreConfig cfg;
-  cfg.zone = *core::Zone::parse("Asia/Tokyo", &err);
-  cfg.shards = 1;
-  return std::make_unique<core::Core>(std::move(loaded.accounts), cfg);
-}
-
 }  // namespace
 
 int main() {
@@ -78,7 +66,7 @@ int main() {
   const std::string accounts = core::generate_demo_accounts(cards);
   ledger::PanKey key{};
   const ledger::PanCipher cipher(key);
-  auto live = make_core(accounts);
+  auto live = bench::make_demo_core(accounts);
   const auto loaded_cards = static_cast<std::uint32_t>(live->accounts().card_pans.size());
 
   // 1. The checkpointer following a live log.
@@ -93,7 +81,7 @@ int main() {
   c.dir = dir;
   c.snapshot_every = every;
   c.loaded_cards = loaded_cards;
-  c.make_core = [&accounts] { return make_core(accounts); };
+  c.make_core = [&accounts] { return bench::make_demo_core(accounts); };
   c.log = [](const std::string& line) { std::printf("  checkpointer: %s\n", line.c_str()); };
   ledger::Checkpointer checkpointer(c, wal, wal.register_producer(), &cipher);
   checkpointer.start();
@@ -155,7 +143,7 @@ int main() {
     std::printf("snapshot of %zu cards, %zu decisions: wall %.3f s, cpu %.3f s, %.1f MB\n", cards, records,
                 seconds_since(t), thread_cpu_s() - cpu0, static_cast<double>(info.payload_bytes) / 1e6);
     if (rep == 2) {
-      auto fresh = make_core(accounts);
+      auto fresh = bench::make_demo_core(accounts);
       const auto tl = Clock::now();
       const double cpul = thread_cpu_s();
       std::vector<std::byte> payload;

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <string>
 
+#include "bench/ledger/demo_core.h"
 #include "bench/ledger/random_requests.h"
 #include "core/accounts_loader.h"
 #include "core/core.h"
@@ -36,20 +37,11 @@ std::size_t record_count() {
   return env != nullptr ? std::strtoull(env, nullptr, 10) : 1'000'000;
 }
 
+// A table at most half full after `records` decisions.
 std::unique_ptr<core::Core> make_core(const std::string& text, std::size_t records) {
-  core::LoadResult loaded = core::load_accounts_text(text, "demo");
-  if (!loaded.accounts) {
-    std::fprintf(stderr, "%s\n", loaded.error.c_str());
-    std::exit(1);
-  }
-  std::string err;
-  core::CoreConfig cfg;
-  cfg.zone = *core::Zone::parse("Asia/Tokyo", &err);
-  cfg.shards = 1;
   std::size_t capacity = 1;
-  while (capacity < records * 2) capacity <<= 1;  // <= 50% full
-  cfg.txn_capacity = capacity;
-  return std::make_unique<core::Core>(std::move(loaded.accounts), cfg);
+  while (capacity < records * 2) capacity <<= 1;
+  return bench::make_demo_core(text, capacity);
 }
 
 int fail(const std::string& why) {
