@@ -211,6 +211,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (snapshot_every == 0 || flush_interval_ms == 0) {
+    std::fputs("serve_e2e: --snapshot-every and --flush-interval-ms must be at least 1 (as in the config)\n", stderr);
+    return 2;
+  }
   std::printf("serve_e2e: %u/s for %.1f s over %u connection(s), durability %s, client nice %d, checkpointer %s\n",
               client.rate_per_s, client.seconds, client.connections, std::string(io::to_string(durability)).c_str(),
               client_nice, checkpoint ? ("on, snapshot every " + std::to_string(snapshot_every) + " records").c_str() : "off");
