@@ -113,6 +113,9 @@ inline constexpr std::size_t wal_batch_bytes_max = 1u << 20;
 // rate. Tests use the minimum to exercise rotation.
 inline constexpr std::size_t wal_segment_bytes_default = 64u << 20;
 inline constexpr std::size_t wal_segment_bytes_min = 4096;
+// Pruned segments kept to be written over as later ones (wal_writer.h): a
+// few rotations' worth, 256 MiB of disk at the default size.
+inline constexpr std::size_t wal_recycled_segments_max = 4;
 // `flush_interval_ms` default for durability `async` (SPEC 10 example).
 inline constexpr std::uint32_t wal_flush_interval_ms_default = 2;
 // Before sleeping on its futex the idle writer checks the queue this many

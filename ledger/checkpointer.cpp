@@ -204,7 +204,8 @@ Status Checkpointer::take_snapshot() {
   std::snprintf(secs, sizeof secs, "%.3f", seconds);
   note("snapshot covering sequence " + std::to_string(covered) + " written in " + secs + " s (" +
        std::to_string(info.payload_bytes) + " bytes); removed " + std::to_string(pruned.segments_removed) +
-       " segment(s) and " + std::to_string(pruned.snapshots_removed) + " older snapshot(s)" +
+       " segment(s) (" + std::to_string(pruned.segments_recycled) + " kept for reuse) and " +
+       std::to_string(pruned.snapshots_removed) + " older snapshot(s)" +
        (prune ? std::string() : "; pruning failed: " + prune.to_string()));
   return Status{};
 }

@@ -15,6 +15,8 @@ namespace {
 
 constexpr std::string_view segment_prefix = "seg-";
 constexpr std::string_view segment_suffix = ".wal";
+constexpr std::string_view recycled_prefix = "seg-recycled-";
+constexpr std::string_view recycled_suffix = ".tmp";
 constexpr std::string_view snapshot_prefix = "snap-";
 constexpr std::string_view snapshot_suffix = ".snap";
 constexpr std::size_t sequence_digits = 20;
@@ -60,6 +62,9 @@ std::string segment_file_name(std::uint64_t first_sequence) {
 std::string snapshot_file_name(std::uint64_t covered_sequence) {
   return numbered_name(snapshot_prefix, covered_sequence, snapshot_suffix);
 }
+std::string recycled_file_name(std::uint64_t old_first_sequence) {
+  return numbered_name(recycled_prefix, old_first_sequence, recycled_suffix);
+}
 std::optional<std::uint64_t> parse_segment_file_name(std::string_view name) noexcept {
   return parse_numbered(name, segment_prefix, segment_suffix);
 }
@@ -81,6 +86,13 @@ Status list_segments(const std::string& dir, std::vector<SegmentFile>& out) {
   });
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first_sequence < b.first_sequence; });
   return s;
+}
+
+Status list_recycled(const std::string& dir, std::vector<RecycledFile>& out) {
+  out.clear();
+  return for_each_entry(dir, [&](std::string_view name) {
+    if (auto n = parse_numbered(name, recycled_prefix, recycled_suffix)) out.push_back({*n, join_path(dir, name)});
+  });
 }
 
 Status list_snapshots(const std::string& dir, std::vector<SnapshotFile>& out) {

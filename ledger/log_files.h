@@ -2,6 +2,8 @@
 //
 //   seg-00000000000000000001.wal   a segment; the number is its first sequence
 //   seg-prepared.tmp               the next segment, preallocated ahead of time
+//   seg-recycled-000...0001.tmp    a pruned segment kept to become a later one
+//                                  (its blocks are written: see wal_writer.h)
 //   snap-00000000000000004711.snap a snapshot covering sequences 1..4711
 //   snap-....snap.tmp              a snapshot being written (ignored, removed)
 //   pan.key                        the generated demo PAN key (pan_cipher.h)
@@ -31,14 +33,22 @@ struct SnapshotFile {
 
 inline constexpr std::string_view prepared_segment_name = "seg-prepared.tmp";
 
+struct RecycledFile {
+  std::uint64_t old_first_sequence;  // the segment it was; only keeps names apart
+  std::string path;
+};
+
 [[nodiscard]] std::string segment_file_name(std::uint64_t first_sequence);
 [[nodiscard]] std::string snapshot_file_name(std::uint64_t covered_sequence);
+[[nodiscard]] std::string recycled_file_name(std::uint64_t old_first_sequence);
 [[nodiscard]] std::optional<std::uint64_t> parse_segment_file_name(std::string_view name) noexcept;
 [[nodiscard]] std::optional<std::uint64_t> parse_snapshot_file_name(std::string_view name) noexcept;
 [[nodiscard]] std::string join_path(std::string_view dir, std::string_view name);
 
 // Segments sorted by first sequence. A missing folder is an empty log.
 [[nodiscard]] Status list_segments(const std::string& dir, std::vector<SegmentFile>& out);
+// Recycled segments, in no particular order.
+[[nodiscard]] Status list_recycled(const std::string& dir, std::vector<RecycledFile>& out);
 // Snapshots sorted by covered sequence, oldest first.
 [[nodiscard]] Status list_snapshots(const std::string& dir, std::vector<SnapshotFile>& out);
 

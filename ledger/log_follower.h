@@ -7,7 +7,8 @@
 // records the caller knows are complete: every next() gets a `limit`, a
 // sequence the writer has already published (WalWriter::durable_sequence()),
 // so a record at or below it is whole on disk and a zero header below it
-// means the writer moved to the next segment, which is then named after the
+// (the end marker each write leaves, wal_writer.h: a recycled segment holds
+// older records beyond) means the writer moved to the next segment, which is then named after the
 // expected sequence (segment_file_name). Nothing is ever a torn tail here:
 // any record at or below the limit that fails a check is corruption (or a
 // bug) and next() returns the error naming the file and offset.

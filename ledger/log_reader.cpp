@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/assert.h"
+#include "core/constants.h"
 #include "ledger/crc32c.h"
 #include "ledger/record_format.h"
 
@@ -227,10 +228,14 @@ Status LogReader::next(RecordView& record, bool& has_record) {
     }
     if (Status s = check_record(p, h, path, offset_, segments_[segment_index_].first_sequence, expected_sequence_);
         !s) [[unlikely]] {
-      // A bad CRC may be a torn write; with the CRC good, a wrong field is
-      // corruption or a bug, wherever it sits.
-      if (s.fault() != Fault::bad_crc) return s;
-      if (Status t = torn_or_corrupt(std::move(s)); !t) return t;
+      // A bad CRC may be a torn write. With the CRC good, a record older
+      // than the segment is what a recycled segment held before: the write
+      // that would have covered it (or the end marker) never landed, which
+      // is the tail again. Any other wrong field is corruption or a bug,
+      // wherever it sits.
+      const bool stale = s.fault() != Fault::bad_crc && h.sequence < segments_[segment_index_].first_sequence;
+      if (s.fault() != Fault::bad_crc && !stale) return s;
+      if (Status t = torn_or_corrupt(std::move(s), stale); !t) return t;
       continue;
     }
     ++records_checked_;
@@ -265,12 +270,16 @@ Status LogReader::end_of_segment() {
   return end_here();
 }
 
-Status LogReader::torn_or_corrupt(Status fault) {
+Status LogReader::torn_or_corrupt(Status fault, bool stale) {
   AS_ASSERT(!fault.ok());
   if (!is_last_segment() || valid_record_at_or_after(offset_ + 1)) return fault;
   std::size_t last_nonzero = file_bytes_;
   while (last_nonzero > offset_ && map_[last_nonzero - 1] == std::byte{0}) --last_nonzero;
-  tail_cut_ = TailCut{segments_[segment_index_].path, static_cast<std::int64_t>(offset_), last_nonzero - offset_};
+  // One write is at most a batch and its end marker; in a recycled segment
+  // the bytes beyond are its earlier use's, not part of the torn write.
+  const std::size_t torn =
+      stale ? 0 : std::min(last_nonzero - offset_, constants::wal_batch_bytes_max + format::header_bytes);
+  tail_cut_ = TailCut{segments_[segment_index_].path, static_cast<std::int64_t>(offset_), torn};
   return end_here();
 }
 

@@ -7,6 +7,10 @@
 //  - A bad record in the last segment with no valid record anywhere after it
 //    is the torn tail of a write the process did not finish (kill -9, power
 //    loss): the reader ends there and reports the cut (tail_cut()).
+//  - So is a whole record older than its segment's first sequence, in the
+//    last segment with nothing newer after it: a recycled segment
+//    (wal_writer.h) still holds its earlier use's records past the written
+//    ones, and the end marker that hides them is part of the unfinished write.
 //  - Any other bad record (a valid record follows it, or it is not in the last
 //    segment, or its CRC is good but a field is wrong) is corruption: next()
 //    returns an error naming the file and the record's byte offset.
@@ -55,7 +59,10 @@ struct RecordView {
 struct TailCut {
   std::string file;
   std::int64_t offset = 0;     // first byte cut (the torn record's start)
-  std::uint64_t bytes = 0;     // non-zero bytes from there to the last non-zero byte
+  // Non-zero bytes from there to the last non-zero byte, at most one write
+  // (a batch and its end marker); 0 when the cut begins at an earlier use's
+  // record of a recycled segment.
+  std::uint64_t bytes = 0;
 };
 
 class LogReader {
@@ -93,7 +100,8 @@ class LogReader {
   [[nodiscard]] bool is_last_segment() const noexcept { return segment_index_ + 1 == segments_.size(); }
   // Classifies a record that failed a check a torn write can cause: the tail
   // (cut, returns OK with at_end_) or corruption (returns the error).
-  [[nodiscard]] Status torn_or_corrupt(Status fault);
+  // `stale`: the record is whole but older than its segment (recycled).
+  [[nodiscard]] Status torn_or_corrupt(Status fault, bool stale = false);
   [[nodiscard]] bool valid_record_at_or_after(std::size_t offset) const noexcept;
   [[nodiscard]] Status end_of_segment();
   // The log ends at offset_ of the current segment (the last).

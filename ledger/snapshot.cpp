@@ -252,7 +252,7 @@ Status read_snapshot(const SnapshotInfo& info, const std::function<Status(std::s
   return stream_payload(fd.get(), checked, payload_crc, &consume);
 }
 
-Status prune_log(const std::string& dir, std::size_t keep, PruneResult* result) {
+Status prune_log(const std::string& dir, std::size_t keep, PruneResult* result, std::size_t recycle_max) {
   AS_ASSERT(keep >= 1);
   PruneResult counts;
   std::vector<SnapshotFile> snapshots;
@@ -276,9 +276,22 @@ Status prune_log(const std::string& dir, std::size_t keep, PruneResult* result) 
   if (Status s = list_segments(dir, segments); !s) return s;
   // Segment i holds sequences [first_i, first_{i+1}); it is wholly behind the
   // snapshot when the next one starts at or before covered + 1.
+  std::vector<RecycledFile> recycled;
+  if (Status s = list_recycled(dir, recycled); !s) return s;
+  // Only this thread adds recycled files and only the writer takes them, so
+  // the count can only be high, never let too many accumulate.
+  std::size_t waiting = recycled.size();
   for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
     if (segments[i + 1].first_sequence > covered + 1) break;
-    if (::unlink(segments[i].path.c_str()) != 0) return Status::from_errno(errno, segments[i].path, -1, "unlink");
+    const std::string& path = segments[i].path;
+    if (waiting < recycle_max) {
+      const std::string to = join_path(dir, recycled_file_name(segments[i].first_sequence));
+      if (::rename(path.c_str(), to.c_str()) != 0) return Status::from_errno(errno, path, -1, "rename to recycle");
+      ++waiting;
+      ++counts.segments_recycled;
+    } else if (::unlink(path.c_str()) != 0) {
+      return Status::from_errno(errno, path, -1, "unlink");
+    }
     ++counts.segments_removed;
   }
   if (Status s = sync_directory(dir); !s) return s;

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "core/constants.h"
 #include "ledger/log_files.h"
 #include "ledger/status.h"
 
@@ -97,13 +98,17 @@ class SnapshotSink {
                                    const std::function<Status(std::span<const std::byte>)>& consume);
 
 struct PruneResult {
-  std::size_t segments_removed = 0;
+  std::size_t segments_removed = 0;  // recycled ones included
+  std::size_t segments_recycled = 0;
   std::size_t snapshots_removed = 0;
 };
 
 // Keeps the newest `keep` snapshots, deletes older ones and .tmp leftovers,
-// and deletes the segments wholly behind the oldest snapshot kept (so the
-// fallback snapshot can still replay). The last segment always stays.
-[[nodiscard]] Status prune_log(const std::string& dir, std::size_t keep, PruneResult* result = nullptr);
+// and removes the segments wholly behind the oldest snapshot kept (so the
+// fallback snapshot can still replay). The last segment always stays. A
+// removed segment is renamed for recycling (log_files.h) while fewer than
+// `recycle_max` wait, and deleted otherwise.
+[[nodiscard]] Status prune_log(const std::string& dir, std::size_t keep, PruneResult* result = nullptr,
+                               std::size_t recycle_max = constants::wal_recycled_segments_max);
 
 }  // namespace authswitch::ledger

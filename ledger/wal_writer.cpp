@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <immintrin.h>
 #include <linux/futex.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -11,7 +12,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <vector>
 
 #include "core/assert.h"
 #include "core/thread_name.h"
@@ -78,7 +81,7 @@ WalWriter::WalWriter(WalOptions options)
       slots_(new ProducerSlot[options_.producers]),
       locals_(new ProducerLocal[options_.producers]),
       chunk_(new QueuedRecord[constants::wal_dequeue_chunk_records]),
-      buffer_(new std::byte[constants::wal_batch_bytes_max]),
+      buffer_(new std::byte[constants::wal_batch_bytes_max + format::header_bytes]),
       staged_counts_(new std::uint64_t[options_.producers]()),
       written_totals_(new std::uint64_t[options_.producers]()),
       sync_totals_(new std::uint64_t[options_.producers]()),
@@ -342,7 +345,27 @@ Status WalWriter::recover_tail(std::uint64_t& next_sequence, std::uint64_t& cut_
   return Status{};
 }
 
+bool WalWriter::take_recycled() {
+  std::vector<RecycledFile> recycled;
+  if (!list_recycled(options_.dir, recycled) || recycled.empty()) return false;
+  const std::string& path = recycled.front().path;
+  FileDescriptor fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  struct stat st {};
+  // A file of another size (the segment size changed since) or one that
+  // cannot be taken is not worth a failure: it goes, and the caller
+  // preallocates instead.
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || static_cast<std::size_t>(st.st_size) != options_.segment_bytes ||
+      ::rename(path.c_str(), prepared_path_.c_str()) != 0) {
+    ::unlink(path.c_str());
+    return false;
+  }
+  prepared_fd_ = std::move(fd);
+  ++stats_.recycled;
+  return true;
+}
+
 Status WalWriter::prepare_segment() {
+  if (take_recycled()) return Status{};
   FileDescriptor fd(::open(prepared_path_.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600));
   if (!fd.valid()) return Status::from_errno(errno, prepared_path_, -1, "create segment");
   // Preallocated so a write into it never finds the disk full and the file
@@ -418,7 +441,18 @@ Status WalWriter::flush_staged(bool sync) {
   }
   if (const int err = inject_sync_errno_.exchange(0, std::memory_order_acquire); err != 0) io_.inject_sync_error(err);
   const std::int64_t began_ns = sync ? monotonic_ns() : 0;
-  if (Status s = io_.write(segment_fd_.get(), segment_path_, buffer_.get(), buffer_bytes_, segment_offset_, sync); !s) {
+  // The end marker: a zero header after the batch (as much of one as the
+  // segment has room for), which the next batch writes over. In a recycled
+  // segment the bytes after the last record are an earlier segment's, and
+  // the marker is what tells readers, the follower included, where the
+  // written records end.
+  const auto room = static_cast<std::size_t>(static_cast<std::int64_t>(options_.segment_bytes) - segment_offset_) -
+                    buffer_bytes_;
+  const std::size_t marker = std::min(room, format::header_bytes);
+  std::memset(buffer_.get() + buffer_bytes_, 0, marker);
+  if (Status s = io_.write(segment_fd_.get(), segment_path_, buffer_.get(), buffer_bytes_ + marker, segment_offset_,
+                           sync);
+      !s) {
     return s;
   }
   if (sync) observe_sync(began_ns);

@@ -50,6 +50,18 @@
 // 91/96 instead of approving without a record. Nothing already on disk is
 // touched again.
 //
+// Segments: the next one is prepared when the current one is half full, so
+// a rotation only renames. It is a recycled segment when the checkpointer's
+// pruning has left one (log_files.h), else a new file preallocated with
+// posix_fallocate. Recycling is for the fdatasyncs: a preallocated file's
+// blocks are unwritten extents, and ext4 converts the ones a write touched
+// in a journal commit at each fdatasync; a recycled file's blocks are
+// already written, so a sync only flushes data (bench/RESULTS.md, seventh
+// round). Its old records stay past the written ones; every write ends with
+// a zero record header (the end marker, overwritten by the next write), and
+// the reader treats a whole record older than its segment as the end
+// (log_reader.h).
+//
 // Lifetime: open() recovers the tail of an existing log (cutting a torn tail,
 // with a line on stderr), starts a new segment and the writer thread. Producers
 // register before they append. close() is called after every producer has
@@ -117,6 +129,7 @@ struct WalStats {
   std::uint64_t syncs = 0;     // fdatasyncs issued
   std::uint64_t rotations = 0;
   std::uint64_t combined = 0;  // of the batches, written by a producer's end_batch()
+  std::uint64_t recycled = 0;  // segments that were recycled files (log_files.h)
 };
 
 // Current time for record timestamps (CLOCK_REALTIME, ns).
@@ -259,7 +272,10 @@ class WalWriter {
            static_cast<std::int64_t>(options_.segment_bytes);
   }
   [[nodiscard]] Status recover_tail(std::uint64_t& next_sequence, std::uint64_t& cut_bytes);
+  // The next segment: a recycled one when one waits, else a new file
+  // preallocated to the segment size.
   [[nodiscard]] Status prepare_segment();
+  [[nodiscard]] bool take_recycled();
   [[nodiscard]] Status rotate();
   void stage_ledger_record(std::uint16_t type, std::span<const std::byte> payload);
   [[nodiscard]] Status stage(const QueuedRecord& record);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -125,6 +126,38 @@ class LogBuilder {
   std::vector<Segment> segments_;
   std::uint64_t next_ = 1;
 };
+
+// What a recycled segment (wal_writer.h) holds before it is written over:
+// `bytes` bytes of an earlier use, a segment header and whole records of
+// varying lengths, all of `sequence` (older than any record a test writes),
+// then a partial record's non-zero bytes.
+inline Bytes earlier_use(std::size_t bytes, std::uint64_t sequence = 0) {
+  Bytes out(bytes, std::byte{0xEE});
+  Bytes header(format::segment_header_payload_bytes);
+  format::store<std::uint64_t>(header.data(), format::segment_magic);
+  format::store<std::uint32_t>(header.data() + 8, format::format_version);
+  std::size_t at = 0;
+  for (unsigned i = 0;; ++i) {
+    const Bytes payload = i == 0 ? header : payload_of("earlier use " + std::to_string(i) + std::string(i % 37, 'x'));
+    if (at + record_bytes(payload.size()) > bytes) break;
+    const std::uint16_t type = i == 0 ? format::type_segment_header : 1;
+    at += encode_record(out.data() + at, type, sequence, 1'600'000'000'000'000'000, payload);
+  }
+  return out;
+}
+
+// A recycled segment after `written` was laid over its earlier use, with the
+// writer's end marker (a zero header) after it or, as a crash can leave it,
+// without.
+inline Bytes recycled_image(const Bytes& written, const Bytes& earlier, bool end_marker) {
+  AS_ASSERT(earlier.size() >= written.size() + format::header_bytes);
+  Bytes out = earlier;
+  std::copy(written.begin(), written.end(), out.begin());
+  if (end_marker) {
+    std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(written.size()), format::header_bytes, std::byte{0});
+  }
+  return out;
+}
 
 // Reads the whole log; returns the status and the records (payload as text).
 struct ScanOutcome {

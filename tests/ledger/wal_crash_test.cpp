@@ -4,7 +4,10 @@
 // same log each time. Every acknowledged record must come back intact, no
 // record may be half-present, and the sequence must stay dense. Every other
 // run the unacknowledged tail is also partly zeroed, as a power cut could
-// leave it (kill -9 alone does not tear a write).
+// leave it (kill -9 alone does not tear a write). The second variant runs
+// over recycled segments (wal_writer.h): the writer rotates into files that
+// hold an earlier use's records, and a torn tail there shows those bytes
+// again instead of zeros.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -81,9 +84,28 @@ WalOptions crash_options(const std::string& dir) {
   }
 }
 
-// Zeroes the last segment from a random byte at or after the first record
-// not acknowledged in `run` up to the end of the data.
-void tear_unacknowledged_tail(const std::string& dir, std::uint32_t run, std::uint32_t acked, std::mt19937_64& rng) {
+// What a recycled segment held before: whole records of sequence 0, older
+// than any this log writes.
+const testing::Bytes& earlier_use() {
+  static const testing::Bytes bytes = testing::earlier_use(crash_options("").segment_bytes);
+  return bytes;
+}
+
+// Keeps two recycled files waiting, as pruning would; counts those added.
+void offer_recycled(const std::string& dir, std::uint32_t run, std::size_t& offered) {
+  std::vector<RecycledFile> waiting;
+  ASSERT_TRUE(list_recycled(dir, waiting));
+  for (std::size_t i = waiting.size(); i < 2; ++i, ++offered) {
+    testing::write_bytes(join_path(dir, recycled_file_name(std::uint64_t{run} * 10 + i)), earlier_use());
+  }
+}
+
+// Makes the last segment lose a random part of its unacknowledged tail: from
+// a random byte at or after the first record not acknowledged in `run` up to
+// the end of the data, zeros (a preallocated segment) or the earlier use's
+// bytes (a recycled one).
+void tear_unacknowledged_tail(const std::string& dir, std::uint32_t run, std::uint32_t acked, bool recycled,
+                              std::mt19937_64& rng) {
   std::vector<SegmentFile> segments;
   ASSERT_TRUE(list_segments(dir, segments));
   ASSERT_FALSE(segments.empty());
@@ -103,19 +125,30 @@ void tear_unacknowledged_tail(const std::string& dir, std::uint32_t run, std::ui
   const std::size_t end = at;
   if (first_unacked == SIZE_MAX || first_unacked >= end) return;
   const std::size_t cut = first_unacked + rng() % (end - first_unacked);
-  std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(cut), bytes.begin() + static_cast<std::ptrdiff_t>(end),
-            std::byte{0});
+  if (recycled) {
+    ASSERT_LE(end, earlier_use().size());
+    std::copy(earlier_use().begin() + static_cast<std::ptrdiff_t>(cut),
+              earlier_use().begin() + static_cast<std::ptrdiff_t>(end), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+  } else {
+    std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(cut), bytes.begin() + static_cast<std::ptrdiff_t>(end),
+              std::byte{0});
+  }
   testing::write_bytes(segments.back().path, bytes);
 }
 
-TEST(WalCrash, KillNineNeverLosesAnAcknowledgedRecord) {
+class WalCrash : public ::testing::TestWithParam<bool> {};
+
+TEST_P(WalCrash, KillNineNeverLosesAnAcknowledgedRecord) {
+  const bool recycled = GetParam();
   TempDir dir;
   std::mt19937_64 rng(seed);
   std::map<std::uint32_t, std::uint32_t> acknowledged;  // run -> records acknowledged
+  std::size_t offered = 0;                              // recycled files
   for (std::uint32_t run = 0; run < runs; ++run) {
     // Kill after a random number of acknowledgements: the child is by then
     // somewhere inside its next burst, write or fdatasync.
     const std::uint64_t kill_after = 1 + rng() % 200;
+    if (recycled) offer_recycled(dir.path(), run, offered);
     const testing::KilledChild child =
         testing::run_and_kill_nine([&](int fd) { child_main(dir.path(), run, fd); }, kill_after);
     ASSERT_EQ(child.error, "");
@@ -124,7 +157,7 @@ TEST(WalCrash, KillNineNeverLosesAnAcknowledgedRecord) {
     acknowledged[run] = acked;
     // Every other run also loses what a power cut could: a random part of
     // the unacknowledged tail reads back as zeros, possibly mid-record.
-    if (rng() % 2 == 0) tear_unacknowledged_tail(dir.path(), run, acked, rng);
+    if (rng() % 2 == 0) tear_unacknowledged_tail(dir.path(), run, acked, recycled, rng);
 
     // What a restart sees: the whole log readable, a torn tail at most.
     const testing::ScanOutcome o = testing::scan(dir.path());
@@ -155,7 +188,15 @@ TEST(WalCrash, KillNineNeverLosesAnAcknowledgedRecord) {
   const testing::ScanOutcome o = testing::scan(dir.path());
   ASSERT_TRUE(o.status) << o.status.to_string();
   EXPECT_FALSE(o.cut.has_value());
+  if (recycled) {
+    std::vector<RecycledFile> left;
+    ASSERT_TRUE(list_recycled(dir.path(), left));
+    EXPECT_GE(offered, left.size() + runs) << "the runs wrote over recycled files, most of them more than one";
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(Segments, WalCrash, ::testing::Values(false, true),
+                         [](const auto& param) { return param.param ? "Recycled" : "Preallocated"; });
 
 }  // namespace
 }  // namespace authswitch::ledger
