@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <utility>
 #include <vector>
 
 #include "core/assert.h"
@@ -360,7 +361,7 @@ bool WalWriter::take_recycled() {
     return false;
   }
   prepared_fd_ = std::move(fd);
-  ++stats_.recycled;
+  prepared_recycled_ = true;
   return true;
 }
 
@@ -401,6 +402,7 @@ Status WalWriter::rotate() {
   segment_offset_ = 0;
   prepare_failed_ = false;
   ++stats_.rotations;
+  if (std::exchange(prepared_recycled_, false)) ++stats_.recycled;
   std::array<std::byte, format::segment_header_payload_bytes> header{};
   format::store<std::uint64_t>(header.data(), format::segment_magic);
   format::store<std::uint32_t>(header.data() + 8, format::format_version);
@@ -645,7 +647,12 @@ Status WalWriter::close() {
   segment_fd_.reset();
   if (prepared_fd_.valid()) {
     prepared_fd_.reset();
-    ::unlink(prepared_path_.c_str());
+    // A recycled file goes back for the next run; a preallocated one has
+    // nothing worth keeping.
+    const std::string back = join_path(options_.dir, recycled_file_name(next_sequence_));
+    if (!std::exchange(prepared_recycled_, false) || ::rename(prepared_path_.c_str(), back.c_str()) != 0) {
+      ::unlink(prepared_path_.c_str());
+    }
   }
   if (failed()) return failure_;
   return Status{};

@@ -129,7 +129,7 @@ struct WalStats {
   std::uint64_t syncs = 0;     // fdatasyncs issued
   std::uint64_t rotations = 0;
   std::uint64_t combined = 0;  // of the batches, written by a producer's end_batch()
-  std::uint64_t recycled = 0;  // segments that were recycled files (log_files.h)
+  std::uint64_t recycled = 0;  // of the rotations, into a recycled file (log_files.h)
 };
 
 // Current time for record timestamps (CLOCK_REALTIME, ns).
@@ -342,6 +342,7 @@ class WalWriter {
   bool awaited_staged_ = false;        // the staged batch holds an awaited producer's record
   bool awaited_unsynced_ = false;      // an awaited record is written but not yet synced
   bool prepare_failed_ = false;        // ahead-of-time preparation failed; retry at rotation
+  bool prepared_recycled_ = false;     // prepared_fd_ is a recycled file
   std::int64_t last_sync_ns_ = 0;      // CLOCK_MONOTONIC
   // Per producer: records staged in the current batch, and totals written.
   std::unique_ptr<std::uint64_t[]> staged_counts_;

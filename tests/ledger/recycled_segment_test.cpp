@@ -291,6 +291,31 @@ TEST(RecycledSegment, TheWriterWritesOverRecycledSegmentsAndEveryReaderFindsEver
   EXPECT_EQ(std::vector<std::string>(all.end() - 320, all.end()), texts(300, 620));
 }
 
+TEST(RecycledSegment, ARecycledFilePreparedButNotYetUsedGoesBackAtClose) {
+  TempDir dir;
+  const WalOptions o = small_segments(dir);
+  for (std::uint64_t i = 1; i <= 2; ++i) {
+    testing::write_bytes(dir.file(recycled_file_name(i)), earlier_use(o.segment_bytes));
+  }
+  WalWriter w(o);
+  ASSERT_TRUE(w.open());  // its first segment is one of them
+  const ProducerId p = w.register_producer();
+  // Past half the segment, so the other is prepared, but short of the end.
+  int n = 0;
+  for (; !std::filesystem::exists(dir.file(prepared_segment_name)) && n < 60; ++n) append_durably(w, p, n, n + 1);
+  ASSERT_TRUE(std::filesystem::exists(dir.file(prepared_segment_name)));
+  ASSERT_TRUE(w.close());
+  EXPECT_EQ(w.stats().rotations, 1u);
+  EXPECT_EQ(w.stats().recycled, 1u);
+  std::vector<RecycledFile> left;
+  ASSERT_TRUE(list_recycled(dir.path(), left));
+  EXPECT_EQ(left.size(), 1u) << "kept for the next run";
+  EXPECT_FALSE(std::filesystem::exists(dir.file(prepared_segment_name)));
+  const ScanOutcome read = scan(dir.path());
+  ASSERT_TRUE(read.status) << read.status.to_string();
+  EXPECT_EQ(event_payloads(read), texts(0, n));
+}
+
 TEST(RecycledSegment, ARecycledFileOfAnotherSizeIsDeletedAndANewSegmentPreallocated) {
   TempDir dir;
   const std::string odd = dir.file(recycled_file_name(1));
