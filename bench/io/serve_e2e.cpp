@@ -8,6 +8,13 @@
 //             [--connections 1] [--cards 100000] [--wal DIR] [--pin 0|1]
 //             [--floor 0|1] [--switch 0|1] [--client-nice N]
 //             [--checkpoint 0|1] [--snapshot-every N] [--flush-interval-ms N]
+//             [--recycled N]
+//
+// --recycled N lays N written segment-sized files in the log folder as the
+// checkpointer's pruning leaves them (ledger/wal_writer.h), before the
+// switch starts: the state of a switch that has run for a while, whose
+// segments are all recycled. 0 (the default) is a fresh log folder, whose
+// segments are all preallocated (unwritten extents).
 //
 // --checkpoint 1 (the default) runs the checkpointer as `authswitch serve`
 // does: a shadow core that replays the log and writes a snapshot every
@@ -29,6 +36,7 @@
 // Requests are 0100s of 1 minor unit on cards spread over the data set (no
 // limit is reached), each with a unique key; the answer is matched by field
 // 37, which carries the request's sequence number.
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -50,6 +58,7 @@
 #include "io/open_loop_client.h"
 #include "io/switch_runtime.h"
 #include "io/uring_echo_server.h"
+#include "ledger/log_files.h"
 
 namespace {
 
@@ -58,7 +67,7 @@ using namespace authswitch;
 constexpr const char* usage =
     "usage: serve_e2e [--rate N] [--seconds S] [--durability async|sync] [--connections C]\n"
     "                 [--cards N] [--wal DIR] [--pin 0|1] [--floor 0|1] [--switch 0|1] [--client-nice N]\n"
-    "                 [--checkpoint 0|1] [--snapshot-every N] [--flush-interval-ms N]\n";
+    "                 [--checkpoint 0|1] [--snapshot-every N] [--flush-interval-ms N] [--recycled N]\n";
 
 class IsoRequestSource final : public io::RequestSource {
  public:
@@ -168,6 +177,35 @@ void report(const char* name, const io::OpenLoopResult& result, io::LatencyRecor
 
 }  // namespace
 
+namespace {
+
+// --recycled: written (not preallocated) files of the default segment size,
+// synced, under the names pruning gives them. Their bytes are not records;
+// the writer's end marker hides them as it hides an earlier use's.
+bool lay_recycled_segments(const std::string& dir, std::size_t count) {
+  if (ledger::Status s = ledger::ensure_directory(dir); !s) {
+    std::fprintf(stderr, "serve_e2e: %s\n", s.to_string().c_str());
+    return false;
+  }
+  const std::vector<std::byte> chunk(1u << 20, std::byte{0xA5});
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string path = ledger::join_path(dir, ledger::recycled_file_name(i + 1));
+    ledger::FileDescriptor fd(::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600));
+    ledger::Status s = fd.valid() ? ledger::Status{} : ledger::Status::from_errno(errno, path, -1, "create");
+    for (std::size_t at = 0; s && at < constants::wal_segment_bytes_default; at += chunk.size()) {
+      s = ledger::pwrite_all(fd.get(), chunk.data(), chunk.size(), static_cast<std::int64_t>(at), path);
+    }
+    if (s && ::fdatasync(fd.get()) != 0) s = ledger::Status::from_errno(errno, path, -1, "fdatasync");
+    if (!s) {
+      std::fprintf(stderr, "serve_e2e: %s\n", s.to_string().c_str());
+      return false;
+    }
+  }
+  return static_cast<bool>(ledger::sync_directory(dir));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   io::OpenLoopOptions client;
   client.connections = 1;
@@ -175,6 +213,7 @@ int main(int argc, char** argv) {
   std::size_t cards = 100'000;
   io::Durability durability = io::Durability::async;
   std::string wal_dir;
+  std::size_t recycled = 0;
   bool pin = true;
   bool run_floor = true;
   bool run_switch = true;
@@ -205,6 +244,7 @@ int main(int argc, char** argv) {
     else if (flag == "--checkpoint") checkpoint = std::string_view(value) != "0";
     else if (flag == "--snapshot-every") snapshot_every = std::strtoull(value, nullptr, 10);
     else if (flag == "--flush-interval-ms") flush_interval_ms = static_cast<std::uint32_t>(std::strtoul(value, nullptr, 10));
+    else if (flag == "--recycled") recycled = std::strtoul(value, nullptr, 10);
     else if (flag == "--durability") durability = std::string_view(value) == "sync" ? io::Durability::sync : io::Durability::async;
     else {
       std::fputs(usage, stderr);
@@ -256,6 +296,13 @@ int main(int argc, char** argv) {
   const bool temp = wal_dir.empty();
   if (temp) wal_dir = (std::filesystem::temp_directory_path() / ("serve_e2e-" + std::to_string(getpid()))).string();
   std::filesystem::remove_all(wal_dir);
+  if (recycled > 0) {
+    const auto began = std::chrono::steady_clock::now();
+    if (!lay_recycled_segments(wal_dir, recycled)) return 1;
+    std::printf("laid %zu recycled segments of %zu MiB in %.1f s\n", recycled,
+                authswitch::constants::wal_segment_bytes_default >> 20,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+  }
   io::SwitchOptions options;
   options.config.links[0].port = 0;
   options.config.links[0].echo_interval_s = 0;
@@ -330,8 +377,10 @@ int main(int argc, char** argv) {
               cpu_s(after) - cpu_s(before), sys_s(after) - sys_s(before),
               static_cast<unsigned long long>(after.ru_nvcsw - before.ru_nvcsw),
               static_cast<unsigned long long>(after.ru_nivcsw - before.ru_nivcsw), shed.c_str());
-  std::printf("switch log: %llu segments opened (the run, the catch-up and the close); at the client's end:%s\n",
-              static_cast<unsigned long long>(wal_stats.rotations), snapshots.empty() ? " no checkpointer" : snapshots.c_str());
+  std::printf("switch log: %llu segments opened (the run, the catch-up and the close), %llu of them recycled; at "
+              "the client's end:%s\n",
+              static_cast<unsigned long long>(wal_stats.rotations), static_cast<unsigned long long>(wal_stats.recycled),
+              snapshots.empty() ? " no checkpointer" : snapshots.c_str());
   if (temp) std::filesystem::remove_all(wal_dir);
   report("switch", r, recorder);
   std::printf("switch by rc: %s\n", source.by_rc().c_str());
