@@ -21,18 +21,7 @@ using testing::TempDir;
 constexpr std::size_t preallocated_tail = 4096;
 
 // Two segments: [header, alpha, bravo, charlie] and [header, delta, echo, foxtrot].
-LogBuilder two_segments() {
-  LogBuilder b;
-  b.segment();
-  b.record("alpha");
-  b.record("bravo");
-  b.record("charlie");
-  b.segment();
-  b.record("delta");
-  b.record("echo");
-  b.record("foxtrot");
-  return b;
-}
+LogBuilder two_segments() { return testing::alpha_to_foxtrot(); }
 
 void expect_fault(const ScanOutcome& o, Fault fault, const std::string& file, std::size_t offset) {
   ASSERT_FALSE(o.status.ok()) << "expected " << fault_name(fault);

@@ -31,18 +31,7 @@ constexpr std::size_t image_bytes = 4096;
 
 // Two segments [header, alpha, bravo, charlie] and [header, delta, echo,
 // foxtrot] at sequences 1000..1007, after earlier segments were pruned.
-LogBuilder late_segments() {
-  LogBuilder b;
-  b.segment(1000);
-  b.record("alpha");
-  b.record("bravo");
-  b.record("charlie");
-  b.segment();
-  b.record("delta");
-  b.record("echo");
-  b.record("foxtrot");
-  return b;
-}
+LogBuilder late_segments() { return testing::alpha_to_foxtrot(1000); }
 
 // Writes b's segments, each laid over an earlier use (sequence 7, older
 // than any of b's), with or without the end marker after the last one.
@@ -186,6 +175,16 @@ void append_durably(WalWriter& w, ProducerId p, int from, int to) {
   ASSERT_FALSE(w.failed());
 }
 
+// A writer's whole run: open, records from..to-1 made durable, close.
+void write_log(const TempDir& dir, int from, int to) {
+  WalWriter w(small_segments(dir));
+  ASSERT_TRUE(w.open());
+  const ProducerId p = w.register_producer();
+  append_durably(w, p, from, to);
+  ASSERT_TRUE(w.close());
+  EXPECT_EQ(w.stats().recycled, 0u);
+}
+
 std::vector<std::string> texts(int from, int to) {
   std::vector<std::string> out;
   for (int i = from; i < to; ++i) out.push_back(text(i));
@@ -201,13 +200,7 @@ std::function<Status(SnapshotSink&)> tiny_state() {
 
 TEST(RecycledSegment, PruningRecyclesUpToTheLimitAndDeletesTheRest) {
   TempDir dir;
-  {
-    WalWriter w(small_segments(dir));
-    ASSERT_TRUE(w.open());
-    const ProducerId p = w.register_producer();
-    append_durably(w, p, 0, 400);
-    ASSERT_TRUE(w.close());
-  }
+  write_log(dir, 0, 400);
   std::vector<SegmentFile> before;
   ASSERT_TRUE(list_segments(dir.path(), before));
   ASSERT_GT(before.size(), 6u);
@@ -234,12 +227,7 @@ TEST(RecycledSegment, TheWriterWritesOverRecycledSegmentsAndEveryReaderFindsEver
   TempDir dir;
   std::uint64_t covered = 0;
   {
-    WalWriter w(small_segments(dir));
-    ASSERT_TRUE(w.open());
-    const ProducerId p = w.register_producer();
-    append_durably(w, p, 0, 400);
-    ASSERT_TRUE(w.close());
-    EXPECT_EQ(w.stats().recycled, 0u);
+    write_log(dir, 0, 400);
     std::vector<SegmentFile> segments;
     ASSERT_TRUE(list_segments(dir.path(), segments));
     ASSERT_GT(segments.size(), 5u);
@@ -320,13 +308,7 @@ TEST(RecycledSegment, ARecycledFileOfAnotherSizeIsDeletedAndANewSegmentPrealloca
   TempDir dir;
   const std::string odd = dir.file(recycled_file_name(1));
   testing::write_bytes(odd, earlier_use(1000));
-  WalWriter w(small_segments(dir));
-  ASSERT_TRUE(w.open());
-  const ProducerId p = w.register_producer();
-  append_durably(w, p, 0, 300);
-  ASSERT_TRUE(w.close());
-  EXPECT_GT(w.stats().rotations, 2u);
-  EXPECT_EQ(w.stats().recycled, 0u);
+  write_log(dir, 0, 300);  // recycles nothing
   EXPECT_FALSE(std::filesystem::exists(odd));
   const ScanOutcome o = scan(dir.path());
   ASSERT_TRUE(o.status) << o.status.to_string();

@@ -127,6 +127,21 @@ class LogBuilder {
   std::uint64_t next_ = 1;
 };
 
+// Two segments, [header, alpha, bravo, charlie] and [header, delta, echo,
+// foxtrot], from sequence `first` on.
+inline LogBuilder alpha_to_foxtrot(std::uint64_t first = 1) {
+  LogBuilder b;
+  b.segment(first);
+  b.record("alpha");
+  b.record("bravo");
+  b.record("charlie");
+  b.segment();
+  b.record("delta");
+  b.record("echo");
+  b.record("foxtrot");
+  return b;
+}
+
 // What a recycled segment (wal_writer.h) holds before it is written over:
 // `bytes` bytes of an earlier use, a segment header and whole records of
 // varying lengths, all of `sequence` (older than any record a test writes),
