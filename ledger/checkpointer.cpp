@@ -40,6 +40,7 @@ constexpr int marker_append_tries_max = 100'000;
 
 struct Checkpointer::Follow {
   LogFollower follower;
+  std::unique_ptr<RecordReplayer> replayer;  // made with the shadow
 };
 
 Checkpointer::Checkpointer(CheckpointerOptions options, WalWriter& wal, ProducerId producer,
@@ -138,6 +139,7 @@ Status Checkpointer::build_shadow() {
     next = last_covered_ + 1;
   }
   if (Status s = follow_->follower.open(options_.dir, next); !s) return s;
+  follow_->replayer = std::make_unique<RecordReplayer>(*shadow_, cipher_);
   applied_sequence_.store(next - 1, std::memory_order_release);
   return Status{};
 }
@@ -150,10 +152,12 @@ Status Checkpointer::apply_batch(std::uint64_t limit, std::size_t max, std::size
   while (applied < max) {
     status = follow_->follower.next(limit, record, has);
     if (!status || !has) break;
-    status = apply_record(record, *shadow_, cipher_);
+    status = follow_->replayer->add(record);
     if (!status) break;
     ++applied;
   }
+  // A snapshot may follow: the shadow must hold every record followed.
+  if (status) status = follow_->replayer->drain();
   applied_sequence_.store(follow_->follower.next_sequence() - 1, std::memory_order_release);
   return status;
 }

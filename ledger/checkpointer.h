@@ -6,12 +6,12 @@
 // own, built like the live one (the same accounts, the same snapshot the
 // live recovery loaded), and brings it forward by replaying the log as the
 // writer makes it durable, exactly as a restart would (Core::apply through
-// apply_record, core_recovery.h). The shadow is quiescent whenever the
+// RecordReplayer, core_recovery.h). The shadow is quiescent whenever the
 // checkpointer's own thread says so, which is what a snapshot needs:
 //
 //   writer thread      --pwrite/fdatasync-->  segment files (page cache)
 //   checkpointer thread  LogFollower reads records <= wal.durable_sequence()
-//                        apply_record(shadow) ...
+//                        RecordReplayer(shadow): add ..., drain per batch
 //                        every `snapshot_every` records:
 //                          write_core_snapshot(shadow, covered = last applied)
 //                            (temp file, fsync, rename, fsync folder)

@@ -163,6 +163,8 @@ void prefetch_stage2(const core::Event& event, const core::Core& core) noexcept 
   }
 }
 
+}  // namespace
+
 // Events decoded, not yet applied, in record order.
 class ReplayWindow {
  public:
@@ -205,20 +207,37 @@ class ReplayWindow {
   std::size_t head_ = 0, count_ = 0;
 };
 
-}  // namespace
+// Heap: a window of events is ~16 x 300 bytes.
+RecordReplayer::RecordReplayer(core::Core& core, const PanCipher* cipher)
+    : core_(core), cipher_(cipher), window_(std::make_unique<ReplayWindow>(core)) {}
 
-Status apply_record(const RecordView& record, core::Core& core, const PanCipher* cipher, bool* applied) {
-  if (applied != nullptr) *applied = false;
-  core::Event event;
+RecordReplayer::~RecordReplayer() = default;
+
+Status RecordReplayer::add(const RecordView& record) {
+  // Only requests go through the window: any other event (a card added,
+  // limits, a status) is applied alone, in order, so that decoding and
+  // checking the records after it see the core it leaves.
+  const bool request = record.type == event_format::type_decision || record.type == event_format::type_reversal ||
+                       record.type == event_format::type_hold_expired;
+  if (!request) {
+    if (Status s = window_->drain(); !s) return s;
+  }
   bool pending = false;
-  std::uint32_t card = core::no_index;
-  if (Status s = decode_record(record, core, cipher, event, pending, &card); !s) return s;
-  if (!pending) return Status{};
-  if (Status s = finish_record(event, card, record.sequence, core); !s) return s;
-  core.apply(event);
-  if (applied != nullptr) *applied = true;
+  Entry& slot = window_->slot();
+  if (Status s = decode_record(record, core_, cipher_, slot.event, pending, &slot.card, &keyed_pan_other_key_); !s) {
+    return s;
+  }
+  slot.sequence = record.sequence;
+  ++records_read_;
+  if (pending) {
+    if (Status s = window_->push(); !s) return s;
+    ++events_applied_;
+  }
+  if (!request) return window_->drain();
   return Status{};
 }
+
+Status RecordReplayer::drain() { return window_->drain(); }
 
 Status recover_core(const std::string& wal_dir, core::Core& core, const PanCipher* cipher,
                     CoreRecoveryResult& result) {
@@ -242,39 +261,18 @@ Status recover_core(const std::string& wal_dir, core::Core& core, const PanCiphe
     snapshot_pending = true;
     return Status{};
   };
-  // Heap: a window of events is ~8 x 300 bytes, and start-up has room.
-  auto window = std::make_unique<ReplayWindow>(core);
+  RecordReplayer replayer(core, cipher);
   const RecordApplier apply = [&](const RecordView& record) {
     if (Status s = load_pending(); !s) return s;
-    // Only requests go through the window: any other event (a card added,
-    // limits, a status) is applied alone, in order, so that decoding and
-    // checking the records after it see the core it leaves.
-    const bool request = record.type == event_format::type_decision || record.type == event_format::type_reversal ||
-                         record.type == event_format::type_hold_expired;
-    if (!request) {
-      if (Status s = window->drain(); !s) return s;
-    }
-    bool pending = false;
-    Entry& slot = window->slot();
-    if (Status s = decode_record(record, core, cipher, slot.event, pending, &slot.card, &result.keyed_pan_other_key);
-        !s) {
-      return s;
-    }
-    slot.sequence = record.sequence;
-    ++result.records_read;
-    if (pending) {
-      if (Status s = window->push(); !s) return s;
-      ++result.events_applied;
-    }
-    if (!request) {
-      if (Status s = window->drain(); !s) return s;
-    }
-    return Status{};
+    return replayer.add(record);
   };
   RecoveryResult r;
   if (Status s = recover(wal_dir, load, apply, r); !s) return s;
   if (Status s = load_pending(); !s) return s;
-  if (Status s = window->drain(); !s) return s;
+  if (Status s = replayer.drain(); !s) return s;
+  result.records_read = replayer.records_read();
+  result.events_applied = replayer.events_applied();
+  result.keyed_pan_other_key += replayer.keyed_pan_other_key();
   result.snapshot = r.snapshot;
   result.last_sequence = r.last_sequence;
   if (r.snapshot && r.snapshot->covered_sequence > result.last_sequence) {

@@ -189,15 +189,14 @@ TEST(CoreSnapshot, SnapshotPlusTailEqualsFullReplay) {
     ASSERT_TRUE(reader.open(dir.path(), 1).ok());
     RecordView record;
     bool has = true;
-    std::uint64_t applied = 0;
+    RecordReplayer replayer(*full, &cipher);
     for (;;) {
       ASSERT_TRUE(reader.next(record, has).ok());
       if (!has) break;
-      bool a = false;
-      ASSERT_TRUE(apply_record(record, *full, &cipher, &a).ok());
-      applied += a ? 1 : 0;
+      ASSERT_TRUE(replayer.add(record).ok());
     }
-    EXPECT_GT(applied, result.events_applied);
+    ASSERT_TRUE(replayer.drain().ok());
+    EXPECT_GT(replayer.events_applied(), result.events_applied);
     ASSERT_EQ(full->dump_state(), want);
   }
 }
