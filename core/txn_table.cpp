@@ -251,32 +251,37 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
     // Pass 2, only when no slot was never used: the oldest slot whose tag
     // says "older than the duplicate window" (entries are kept as long as
     // room allows, the window is only the minimum), if its body says it may
-    // go. Once the table has wrapped this is every claim, so the oldest is
-    // found in one branch-free pass over the 14 tags (the two-pass scan below
+    // go. Once the table has wrapped this is every claim, so the oldest tag
+    // is found in one branch-free pass over the 14 (the two-loop search below
     // cost ~400 instructions a claim); the others are judged, oldest first,
-    // only when that one may not go (an open hold or a pending entry).
+    // only when that one may not go (an open hold, a pending entry).
     std::uint64_t* old_tag = nullptr;
     TxnEntry* old_body = nullptr;
     std::uint64_t old_tag_value = 0;
     bool holds = false;
-    std::uint64_t oldest = ~0ull;  // minute << 4 | w * 7 + j
+    bool any_old = false;
     if (free_tag == nullptr) {
-      // Old: (minute + 1) * ms_per_minute <= now - window, i.e. minute < cutoff.
-      const TimeMs bound = now - retention_.duplicate_window_ms;
-      const std::uint64_t cutoff = bound > 0 ? static_cast<std::uint64_t>(bound / ms_per_minute) : 0;
-      // Unrolled: a loop's counting and branches cost as much as the compares.
+      // minute << 4 | w * 7 + j: the oldest minute, ties to the first slot.
+      // No tag is 0 here (pass 1 found none, and a used tag never goes back
+      // to 0); a busy one (minute 1) comes out oldest, fails the check below
+      // and leaves the choice to the full search. Unrolled: a loop's counting
+      // cost as much as the compares.
+      std::uint64_t oldest = ~0ull;
       const Bucket* const bks[2] = {&buckets_[window[0]], &buckets_[window[window_buckets - 1]]};
 #pragma GCC unroll 2
       for (std::size_t w = 0; w < 2; ++w) {
 #pragma GCC unroll 7
         for (std::size_t j = 0; j < slots_per_bucket; ++j) {
-          const std::uint64_t t = load_acquire(bks[w]->tags[j]);
-          const std::uint64_t minute = t & 0xffffffffull;
-          const std::uint64_t k = t > busy_tag && minute < cutoff ? minute << 4 | (w * slots_per_bucket + j) : ~0ull;
+          const std::uint64_t k = (load_acquire(bks[w]->tags[j]) & 0xffffffffull) << 4 | (w * slots_per_bucket + j);
           oldest = k < oldest ? k : oldest;
         }
       }
-      if (oldest != ~0ull) {
+      // Old: (minute + 1) * ms_per_minute <= now - window, i.e. minute < cutoff
+      // (tag_time_end); the oldest minute is old if any is.
+      const TimeMs bound = now - retention_.duplicate_window_ms;
+      const std::uint64_t cutoff = bound > 0 ? static_cast<std::uint64_t>(bound / ms_per_minute) : 0;
+      any_old = (oldest >> 4) < cutoff;
+      if (any_old) {
         const std::size_t i = static_cast<std::size_t>(oldest & 15u);
         std::uint64_t& tag = buckets_[window[i / slots_per_bucket]].tags[i % slots_per_bucket];
         TxnEntry& b = body(window[i / slots_per_bucket], i % slots_per_bucket);
@@ -293,7 +298,7 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
     std::uint64_t* old_tags[2 * slots_per_bucket];
     TxnEntry* old_bodies[2 * slots_per_bucket];
     std::size_t olds = 0;
-    for (std::size_t w = 0; free_tag == nullptr && old_tag == nullptr && oldest != ~0ull && w < window_buckets; ++w) {
+    for (std::size_t w = 0; free_tag == nullptr && old_tag == nullptr && any_old && w < window_buckets; ++w) {
       Bucket& bk = buckets_[window[w]];
       for (std::size_t j = 0; j < slots_per_bucket; ++j) {
         const std::uint64_t t = load_acquire(bk.tags[j]);
