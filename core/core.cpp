@@ -63,11 +63,11 @@ Core::Core(std::unique_ptr<Accounts> accounts, CoreConfig config)
     if (e.pan_digits == 0) continue;
     const_cast<CardEntry&>(e).shard = acc_->users[e.user].shard;
   }
-  expiry_end_.resize(100 * 12);
+  expiry_end_.assign(10'000, time_ms_min);  // months 00 and 13-99: treated as expired
   for (int yy = 0; yy < 100; ++yy) {
     for (int mm = 1; mm <= 12; ++mm) {
       const date::year_month next = date::year{2000 + yy} / date::month{static_cast<unsigned>(mm)} + date::months{1};
-      expiry_end_[static_cast<std::size_t>(yy * 12 + mm - 1)] =
+      expiry_end_[static_cast<std::size_t>(yy * 100 + mm)] =
           cfg_.zone.to_sys(LocalMinutes{date::local_days{next / 1}.time_since_epoch()});
     }
   }
@@ -76,9 +76,7 @@ Core::Core(std::unique_ptr<Accounts> accounts, CoreConfig config)
 Core::~Core() = default;
 
 TimeMs Core::expiry_end(std::uint16_t yymm) const noexcept {
-  const unsigned yy = yymm / 100u, mm = yymm % 100u;
-  if (mm < 1 || mm > 12 || yy > 99) return time_ms_min;  // treated as expired
-  return expiry_end_[yy * 12 + mm - 1];
+  return yymm < expiry_end_.size() ? expiry_end_[yymm] : time_ms_min;  // treated as expired
 }
 
 std::uint64_t Core::approvals_issued(ShardId shard) const noexcept { return shards_[shard].approvals; }
