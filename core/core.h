@@ -199,6 +199,10 @@ class Core {
   };
   struct alignas(constants::cache_line_bytes) Shard {
     std::uint64_t approvals = 0;  // next approval counter
+    // The base-1,296 digits of the code for approval number `code_approvals`
+    // (make_approval_code); stale when that is not `approvals`.
+    std::uint64_t code_approvals = ~0ull;
+    std::array<std::uint16_t, 3> code_digits{};
     // Transaction-table counters (written by the shard's thread, read anywhere).
     std::uint64_t txn_reused = 0, txn_full_window = 0, txn_full_holds = 0;
     Event scratch;                // the event being built (no allocation per decision)
