@@ -458,9 +458,14 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
   // Counted in a local: through `d` the count would be read and written
   // again around every atomic load of the loop.
   std::uint8_t deltas = 0;
+  // The pool's base and the time in locals too: every acquire load in the
+  // loop below made the compiler fetch them again (the pool through two
+  // pointers) for each slot.
+  LimitSlot* const slots = pool.data();
+  const TimeMs t = r.txn_time_ms;
   auto record = [&](LimitOwner owner, std::uint8_t position, TimeMs start, std::uint32_t index) {
     resolved.index[deltas] = index;
-    resolved.slot[deltas] = &pool[index];
+    resolved.slot[deltas] = &slots[index];
     d.effect.deltas[deltas++] = SlotDelta{owner, position, start, amount};
   };
   if (!advice) {
@@ -483,8 +488,8 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
       const std::uint8_t n = load_acquire(set.slot_count);
       for (std::uint8_t i = 0; i < n; ++i) {
         const std::uint32_t index = load_acquire(set.slots[i]);
-        const LimitSlot& s = pool[index];
-        const SlotPeriod p = period_at(s, cfg_.zone, r.txn_time_ms);
+        const LimitSlot& s = slots[index];
+        const SlotPeriod p = period_at(s, cfg_.zone, t);
         if (p.total + amount > load_acquire(s.max)) {
           d.reason = Reason::limit(owner, unpack_spec(load_acquire(s.spec)).kind);
           return true;
