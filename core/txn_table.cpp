@@ -261,7 +261,8 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
     bool holds = false;
     bool any_old = false;
     if (free_tag == nullptr) {
-      // minute << 4 | w * 7 + j: the oldest minute, ties to the first slot.
+      // minute << 4 | w << 3 | j: the oldest minute, ties to the first slot
+      // (w << 3: no division by 7 to find the slot again).
       // No tag is 0 here (pass 1 found none, and a used tag never goes back
       // to 0); a busy one (minute 1) comes out oldest, fails the check below
       // and leaves the choice to the full search. Unrolled: a loop's counting
@@ -272,7 +273,7 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
       for (std::size_t w = 0; w < 2; ++w) {
 #pragma GCC unroll 7
         for (std::size_t j = 0; j < slots_per_bucket; ++j) {
-          const std::uint64_t k = (load_acquire(bks[w]->tags[j]) & 0xffffffffull) << 4 | (w * slots_per_bucket + j);
+          const std::uint64_t k = (load_acquire(bks[w]->tags[j]) & 0xffffffffull) << 4 | w << 3 | j;
           oldest = k < oldest ? k : oldest;
         }
       }
@@ -282,9 +283,9 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
       const std::uint64_t cutoff = bound > 0 ? static_cast<std::uint64_t>(bound / ms_per_minute) : 0;
       any_old = (oldest >> 4) < cutoff;
       if (any_old) {
-        const std::size_t i = static_cast<std::size_t>(oldest & 15u);
-        std::uint64_t& tag = buckets_[window[i / slots_per_bucket]].tags[i % slots_per_bucket];
-        TxnEntry& b = body(window[i / slots_per_bucket], i % slots_per_bucket);
+        const std::size_t w = static_cast<std::size_t>(oldest >> 3) & 1u, j = static_cast<std::size_t>(oldest) & 7u;
+        std::uint64_t& tag = buckets_[window[w]].tags[j];
+        TxnEntry& b = body(window[w], j);
         const std::uint64_t t = load_acquire(tag);
         if (t != busy_tag && t != 0 && reusable(b, load_acquire(b.state), t, now, &holds)) {
           old_tag = &tag;
