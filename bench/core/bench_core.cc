@@ -177,14 +177,15 @@ void BM_DecisionRandomCard(benchmark::State& state) { decide_all(state, true, st
 BENCHMARK(BM_DecisionRandomCard)->Arg(0)->Arg(1)->ArgName("prefetch")->Iterations(1)->Repetitions(3)->Unit(benchmark::kMillisecond);
 
 // The decision's own cost: the in-cache cards of BM_DecisionCardInCache, and
-// a duplicate table small enough to stay in cache (2^11 entries: 384 KiB of
-// bodies, 16 KiB of tags, inside this machine's 1 MiB L2) instead of a fresh
-// random DRAM line per decision. Such a table is full after 2,048 claims, so
+// a duplicate table small enough to stay in cache (capacity 2^11: 256 buckets
+// of 7, 336 KiB of bodies and 16 KiB of tags, inside this machine's 1 MiB L2)
+// instead of a fresh random DRAM line per decision. Such a table is full
+// after its 1,792 slots have been claimed once, so
 // from then on each claim reuses its window's oldest entry, as a production
 // table does once it has wrapped. With hold_days 0 an open hold is reusable
 // a day (the grace) after its minute, so the transaction time moves a day
 // every 256 requests: at most the ~512 entries of the last two days are kept
-// (a quarter of the table), so a claim finds a reusable entry in its window
+// (under a third of the table), so a claim finds a reusable entry in its window
 // of 14 (txn_full counts the claims that did not; approved_pct must stay
 // 100). A day every 256 requests moves the time 1,024 days a run; a fresh
 // core per run (built before the timing) starts again at t0, so the cards
