@@ -69,6 +69,7 @@ class SlotPool {
   [[nodiscard]] std::uint32_t allocate() noexcept;
   [[nodiscard]] LimitSlot& operator[](std::uint32_t i) noexcept { return slots_[i]; }
   [[nodiscard]] const LimitSlot& operator[](std::uint32_t i) const noexcept { return slots_[i]; }
+  [[nodiscard]] LimitSlot* data() noexcept { return slots_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] std::size_t available() const noexcept {
     const std::size_t used = std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(used_)).load();

@@ -199,6 +199,10 @@ class Core {
   };
   struct alignas(constants::cache_line_bytes) Shard {
     std::uint64_t approvals = 0;  // next approval counter
+    // The base-1,296 digits of the code for approval number `code_approvals`
+    // (make_approval_code); stale when that is not `approvals`.
+    std::uint64_t code_approvals = ~0ull;
+    std::array<std::uint16_t, 3> code_digits{};
     // Transaction-table counters (written by the shard's thread, read anywhere).
     std::uint64_t txn_reused = 0, txn_full_window = 0, txn_full_holds = 0;
     Event scratch;                // the event being built (no allocation per decision)
@@ -249,7 +253,9 @@ class Core {
   TxnTable txns_;
   std::unique_ptr<Shard[]> shards_;
   // End (exclusive) of each expiry month YYMM, 2000-2099, in the zone: a card
-  // "2912" is good until 2030-01-01T00:00 local. Computed once.
+  // "2912" is good until 2030-01-01T00:00 local. Computed once. Indexed by
+  // YYMM itself (10,000 entries, 80 KiB, of which the months in use are read):
+  // splitting YYMM into year and month cost two divisions every decision.
   std::vector<TimeMs> expiry_end_;
 };
 

@@ -248,12 +248,58 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
         prefetch_write(lines + 2 * constants::cache_line_bytes);
       }
     }
-    // Pass 2, only when no slot was never used: slots whose tag says "older
-    // than the duplicate window" (their bodies are read below).
+    // Pass 2, only when no slot was never used: the oldest slot whose tag
+    // says "older than the duplicate window" (entries are kept as long as
+    // room allows, the window is only the minimum), if its body says it may
+    // go. Once the table has wrapped this is every claim, so the oldest tag
+    // is found in one branch-free pass over the 14 (the two-loop search below
+    // cost ~400 instructions a claim); the others are judged, oldest first,
+    // only when that one may not go (an open hold, a pending entry).
+    std::uint64_t* old_tag = nullptr;
+    TxnEntry* old_body = nullptr;
+    std::uint64_t old_tag_value = 0;
+    bool holds = false;
+    bool any_old = false;
+    if (free_tag == nullptr) {
+      // minute << 4 | w << 3 | j: the oldest minute, ties to the first slot
+      // (w << 3: no division by 7 to find the slot again).
+      // No tag is 0 here (pass 1 found none, and a used tag never goes back
+      // to 0); a busy one (minute 1) comes out oldest, fails the check below
+      // and leaves the choice to the full search. Unrolled: a loop's counting
+      // cost as much as the compares.
+      std::uint64_t oldest = ~0ull;
+      const Bucket* const bks[2] = {&buckets_[window[0]], &buckets_[window[window_buckets - 1]]};
+#pragma GCC unroll 2
+      for (std::size_t w = 0; w < 2; ++w) {
+#pragma GCC unroll 7
+        for (std::size_t j = 0; j < slots_per_bucket; ++j) {
+          const std::uint64_t k = (load_acquire(bks[w]->tags[j]) & 0xffffffffull) << 4 | w << 3 | j;
+          oldest = k < oldest ? k : oldest;
+        }
+      }
+      // Old: (minute + 1) * ms_per_minute <= now - window, i.e. minute < cutoff
+      // (tag_time_end); the oldest minute is old if any is.
+      const TimeMs bound = now - retention_.duplicate_window_ms;
+      const std::uint64_t cutoff = bound > 0 ? static_cast<std::uint64_t>(bound / ms_per_minute) : 0;
+      any_old = (oldest >> 4) < cutoff;
+      if (any_old) {
+        const std::size_t w = static_cast<std::size_t>(oldest >> 3) & 1u, j = static_cast<std::size_t>(oldest) & 7u;
+        std::uint64_t& tag = buckets_[window[w]].tags[j];
+        TxnEntry& b = body(window[w], j);
+        const std::uint64_t t = load_acquire(tag);
+        if (t != busy_tag && t != 0 && reusable(b, load_acquire(b.state), t, now, &holds)) {
+          old_tag = &tag;
+          old_body = &b;
+          old_tag_value = t;
+        }
+      }
+    }
+    // The rest of pass 2, when the oldest may not go: every slot whose tag
+    // says "older than the duplicate window" (their bodies are read below).
     std::uint64_t* old_tags[2 * slots_per_bucket];
     TxnEntry* old_bodies[2 * slots_per_bucket];
     std::size_t olds = 0;
-    for (std::size_t w = 0; free_tag == nullptr && w < window_buckets; ++w) {
+    for (std::size_t w = 0; free_tag == nullptr && old_tag == nullptr && any_old && w < window_buckets; ++w) {
       Bucket& bk = buckets_[window[w]];
       for (std::size_t j = 0; j < slots_per_bucket; ++j) {
         const std::uint64_t t = load_acquire(bk.tags[j]);
@@ -263,13 +309,8 @@ TxnTable::Result TxnTable::find_or_claim(const TxnKey& key, const TxnContent& co
         }
       }
     }
-    std::uint64_t* old_tag = nullptr;
-    TxnEntry* old_body = nullptr;
-    std::uint64_t old_tag_value = 0;
-    bool holds = false;
-    // Oldest first: entries are kept as long as room allows, the duplicate
-    // window is only the minimum.
-    while (free_tag == nullptr && olds > 0) {
+    // Oldest first.
+    while (free_tag == nullptr && old_tag == nullptr && olds > 0) {
       std::size_t k = 0;
       std::uint64_t t = 0;
       for (std::size_t i = 0; i < olds; ++i) {

@@ -376,5 +376,27 @@ TEST_F(Flows, ApprovalCodesCountInBase36) {
   }
 }
 
+// Past ZZZZZZ the codes start again at 000000, whether the code is computed
+// from the counter (after replay set it) or stepped from the last one; and
+// replay moves the counter on for the codes that follow.
+TEST_F(Flows, ApprovalCodesWrapAfterReplaySetTheCounter) {
+  DecisionEvent replayed;
+  replayed.key = make_txn_key(1, 999, 1'123'030'000, 1);
+  replayed.content = TxnContent{Pan{4000000000000000ull, 16}, 300000, 1, 392, true};
+  replayed.txn_time = t_noon_tokyo;
+  replayed.rc = ResponseCode::approved;
+  replayed.stored = true;
+  replayed.has_approval = true;
+  replayed.approval = {'Z', 'Z', 'Z', 'Z', 'Z', 'X'};
+  core->apply(replayed);
+  for (const char* want : {"ZZZZZY", "ZZZZZZ", "000000", "000001"}) {
+    AuthRequest r = request(pan_c1, 1, static_cast<std::uint32_t>(want[5]));
+    r.processing_code = 300000;  // a balance inquiry: approved, no limit moves
+    const AuthResponse resp = send(r);
+    ASSERT_TRUE(resp.has_approval_code);
+    EXPECT_EQ(std::string(resp.approval_code.data(), 6), want);
+  }
+}
+
 }  // namespace
 }  // namespace authswitch::core::testing

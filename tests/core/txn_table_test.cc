@@ -124,6 +124,57 @@ TEST(Retention, ConfiguredWindowAndHoldDays) {
             TxnTable::Outcome::claimed);
 }
 
+// Of the slots that may go, the claim takes the oldest; an older one kept
+// for its open hold is passed over.
+TEST(Retention, ReusesTheOldestThatMayGo) {
+  // Two buckets: every key's window is the whole table, both lines.
+  TxnTable table(16);
+  ASSERT_EQ(table.capacity(), 14u);
+  const TimeMs now = t0 + 30 * day;
+  auto age_of = [](std::uint32_t n) {
+    if (n == 5) return 3 * day;   // the oldest: an open hold, kept (hold_days 7)
+    if (n == 11) return 2 * day;  // the oldest that may go
+    return window + static_cast<TimeMs>(n) * hour;
+  };
+  for (std::uint32_t n = 1; n <= 14; ++n) {
+    const TxnTable::Result r = table.find_or_claim(key(n), content(n), TxnState::pending, now - age_of(n));
+    ASSERT_EQ(r.outcome, TxnTable::Outcome::claimed);
+    r.entry->state = static_cast<std::uint32_t>(TxnState::final);
+    if (n == 5) {
+      r.entry->effect_kind = static_cast<std::uint8_t>(EffectKind::hold);
+      r.entry->remaining = 500;
+    }
+  }
+  const TxnTable::Result r = table.find_or_claim(key(100), content(100), TxnState::pending, now);
+  ASSERT_EQ(r.outcome, TxnTable::Outcome::claimed);
+  EXPECT_TRUE(r.reused);
+  EXPECT_EQ(table.find(key(11)), nullptr);
+  for (std::uint32_t n = 1; n <= 14; ++n) {
+    if (n != 11) {
+      EXPECT_NE(table.find(key(n)), nullptr) << n;
+    }
+  }
+  // Then the next oldest that may go (key 14), never the hold.
+  ASSERT_EQ(table.find_or_claim(key(101), content(101), TxnState::pending, now).outcome, TxnTable::Outcome::claimed);
+  EXPECT_EQ(table.find(key(14)), nullptr);
+  EXPECT_NE(table.find(key(5)), nullptr);
+}
+
+// An entry's age counts from the end of its minute: it may go exactly one
+// duplicate window after that, not a millisecond sooner.
+TEST(Retention, DuplicateWindowBoundaryToTheMillisecond) {
+  const TimeMs claimed_at = t0 + 30'000;  // its minute ends at t0 + 1 minute
+  for (const TimeMs now : {t0 + minute + window - 1, t0 + minute + window}) {
+    TxnTable table(8);
+    for (std::uint32_t n = 1; n <= 7; ++n) {
+      const TxnTable::Result r = table.find_or_claim(key(n), content(n), TxnState::pending, claimed_at);
+      r.entry->state = static_cast<std::uint32_t>(TxnState::final);
+    }
+    const TxnTable::Result r = table.find_or_claim(key(100), content(100), TxnState::pending, now);
+    EXPECT_EQ(r.outcome, now == t0 + minute + window ? TxnTable::Outcome::claimed : TxnTable::Outcome::full);
+  }
+}
+
 // A snapshot load writes bodies only; the tags come back from them.
 TEST(Retention, RebuiltIndexFindsEveryKey) {
   TxnTable table(64);
