@@ -29,7 +29,8 @@
 // (recovery would then find the log shorter than the snapshot).
 //
 // Cost: a second core in memory (the transaction table included: 768 MiB at
-// the default capacity) and the replay CPU (~1 us a record).
+// the default capacity) and the replay CPU (0.4-0.6 us a record through the
+// prefetch window, bench/RESULTS.md, seventh round).
 //
 // Threads: start(), stop() from the controlling thread; the accessors from
 // any thread. The shadow is built on the checkpointer's thread (make_core
