@@ -96,6 +96,14 @@ bool crc_matches(const std::byte* record, const format::Header& h) noexcept {
 
 }  // namespace
 
+std::string describe(const TailCut& cut) {
+  std::string text = cut.file + " at offset " + std::to_string(cut.offset) + ": ";
+  if (cut.earlier_use) {
+    return text + "the rest of this recycled segment is its earlier use's records, none of this log's";
+  }
+  return text + std::to_string(cut.bytes) + " bytes of an unfinished write";
+}
+
 Status check_record(const std::byte* record, const format::Header& h, const std::string& path, std::size_t offset,
                     std::uint64_t segment_first, std::uint64_t expected_sequence) {
   // Every record but a segment's first: one combined test, then the CRC.
@@ -120,6 +128,8 @@ LogReader& LogReader::operator=(LogReader&& other) noexcept {
   map_bytes_ = std::exchange(other.map_bytes_, 0);
   file_bytes_ = other.file_bytes_;
   offset_ = other.offset_;
+  segment_device_ = other.segment_device_;
+  segment_inode_ = other.segment_inode_;
   at_end_ = std::exchange(other.at_end_, true);
   tail_cut_ = std::move(other.tail_cut_);
   end_file_ = std::move(other.end_file_);
@@ -171,9 +181,11 @@ Status LogReader::open_segment(std::size_t index) {
   segment_index_ = index;
   const std::string& path = segments_[index].path;
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return Status::from_errno(errno, path, -1, "open segment");
+  if (!fd.valid()) return errno == ENOENT ? pruned_while_read() : Status::from_errno(errno, path, -1, "open segment");
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return Status::from_errno(errno, path, -1, "stat segment");
+  segment_device_ = static_cast<std::uint64_t>(st.st_dev);
+  segment_inode_ = static_cast<std::uint64_t>(st.st_ino);
   file_bytes_ = static_cast<std::size_t>(st.st_size);
   if (file_bytes_ > 0) {
     void* m = ::mmap(nullptr, file_bytes_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
@@ -187,6 +199,33 @@ Status LogReader::open_segment(std::size_t index) {
 }
 
 Status LogReader::next(RecordView& record, bool& has_record) {
+  Status s = next_checked(record, has_record);
+  // Checked only on a fault: pruning changes nothing a good record shows,
+  // since a segment's new use holds sequences the reader does not expect.
+  if (!s && s.fault() != Fault::missing_records && segment_replaced()) return pruned_while_read();
+  return s;
+}
+
+bool LogReader::segment_replaced() const noexcept {
+  struct stat st {};
+  if (::stat(segments_[segment_index_].path.c_str(), &st) != 0) return errno == ENOENT;
+  return static_cast<std::uint64_t>(st.st_dev) != segment_device_ ||
+         static_cast<std::uint64_t>(st.st_ino) != segment_inode_;
+}
+
+Status LogReader::pruned_while_read() const {
+  const std::string& path = segments_[segment_index_].path;
+  std::string message =
+      "the segment was pruned while being read (a running switch removes or reuses the segments behind its "
+      "snapshots)";
+  if (segment_index_ + 1 < segments_.size()) {
+    message += "; the log still holds the records from sequence " +
+               std::to_string(segments_[segment_index_ + 1].first_sequence) + ": read again from there";
+  }
+  return Status::error(Fault::missing_records, path, -1, message);
+}
+
+Status LogReader::next_checked(RecordView& record, bool& has_record) {
   has_record = false;
   while (!at_end_) {
     const std::string& path = segments_[segment_index_].path;
@@ -279,7 +318,7 @@ Status LogReader::torn_or_corrupt(Status fault, bool stale) {
   // the bytes beyond are its earlier use's, not part of the torn write.
   const std::size_t torn =
       stale ? 0 : std::min(last_nonzero - offset_, constants::wal_batch_bytes_max + format::header_bytes);
-  tail_cut_ = TailCut{segments_[segment_index_].path, static_cast<std::int64_t>(offset_), torn};
+  tail_cut_ = TailCut{segments_[segment_index_].path, static_cast<std::int64_t>(offset_), torn, stale};
   return end_here();
 }
 

@@ -63,7 +63,14 @@ struct TailCut {
   // (a batch and its end marker); 0 when the cut begins at an earlier use's
   // record of a recycled segment.
   std::uint64_t bytes = 0;
+  // The cut begins at a whole record of the segment's earlier use: what the
+  // segment holds from there is not this log's (a recycled segment).
+  bool earlier_use = false;
 };
+
+// "FILE at offset N: ..." for the operator: what was cut and why. One
+// wording for the writer's start-up line and `wal dump` / `wal verify`.
+[[nodiscard]] std::string describe(const TailCut& cut);
 
 class LogReader {
  public:
@@ -82,6 +89,9 @@ class LogReader {
 
   // Reads the next record into `record` and sets `has_record`; at the end of
   // the log sets has_record = false and returns OK. After an error, stop.
+  // A segment that a running switch prunes while it is read (removed, or
+  // renamed for reuse and written over) fails with missing_records, naming
+  // the sequence the log still holds from, rather than as corruption.
   [[nodiscard]] Status next(RecordView& record, bool& has_record);
 
   // Valid once next() reported the end.
@@ -96,6 +106,10 @@ class LogReader {
 
  private:
   [[nodiscard]] Status open_segment(std::size_t index);
+  [[nodiscard]] Status next_checked(RecordView& record, bool& has_record);
+  // Does the current segment's path still name the file that was opened?
+  [[nodiscard]] bool segment_replaced() const noexcept;
+  [[nodiscard]] Status pruned_while_read() const;
   void close_segment() noexcept;
   [[nodiscard]] bool is_last_segment() const noexcept { return segment_index_ + 1 == segments_.size(); }
   // Classifies a record that failed a check a torn write can cause: the tail
@@ -115,6 +129,8 @@ class LogReader {
   std::size_t map_bytes_ = 0;
   std::size_t file_bytes_ = 0;
   std::size_t offset_ = 0;
+  std::uint64_t segment_device_ = 0;  // st_dev and st_ino of the open segment
+  std::uint64_t segment_inode_ = 0;
   bool at_end_ = true;
   std::optional<TailCut> tail_cut_;
   std::string end_file_;

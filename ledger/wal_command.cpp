@@ -171,8 +171,7 @@ int dump(int argc, char** argv, std::FILE* out, std::FILE* err, const RecordRegi
     return exit_failure;
   }
   if (const auto& cut = reader.tail_cut()) {
-    std::fprintf(err, "authswitch wal dump: torn tail: %s at offset %lld (%llu bytes), cut at the next start\n",
-                 cut->file.c_str(), static_cast<long long>(cut->offset), static_cast<unsigned long long>(cut->bytes));
+    std::fprintf(err, "authswitch wal dump: torn tail: %s; cut at the next start\n", describe(*cut).c_str());
   }
   return exit_ok;
 }
@@ -237,8 +236,7 @@ int verify(int argc, char** argv, std::FILE* out, std::FILE* err) {
   summary += ", " + std::to_string(reader.segments_read()) + " segments, " + std::to_string(snapshots.size()) +
              " snapshots";
   if (const auto& cut = reader.tail_cut()) {
-    summary += "; torn tail of " + std::to_string(cut->bytes) + " bytes at " + cut->file + " offset " +
-               std::to_string(cut->offset) + " (cut at the next start)";
+    summary += "; torn tail: " + describe(*cut) + " (cut at the next start)";
   }
   std::fprintf(out, "%s: %s\n", dir->c_str(), summary.c_str());
   return exit_ok;

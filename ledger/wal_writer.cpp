@@ -320,10 +320,7 @@ Status WalWriter::recover_tail(std::uint64_t& next_sequence, std::uint64_t& cut_
     if (Status s = reader.next(record, has_record); !s) return s;
   }
   if (const auto& cut = reader.tail_cut()) {
-    std::fprintf(stderr,
-                 "authswitch: wal: torn tail cut: %s at offset %lld (%llu bytes of an unfinished write); the log "
-                 "ends at sequence %llu\n",
-                 cut->file.c_str(), static_cast<long long>(cut->offset), static_cast<unsigned long long>(cut->bytes),
+    std::fprintf(stderr, "authswitch: wal: torn tail cut: %s; the log ends at sequence %llu\n", describe(*cut).c_str(),
                  static_cast<unsigned long long>(reader.last_sequence()));
     cut_bytes = cut->bytes;
   }

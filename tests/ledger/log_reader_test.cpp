@@ -105,6 +105,11 @@ TEST(LogReader, TornTailFollowedByZerosIsCut) {
   ASSERT_TRUE(o.cut.has_value());
   EXPECT_EQ(o.cut->file, paths[1]);
   EXPECT_EQ(o.cut->offset, static_cast<std::int64_t>(last));
+  EXPECT_GT(o.cut->bytes, 0u);
+  EXPECT_LE(o.cut->bytes, 10u) << "up to the last non-zero byte written";
+  EXPECT_FALSE(o.cut->earlier_use);
+  EXPECT_EQ(describe(*o.cut), paths[1] + " at offset " + std::to_string(last) + ": " + std::to_string(o.cut->bytes) +
+                                  " bytes of an unfinished write");
 }
 
 TEST(LogReader, TornTailAtEndOfFileIsCut) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include "ledger/log_follower.h"
@@ -74,6 +75,10 @@ TEST(RecycledSegment, WithoutItsEndMarkerTheLastEndsAtTheFirstOlderRecord) {
   EXPECT_EQ(o.cut->file, paths[1]);
   EXPECT_EQ(o.cut->offset, static_cast<std::int64_t>(end));
   EXPECT_EQ(o.cut->bytes, 0u) << "nothing of an unfinished write: an earlier use's record";
+  EXPECT_TRUE(o.cut->earlier_use);
+  // Not "0 bytes of an unfinished write": the operator is told what is there.
+  EXPECT_EQ(describe(*o.cut), paths[1] + " at offset " + std::to_string(end) +
+                                  ": the rest of this recycled segment is its earlier use's records, none of this log's");
 }
 
 TEST(RecycledSegment, LastSegmentHoldingOnlyItsEarlierUseIsEmpty) {
@@ -313,6 +318,95 @@ TEST(RecycledSegment, ARecycledFileOfAnotherSizeIsDeletedAndANewSegmentPrealloca
   const ScanOutcome o = scan(dir.path());
   ASSERT_TRUE(o.status) << o.status.to_string();
   EXPECT_EQ(event_payloads(o), texts(0, 300));
+}
+
+// Reads records until the end or a fault; what was read and the status.
+ScanOutcome read_on(LogReader& reader, ScanOutcome so_far = {}) {
+  RecordView r;
+  for (bool has = true; has;) {
+    so_far.status = reader.next(r, has);
+    if (!so_far.status) break;
+    if (has) {
+      so_far.types.push_back(r.type);
+      so_far.payloads.emplace_back(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
+    }
+  }
+  return so_far;
+}
+
+// Overwrites `path` in place from its start, as the writer reuses a
+// recycled file: same inode, same size, new bytes.
+void write_over(const std::string& path, const Bytes& bytes) {
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(f.good());
+}
+
+// `wal dump` on a running switch: its checkpointer may recycle the oldest
+// segment while the dump reads it, and the writer may then write a new
+// segment's records over the very bytes being read. That is not corruption.
+TEST(RecycledSegment, ASegmentRecycledAndWrittenOverWhileReadIsMissingRecords) {
+  TempDir dir;
+  LogBuilder b = late_segments();
+  const auto paths = b.write(dir.path());
+  LogReader reader;
+  ASSERT_TRUE(reader.open(dir.path(), 1000));
+  ScanOutcome o;
+  RecordView r;
+  bool has = false;
+  ASSERT_TRUE(reader.next(r, has));
+  ASSERT_TRUE(has);
+
+  const std::string recycled = dir.file(recycled_file_name(1000));
+  std::filesystem::rename(paths[0], recycled);
+  LogBuilder later;
+  later.segment(9000);
+  for (int i = 0; i < 8; ++i) later.record("later " + std::to_string(i));
+  write_over(recycled, later.last().bytes);
+
+  o = read_on(reader);
+  ASSERT_FALSE(o.status.ok());
+  EXPECT_EQ(o.status.fault(), Fault::missing_records) << o.status.to_string();
+  EXPECT_EQ(o.status.file(), paths[0]);
+  const std::string from = "records from sequence " + std::to_string(b.segments()[1].first_sequence);
+  EXPECT_NE(o.status.to_string().find("pruned while being read"), std::string::npos) << o.status.to_string();
+  EXPECT_NE(o.status.to_string().find(from), std::string::npos) << o.status.to_string();
+  for (const std::string& p : o.payloads) EXPECT_EQ(p.rfind("later", 0), std::string::npos) << "read the new use";
+}
+
+TEST(RecycledSegment, SegmentsRemovedWhileReadAreMissingRecordsAfterTheOneMapped) {
+  TempDir dir;
+  LogBuilder b = late_segments();
+  b.segment();
+  b.record("golf");
+  const auto paths = b.write(dir.path());
+  LogReader reader;
+  ASSERT_TRUE(reader.open(dir.path(), 1000));
+  std::filesystem::remove(paths[0]);  // the open mapping keeps its bytes
+  std::filesystem::remove(paths[1]);
+  const ScanOutcome o = read_on(reader);
+  ASSERT_FALSE(o.status.ok());
+  EXPECT_EQ(o.status.fault(), Fault::missing_records) << o.status.to_string();
+  EXPECT_EQ(o.status.file(), paths[1]);
+  EXPECT_NE(o.status.to_string().find("records from sequence " + std::to_string(b.segments()[2].first_sequence)),
+            std::string::npos)
+      << o.status.to_string();
+  EXPECT_EQ(event_payloads(o), (std::vector<std::string>{"alpha", "bravo", "charlie"}));
+}
+
+TEST(RecycledSegment, CorruptionInPlaceIsStillCorruption) {
+  // The same file, bytes changed under the reader: not a pruning.
+  TempDir dir;
+  LogBuilder b = late_segments();
+  const auto paths = b.write(dir.path());
+  LogReader reader;
+  ASSERT_TRUE(reader.open(dir.path(), 1000));
+  Bytes bad = b.segments()[0].bytes;
+  bad[b.segments()[0].offsets[2] + format::header_bytes] ^= std::byte{1};
+  write_over(paths[0], bad);
+  const ScanOutcome o = read_on(reader);
+  ASSERT_FALSE(o.status.ok());
+  EXPECT_EQ(o.status.fault(), Fault::bad_crc) << o.status.to_string();
 }
 
 }  // namespace
