@@ -342,69 +342,71 @@ void write_over(const std::string& path, const Bytes& bytes) {
   ASSERT_TRUE(f.good());
 }
 
+// The reader's word for a segment pruned under it: the file it was in, and
+// the sequence the log still holds from.
+void expect_pruned(const Status& status, const std::string& file, std::uint64_t still_from) {
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.fault(), Fault::missing_records) << status.to_string();
+  EXPECT_EQ(status.file(), file);
+  const std::string text = status.to_string();
+  EXPECT_NE(text.find("pruned while being read"), std::string::npos) << text;
+  EXPECT_NE(text.find("records from sequence " + std::to_string(still_from)), std::string::npos) << text;
+}
+
+// A log written to disk and a reader opened on it, before a test changes
+// the files under the reader.
+struct LogBeingRead {
+  explicit LogBeingRead(LogBuilder builder) : b(std::move(builder)), paths(b.write(dir.path())) {
+    const Status opened = reader.open(dir.path(), 1000);
+    AS_ASSERT(opened.ok());
+  }
+  TempDir dir;
+  LogBuilder b;
+  std::vector<std::string> paths;
+  LogReader reader;
+};
+
 // `wal dump` on a running switch: its checkpointer may recycle the oldest
 // segment while the dump reads it, and the writer may then write a new
 // segment's records over the very bytes being read. That is not corruption.
 TEST(RecycledSegment, ASegmentRecycledAndWrittenOverWhileReadIsMissingRecords) {
-  TempDir dir;
-  LogBuilder b = late_segments();
-  const auto paths = b.write(dir.path());
-  LogReader reader;
-  ASSERT_TRUE(reader.open(dir.path(), 1000));
-  ScanOutcome o;
+  LogBeingRead log(late_segments());
   RecordView r;
   bool has = false;
-  ASSERT_TRUE(reader.next(r, has));
+  ASSERT_TRUE(log.reader.next(r, has));
   ASSERT_TRUE(has);
 
-  const std::string recycled = dir.file(recycled_file_name(1000));
-  std::filesystem::rename(paths[0], recycled);
+  const std::string recycled = log.dir.file(recycled_file_name(1000));
+  std::filesystem::rename(log.paths[0], recycled);
   LogBuilder later;
   later.segment(9000);
   for (int i = 0; i < 8; ++i) later.record("later " + std::to_string(i));
   write_over(recycled, later.last().bytes);
 
-  o = read_on(reader);
-  ASSERT_FALSE(o.status.ok());
-  EXPECT_EQ(o.status.fault(), Fault::missing_records) << o.status.to_string();
-  EXPECT_EQ(o.status.file(), paths[0]);
-  const std::string from = "records from sequence " + std::to_string(b.segments()[1].first_sequence);
-  EXPECT_NE(o.status.to_string().find("pruned while being read"), std::string::npos) << o.status.to_string();
-  EXPECT_NE(o.status.to_string().find(from), std::string::npos) << o.status.to_string();
+  const ScanOutcome o = read_on(log.reader);
+  expect_pruned(o.status, log.paths[0], log.b.segments()[1].first_sequence);
   for (const std::string& p : o.payloads) EXPECT_EQ(p.rfind("later", 0), std::string::npos) << "read the new use";
 }
 
 TEST(RecycledSegment, SegmentsRemovedWhileReadAreMissingRecordsAfterTheOneMapped) {
-  TempDir dir;
   LogBuilder b = late_segments();
   b.segment();
   b.record("golf");
-  const auto paths = b.write(dir.path());
-  LogReader reader;
-  ASSERT_TRUE(reader.open(dir.path(), 1000));
-  std::filesystem::remove(paths[0]);  // the open mapping keeps its bytes
-  std::filesystem::remove(paths[1]);
-  const ScanOutcome o = read_on(reader);
-  ASSERT_FALSE(o.status.ok());
-  EXPECT_EQ(o.status.fault(), Fault::missing_records) << o.status.to_string();
-  EXPECT_EQ(o.status.file(), paths[1]);
-  EXPECT_NE(o.status.to_string().find("records from sequence " + std::to_string(b.segments()[2].first_sequence)),
-            std::string::npos)
-      << o.status.to_string();
+  LogBeingRead log(b);
+  std::filesystem::remove(log.paths[0]);  // the open mapping keeps its bytes
+  std::filesystem::remove(log.paths[1]);
+  const ScanOutcome o = read_on(log.reader);
+  expect_pruned(o.status, log.paths[1], b.segments()[2].first_sequence);
   EXPECT_EQ(event_payloads(o), (std::vector<std::string>{"alpha", "bravo", "charlie"}));
 }
 
 TEST(RecycledSegment, CorruptionInPlaceIsStillCorruption) {
   // The same file, bytes changed under the reader: not a pruning.
-  TempDir dir;
-  LogBuilder b = late_segments();
-  const auto paths = b.write(dir.path());
-  LogReader reader;
-  ASSERT_TRUE(reader.open(dir.path(), 1000));
-  Bytes bad = b.segments()[0].bytes;
-  bad[b.segments()[0].offsets[2] + format::header_bytes] ^= std::byte{1};
-  write_over(paths[0], bad);
-  const ScanOutcome o = read_on(reader);
+  LogBeingRead log(late_segments());
+  Bytes bad = log.b.segments()[0].bytes;
+  bad[log.b.segments()[0].offsets[2] + format::header_bytes] ^= std::byte{1};
+  write_over(log.paths[0], bad);
+  const ScanOutcome o = read_on(log.reader);
   ASSERT_FALSE(o.status.ok());
   EXPECT_EQ(o.status.fault(), Fault::bad_crc) << o.status.to_string();
 }
