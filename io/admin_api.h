@@ -79,7 +79,7 @@ struct AdminApiOptions {
   // How long a write waits for its record to be released before 503.
   std::chrono::milliseconds write_timeout{5000};
   std::function<std::string()> metrics_text;   // Prometheus text exposition
-  const std::atomic<bool>* ready = nullptr;    // /readyz: 503 until true
+  std::function<bool()> ready;                 // /readyz: 503 while false; null: always ready
   // "Now" for presenting current and next periods; null: the system clock.
   // Periods are shown in the core's zone (core->config().zone).
   std::function<core::TimeMs()> now;

@@ -155,9 +155,9 @@ void get_healthz(Context&, const httplib::Request&, httplib::Response& res) {
 
 void get_readyz(Context& ctx, const httplib::Request&, httplib::Response& res) {
   // No flag given: nothing to wait for.
-  const bool ready = ctx.options.ready == nullptr || ctx.options.ready->load(std::memory_order_acquire);
+  const bool ready = !ctx.options.ready || ctx.options.ready();
   if (ready) return reply_json(res, 200, R"({"status":"ready"})");
-  reply_error(res, 503, "not ready: recovery or links still starting", true);
+  reply_error(res, 503, "not ready: recovery running, a link down (see authswitch_link_up) or stopping", true);
 }
 
 void get_metrics(Context& ctx, const httplib::Request&, httplib::Response& res) {

@@ -208,7 +208,8 @@ void ConnectionLoop::handle_message(std::span<const std::byte> body, std::uint64
   if (!error.ok()) {
     // SPEC 9: 30 when MTI and STAN are readable, else recorded and dropped.
     const bool mti_readable = error.field >= 1 || error.code == codec::ErrorCode::trailing_bytes;
-    if (mti_readable && message_kind(view.mti()) == MessageKind::request &&
+    const MessageKind kind = mti_readable ? message_kind(view.mti()) : MessageKind::other;
+    if ((kind == MessageKind::request || kind == MessageKind::network_management) &&
         field_readable_after_error(view, error, 11)) {
       EchoCapture echo;
       capture_echo(*link_.dialect, view, echo, &error);
@@ -292,12 +293,19 @@ void ConnectionLoop::handle_response(const codec::MessageView& view) {
       parse_stan(view.wire(11)) == outstanding_.stan &&
       view.wire(7) == std::string_view(outstanding_.field7.data(), outstanding_.field7.size())) {
     outstanding_.active = false;
-    if (outstanding_.code == 1 && view.wire(39) == "00") {
+    if (outstanding_.code != 1) return;
+    if (view.wire(39) == "00") {
       stats_.signed_on = true;
       record_link(SwitchRecord::signed_on);
       link_.metrics->link_up.set(1);
       log("link " + link_.config->name + ": signed on");
+      return;
     }
+    // Refused: the link stays down; a new connection signs on again after
+    // the backoff, which does not reset without a sign-on.
+    log("link " + link_.config->name + ": sign-on refused with 39=" + std::string(view.wire(39)) +
+        ", closing; the link reconnects and signs on again");
+    begin_close();
     return;
   }
   record_dropped(view.mti(), 1);  // a stray response: recorded and dropped
@@ -384,7 +392,27 @@ void ConnectionLoop::send_network(std::uint16_t code) {
                   codec::PackOptions{.framing = link_.framing, .secondary_bitmap = {}});
   if (!packed.error.ok()) return;
   pending_len_ += packed.size;
-  outstanding_ = Outstanding{true, stan, f7, code};
+  const std::uint64_t now = monotonic_ns();
+  outstanding_ = Outstanding{true, stan, f7, code, now, now + network_answer_wait_ns()};
+}
+
+std::uint64_t ConnectionLoop::network_answer_wait_ns() const noexcept {
+  const std::uint32_t echo_s = link_.config->echo_interval_s;
+  return echo_s != 0 ? std::uint64_t{echo_s} * 1'000'000'000u : constants::switch_network_answer_wait_ms * 1'000'000u;
+}
+
+void ConnectionLoop::on_network_timeout() {
+  outstanding_.active = false;
+  const std::string what = outstanding_.code == 1 ? "sign-on 0800/001" : "echo 0800/301";
+  const std::string wait_s = std::to_string(network_answer_wait_ns() / 1'000'000'000u);
+  // An echo asks whether the peer is alive; a peer that sent anything since
+  // has answered that, even if it does not answer echoes.
+  if (outstanding_.code != 1 && last_activity_ns_ > outstanding_.sent_ns) return;
+  stats_.network_timeout = true;
+  log("link " + link_.config->name + ": connection " + std::to_string(slot_index_) + ": no answer to our " + what +
+      " (STAN " + std::to_string(outstanding_.stan) + ") within " + wait_s + " s, closing" +
+      (link_.config->mode == LinkMode::connect ? "; the link reconnects" : "; the peer must connect again"));
+  begin_close();
 }
 
 bool ConnectionLoop::results_waiting() noexcept {
@@ -472,8 +500,10 @@ void ConnectionLoop::wait() {
     timeout.tv_nsec = shared_.released_fd >= 0 ? constants::switch_release_fallback_ns
                                                : constants::switch_release_poll_ns;
     wait_for = &timeout;
-  } else if (echo_s != 0 && !closing_) {
-    const std::uint64_t due = last_activity_ns_ + std::uint64_t{echo_s} * 1'000'000'000u;
+  } else if ((echo_s != 0 || outstanding_.active) && !closing_) {
+    // While our 0800 waits for its 0810, the next thing due is its deadline.
+    const std::uint64_t due = outstanding_.active ? outstanding_.deadline_ns
+                                                  : last_activity_ns_ + std::uint64_t{echo_s} * 1'000'000'000u;
     const std::uint64_t now = monotonic_ns();
     const std::uint64_t left = due > now ? due - now : 0;
     timeout.tv_sec = static_cast<long long>(left / 1'000'000'000u);
@@ -556,9 +586,10 @@ std::string ConnectionLoop::run() {
     }
     if (!closing_ && link_.config->echo_interval_s != 0 && !outstanding_.active &&
         monotonic_ns() - last_activity_ns_ >= std::uint64_t{link_.config->echo_interval_s} * 1'000'000'000u) {
+      last_activity_ns_ = monotonic_ns();  // before: on_network_timeout() tells traffic since by it
       send_network(301);
-      last_activity_ns_ = monotonic_ns();
     }
+    if (!closing_ && outstanding_.active && monotonic_ns() >= outstanding_.deadline_ns) on_network_timeout();
     flush_send();
     maybe_arm_recv();
     if (done()) break;

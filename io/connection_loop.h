@@ -81,6 +81,7 @@ struct ConnectionStats {
   std::uint64_t answered = 0;    // answers packed for sending
   bool out_of_step = false;
   bool signed_on = false;
+  bool network_timeout = false;  // our 0800 went unanswered: closed
 };
 
 class ConnectionLoop {
@@ -103,6 +104,8 @@ class ConnectionLoop {
     std::uint32_t stan = 0;
     std::array<char, 10> field7{};
     std::uint16_t code = 0;
+    std::uint64_t sent_ns = 0;
+    std::uint64_t deadline_ns = 0;  // no 0810 by then: on_network_timeout()
   };
   enum class Op : std::uint8_t { recv = 1, send = 2, wake = 3, cancel = 4, released = 5 };
 
@@ -119,6 +122,8 @@ class ConnectionLoop {
   void reply_now(const EchoCapture& echo, core::ResponseCode rc);
   void reply_network(const codec::MessageView& view);
   void send_network(std::uint16_t code);
+  void on_network_timeout();
+  [[nodiscard]] std::uint64_t network_answer_wait_ns() const noexcept;
   void release_answers();
   bool pack_out(const codec::FieldValues& values, std::string_view rc, std::uint32_t inflight, std::uint32_t stan,
                 std::string_view approval);

@@ -100,5 +100,11 @@ inline constexpr std::uint64_t switch_linger_ms = 10'000;
 // Reconnect backoff of `connect` links (SPEC 9): 1 s doubling to 30 s.
 inline constexpr std::int64_t switch_reconnect_initial_ms = 1'000;
 inline constexpr std::int64_t switch_reconnect_max_ms = 30'000;
+// A connect attempt's bound: a peer that drops SYNs is retried on the
+// backoff instead of after the kernel's ~2 minutes of SYN retries.
+inline constexpr std::int64_t switch_connect_timeout_ms = 10'000;
+// How long our own 0800 waits for its 0810 when echo_interval_s is 0 (a
+// sign-on with echoes off); with echoes on, one echo interval.
+inline constexpr std::uint64_t switch_network_answer_wait_ms = 30'000;
 
 }  // namespace authswitch::constants

@@ -19,6 +19,7 @@
 #include "core/assert.h"
 #include "core/thread_name.h"
 #include "io/cpu_affinity.h"
+#include "io/tcp_connect.h"
 #include "io/wall_clock.h"
 #include "ledger/core_recovery.h"
 #include "ledger/core_snapshot.h"
@@ -409,18 +410,13 @@ void SwitchRuntime::connect_loop(std::size_t link) {
   const int cpu = cpu_for_thread(options_.config.cores.io, 0);
   if (cpu >= 0) (void)pin_current_thread(cpu, "link " + cfg.name);
   while (!stopping_.load(std::memory_order_acquire)) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(cfg.port);
-    bool connected = false;
-    if (fd >= 0 && inet_pton(AF_INET, cfg.host.c_str(), &address.sin_addr) == 1) {
-      connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
-    }
-    if (!connected) {
-      if (fd >= 0) ::close(fd);
-      log_line("link " + cfg.name + ": connect to " + cfg.host + ":" + std::to_string(cfg.port) +
-               " failed; retrying in " + std::to_string(backoff_ms) + " ms");
+    const ConnectResult connected =
+        tcp_connect(cfg.host, cfg.port, stop_fd_, static_cast<int>(constants::switch_connect_timeout_ms));
+    if (connected.stopped) break;
+    const int fd = connected.fd;
+    if (fd < 0) {
+      log_line("link " + cfg.name + ": connect to " + cfg.host + ":" + std::to_string(cfg.port) + " failed (" +
+               connected.error + "); retrying in " + std::to_string(backoff_ms) + " ms");
       if (wait_stop(stop_fd_, static_cast<int>(backoff_ms))) break;
       backoff_ms = backoff_ms * 2 > constants::switch_reconnect_max_ms ? constants::switch_reconnect_max_ms
                                                                         : backoff_ms * 2;
@@ -445,6 +441,14 @@ void SwitchRuntime::connect_loop(std::size_t link) {
     backoff_ms = backoff_ms * 2 > constants::switch_reconnect_max_ms ? constants::switch_reconnect_max_ms
                                                                       : backoff_ms * 2;
   }
+}
+
+bool SwitchRuntime::ready() const noexcept {
+  if (stopping_.load(std::memory_order_acquire)) return false;
+  for (std::size_t l = 0; l < options_.config.links.size(); ++l) {
+    if (metrics_->links[l].link_up.value() != 1) return false;
+  }
+  return true;
 }
 
 HoldSweeper SwitchRuntime::make_hold_sweeper() {

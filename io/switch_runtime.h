@@ -96,6 +96,10 @@ class SwitchRuntime {
   [[nodiscard]] std::size_t auth_threads() const noexcept { return workers_.size(); }
   // Connections currently served (all links).
   [[nodiscard]] std::size_t connections() const noexcept;
+  // /readyz (SPEC 6), any thread after start(): every link is up as
+  // authswitch_link_up says (a connect link connected, and signed on with
+  // sign_on) and the switch is not stopping.
+  [[nodiscard]] bool ready() const noexcept;
 
  private:
   struct Listener;

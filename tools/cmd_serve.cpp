@@ -149,9 +149,9 @@ int serve(int argc, char** argv) {
               std::string(io::to_string(config.wal.durability)).c_str(), runtime.auth_threads());
   std::fflush(stdout);
 
-  // The operators' API (SPEC 6). It goes up after the links, so /readyz
-  // answers 200 from its first request: recovery is done and the links are up.
-  std::atomic<bool> ready{true};
+  // The operators' API (SPEC 6). It goes up after recovery; /readyz then
+  // follows the links (a connect link counts once connected and signed on).
+  std::atomic<bool> stopping{false};
   io::AdminApiOptions api_options;
   api_options.host = config.admin.host;
   api_options.port = config.admin.port;
@@ -165,7 +165,7 @@ int serve(int argc, char** argv) {
   io::WalWriteLog write_log(runtime.wal());
   api_options.write_log = &write_log;
   api_options.metrics_text = [&runtime] { return runtime.render_metrics(); };
-  api_options.ready = &ready;
+  api_options.ready = [&runtime, &stopping] { return !stopping.load() && runtime.ready(); };
   io::AdminApi api(std::move(api_options));
   if (const std::string error = api.start(); !error.empty()) {
     std::fprintf(stderr, "authswitch serve: HTTP API on %s: %s (is another switch running? set admin.listen)\n",
@@ -192,7 +192,7 @@ int serve(int argc, char** argv) {
   }).detach();
   // The API first: a request waiting on a shard thread must finish before
   // the authorization threads stop.
-  ready.store(false);
+  stopping.store(true);
   api.stop();
   const std::string error = runtime.stop();
   if (!error.empty()) {

@@ -78,7 +78,7 @@ class AdminApiTest : public ::testing::Test {
     };
     o.control_sink = &control_sink_;
     o.metrics_text = [] { return std::string(metrics_text); };
-    o.ready = &ready_;
+    o.ready = [this] { return ready_.load(); };
     o.now = [] { return t_noon_tokyo; };
     api_ = std::make_unique<AdminApi>(std::move(o));
     const std::string error = api_->start();

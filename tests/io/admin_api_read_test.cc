@@ -12,16 +12,21 @@ TEST_F(AdminApiTest, HealthzAnswersOkWithoutToken) {
   EXPECT_EQ(res->body, R"({"status":"ok"})");
 }
 
-TEST_F(AdminApiTest, ReadyzIs503UntilReadyThen200) {
+TEST_F(AdminApiTest, ReadyzIs503WhileNotReady) {
   auto res = client_->Get("/readyz");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 503);
-  EXPECT_EQ(res->body, R"({"error":"not ready: recovery or links still starting","retryable":true})");
+  EXPECT_EQ(res->body, R"({"error":"not ready: recovery running, a link down (see authswitch_link_up) or stopping",)"
+                       R"("retryable":true})");
   ready_.store(true);
   res = client_->Get("/readyz");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->body, R"({"status":"ready"})");
+  ready_.store(false);  // a link went down: not ready again
+  res = client_->Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
 }
 
 TEST_F(AdminApiTest, MetricsReturnsTheRenderersTextAsPrometheusText) {

@@ -5,6 +5,8 @@
 // the link up and counts the messages.
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "tests/io/switch_test_support.h"
 #include "tests/io/wait_until.h"
 
@@ -111,6 +113,135 @@ TEST(SwitchConnectLink, SignsOnServesEchoesAndReconnectsAfterADrop) {
   const auto counts = count_records(dir);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::signed_on), 2u);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::link_up), 2u);
+  std::filesystem::remove_all(dir);
+}
+
+bool has_line(RunningSwitch& sw, const std::string& text) {
+  for (const std::string& line : sw.lines()) {
+    if (line.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A network that accepts but never answers the sign-on: the switch does not
+// wait for ever (nor spin), it closes, reconnects and signs on again; the
+// link, and /readyz, are up only once a sign-on is answered 00.
+TEST(SwitchConnectLink, UnansweredSignOnClosesReconnectsAndSignsOnAgain) {
+  NetworkServer network;
+  const auto dir = temp_dir("connect-signon");
+  io::Config config = test_config(dir, io::Durability::async);
+  config.links[0].mode = io::LinkMode::connect;
+  config.links[0].port = network.port();
+  config.links[0].sign_on = true;
+  config.links[0].echo_interval_s = 1;  // also the wait for our 0800's answer
+  RunningSwitch sw(config);
+
+  auto first = network.accept();
+  ASSERT_TRUE(first);
+  const auto ignored = first->read();
+  ASSERT_TRUE(ignored);
+  EXPECT_EQ(ignored->at(70), "001");
+  EXPECT_FALSE(sw.runtime().ready());
+  EXPECT_TRUE(first->closed_by_peer(std::chrono::seconds(20)));
+  EXPECT_TRUE(has_line(sw, "no answer to our sign-on 0800/001"));
+  first.reset();  // the network closes its side too, ending the switch's linger
+
+  auto second = network.accept();
+  ASSERT_TRUE(second);
+  const auto sign_on = second->read();
+  ASSERT_TRUE(sign_on);
+  EXPECT_EQ(sign_on->at(70), "001");
+  EXPECT_FALSE(sw.runtime().ready());
+  second->send(answer_to(*sign_on));
+  EXPECT_TRUE(wait_until([&] { return sw.runtime().ready(); }));
+  EXPECT_EQ(roundtrip_answering_echoes(*second, auth_request(0, 1000, 1)).at(39), "00");
+  second.reset();
+  ASSERT_EQ(sw.stop(), "");
+  EXPECT_FALSE(sw.runtime().ready());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SwitchConnectLink, RefusedSignOnClosesAndLeavesTheLinkDown) {
+  NetworkServer network;
+  const auto dir = temp_dir("connect-refused");
+  io::Config config = test_config(dir, io::Durability::async);
+  config.links[0].mode = io::LinkMode::connect;
+  config.links[0].port = network.port();
+  config.links[0].sign_on = true;
+  RunningSwitch sw(config);
+
+  auto link = network.accept();
+  ASSERT_TRUE(link);
+  const auto sign_on = link->read();
+  ASSERT_TRUE(sign_on);
+  Fields refusal = answer_to(*sign_on);
+  refusal[39] = "91";
+  link->send(refusal);
+  EXPECT_TRUE(link->closed_by_peer(std::chrono::seconds(20)));
+  EXPECT_FALSE(sw.runtime().ready());
+  EXPECT_TRUE(has_line(sw, "sign-on refused with 39=91"));
+  link.reset();
+  EXPECT_TRUE(network.accept());  // and it tries again
+  std::filesystem::remove_all(dir);
+}
+
+// A peer that has gone silent (no answer to the idle link's echo, nothing
+// else either) is closed; one that keeps sending is alive even if it does
+// not answer echoes, and gets the next echo on the next idle interval.
+TEST(SwitchListenLink, UnansweredEchoClosesOnlyASilentPeer) {
+  const auto dir = temp_dir("listen-echo");
+  io::Config config = test_config(dir, io::Durability::async);
+  config.links[0].echo_interval_s = 1;
+  RunningSwitch sw(config);
+
+  Client busy(sw.port());
+  ASSERT_TRUE(busy.connected());
+  const auto first_echo = busy.read();
+  ASSERT_TRUE(first_echo);
+  ASSERT_EQ(first_echo->at(70), "301");
+  const auto answer = busy.roundtrip(auth_request(0, 1000, 1));  // traffic instead of the 0810
+  EXPECT_EQ(answer.at(39), "00");
+  const auto second_echo = busy.read();
+  ASSERT_TRUE(second_echo) << "a peer that sent traffic was closed";
+  EXPECT_EQ(second_echo->at(70), "301");
+  EXPECT_NE(second_echo->at(11), first_echo->at(11));
+
+  // Now silent: closed after one more interval.
+  EXPECT_TRUE(busy.closed_by_peer(std::chrono::seconds(20)));
+  EXPECT_TRUE(has_line(sw, "no answer to our echo 0800/301"));
+  // The link itself still accepts.
+  Client next(sw.port());
+  ASSERT_TRUE(next.connected());
+  EXPECT_TRUE(sw.runtime().ready());
+  std::filesystem::remove_all(dir);
+}
+
+// A connect link whose peer drops SYNs (a listen queue that is full) must
+// not hold up a stop for the kernel's two minutes of SYN retries.
+TEST(SwitchConnectLink, StopsWhileAConnectHangs) {
+  const int full = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(full, reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::listen(full, 0), 0);
+  socklen_t len = sizeof(a);
+  (void)getsockname(full, reinterpret_cast<sockaddr*>(&a), &len);
+  // Fill the accept queue (backlog 0 holds one) so that further SYNs are dropped.
+  const Client filler(ntohs(a.sin_port));
+  ASSERT_TRUE(filler.connected());
+
+  const auto dir = temp_dir("connect-hang");
+  io::Config config = test_config(dir, io::Durability::async);
+  config.links[0].mode = io::LinkMode::connect;
+  config.links[0].port = ntohs(a.sin_port);
+  auto sw = std::make_unique<RunningSwitch>(config);
+  EXPECT_FALSE(sw->runtime().ready());
+  auto stopped = std::async(std::launch::async, [&] { return sw->stop(); });
+  EXPECT_EQ(stopped.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "stop waited on a hanging connect";
+  EXPECT_EQ(stopped.get(), "");
+  ::close(full);
   std::filesystem::remove_all(dir);
 }
 
