@@ -76,6 +76,18 @@ class MessageView {
     for (const int field : SetFields{SetFields::data_word(primary_), secondary_}) fn(field);
   }
 
+  // After an unpack error: is present field `field` still readable? A bad
+  // character (bad_content) breaks nothing around it, so unpack locates the
+  // fields past it until a fault of structure (length, truncation, unknown
+  // field) stops it; only the fields with bad characters are unreadable. The
+  // switch answers 30 with the request's STAN this way even when the bad
+  // character comes before field 11 (SPEC 9).
+  [[nodiscard]] bool readable_after_error(int field) const noexcept {
+    if (!has(field) || field >= located_end_) return false;
+    const std::uint64_t word = field <= 64 ? content_faults_[0] : content_faults_[1];
+    return ((word >> ((field - 1) & 63)) & 1u) == 0;
+  }
+
  private:
   friend CodecError unpack(const Dialect&, std::span<const std::byte>, MessageView&) noexcept;
 
@@ -91,6 +103,8 @@ class MessageView {
   std::uint64_t primary_ = 0;
   std::uint64_t secondary_ = 0;
   std::array<Slot, field_slots> slots_{};
+  std::array<std::uint64_t, 2> content_faults_{};  // bit (field - 1) % 64 of fields 1-64, 65-128
+  int located_end_ = 0;  // fields below it were located (129: all)
 };
 
 }  // namespace authswitch::codec

@@ -45,6 +45,8 @@ CodecError unpack(const Dialect& dialect, std::span<const std::byte> message, Me
   view.size_ = static_cast<std::uint32_t>(size);
   view.primary_ = 0;
   view.secondary_ = 0;
+  view.content_faults_ = {};
+  view.located_end_ = 0;
 
   // MTI.
   std::size_t pos = 0;
@@ -81,36 +83,49 @@ CodecError unpack(const Dialect& dialect, std::span<const std::byte> message, Me
     pos += bitmap_wire;
   }
 
-  // Fields, in ascending order: walk the set bits of each word.
+  // Fields, in ascending order: walk the set bits of each word. The first
+  // fault is the one returned; past a bad character the fields are still
+  // located (MessageView::readable_after_error), up to a fault of structure.
+  CodecError first{};
+  const auto stop = [&](CodecError structural, int field) noexcept {
+    view.located_end_ = field;
+    return first.ok() ? structural : first;
+  };
   for (const int field : SetFields{SetFields::data_word(view.primary_), view.secondary_}) {
     const FieldCodec& c = dialect.codec(field);
     const FieldSpec& spec = c.spec;
-    if (!spec.defined) return fail(ErrorCode::unknown_field, field, pos);
-    if (pos == size) return fail(ErrorCode::missing_field, field, pos);
+    if (!spec.defined) return stop(fail(ErrorCode::unknown_field, field, pos), field);
+    if (pos == size) return stop(fail(ErrorCode::missing_field, field, pos), field);
 
     std::size_t length = spec.max_length;
     if (c.prefix_bytes != 0) {
-      if (size - pos < c.prefix_bytes) return fail(ErrorCode::truncated_field, field, pos);
+      if (size - pos < c.prefix_bytes) return stop(fail(ErrorCode::truncated_field, field, pos), field);
       const int stated = read_length_prefix(spec.prefix, data + pos, c.prefix_bytes);
-      if (stated < 0) return fail(ErrorCode::bad_length_digits, field, pos);
-      if (static_cast<std::size_t>(stated) > spec.max_length) return fail(ErrorCode::length_above_max, field, pos);
+      if (stated < 0) return stop(fail(ErrorCode::bad_length_digits, field, pos), field);
+      if (static_cast<std::size_t>(stated) > spec.max_length) {
+        return stop(fail(ErrorCode::length_above_max, field, pos), field);
+      }
       length = static_cast<std::size_t>(stated);
       pos += c.prefix_bytes;
     }
     const std::size_t wire = content_bytes(spec.encoding, length);
-    if (size - pos < wire) return fail(ErrorCode::truncated_field, field, pos);
+    if (size - pos < wire) return stop(fail(ErrorCode::truncated_field, field, pos), field);
     if (c.check != ContentCheck::none) {
       const std::size_t bad = c.check == ContentCheck::ascii_digits ? first_non_digit(data + pos, length)
                                                                     : find_bad_content(spec, data + pos, length);
-      if (bad != content_ok) return fail(ErrorCode::bad_content, field, pos + bad);
+      if (bad != content_ok) {
+        if (first.ok()) first = fail(ErrorCode::bad_content, field, pos + bad);
+        view.content_faults_[field <= 64 ? 0 : 1] |= std::uint64_t{1} << ((field - 1) & 63);
+      }
     }
 
     view.slots_[static_cast<std::size_t>(field)] = {static_cast<std::uint16_t>(pos), static_cast<std::uint16_t>(length),
                                                     static_cast<std::uint16_t>(wire)};
     pos += wire;
   }
-  if (pos != size) return fail(ErrorCode::trailing_bytes, no_field, pos);
-  return {};
+  if (pos != size) return stop(fail(ErrorCode::trailing_bytes, no_field, pos), last_data_field + 1);
+  view.located_end_ = last_data_field + 1;
+  return first;
 }
 
 }  // namespace authswitch::codec

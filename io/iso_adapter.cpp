@@ -178,11 +178,8 @@ ReadStatus read_request(const codec::Dialect& dialect, const codec::MessageView&
 }
 
 bool field_readable_after_error(const codec::MessageView& view, const codec::CodecError& error, int field) noexcept {
-  if (!view.has(field)) return false;
-  if (error.ok() || error.code == codec::ErrorCode::trailing_bytes) return true;
-  // MTI and bitmap faults (field 0, 1) leave no field readable; frame-level
-  // faults never reach here.
-  return error.field > field;
+  if (error.ok()) return view.has(field);
+  return view.readable_after_error(field);
 }
 
 void build_reply(const codec::Dialect& dialect, const codec::MessageView& request, std::string_view rc,

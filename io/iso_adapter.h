@@ -52,9 +52,10 @@ enum class ReadStatus : std::uint8_t {
                                       core::TimeMs txn_time_ms, core::AuthRequest& out) noexcept;
 
 // The fields of a message whose unpack failed with `error` that are still
-// trustworthy: those the codec finished before reaching the fault (it parses
-// in ascending field order). Used to answer 30 echoing 7, 11 and 32 when the
-// MTI and STAN are readable (SPEC 9), and to drop the message otherwise.
+// trustworthy: those the codec located before a fault of structure, less any
+// with a bad character (MessageView::readable_after_error). Used to answer 30
+// echoing 7, 11 and 32 when the MTI and STAN are readable (SPEC 9), and to
+// drop the message otherwise.
 [[nodiscard]] bool field_readable_after_error(const codec::MessageView& view, const codec::CodecError& error,
                                               int field) noexcept;
 

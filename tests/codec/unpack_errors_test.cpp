@@ -171,5 +171,40 @@ TEST(Unpack, ReusedViewForgetsTheFieldsOfTheLastMessage) {
   EXPECT_EQ(view.wire(4), "000000000100");
 }
 
+// The switch answers 30 echoing 11 when it can read 11 (SPEC 9): a bad
+// character breaks nothing around it, so the fields past it are located up
+// to a fault of structure; the error returned is still the first one.
+TEST(UnpackErrors, FieldsPastABadCharacterStayReadableUpToAFaultOfStructure) {
+  const Dialect& d = Dialect::iso87_ascii();
+  MessageView view;
+  const std::string whole = mti + bitmap({3, 4, 11}) + "12a456" + "000000001000" + "000123";
+  EXPECT_EQ(unpack(d, whole, view), (CodecError{ErrorCode::bad_content, 3, 14}));
+  EXPECT_FALSE(view.readable_after_error(3));
+  EXPECT_TRUE(view.readable_after_error(4));
+  EXPECT_TRUE(view.readable_after_error(11));
+  EXPECT_EQ(view.wire(11), "000123");
+  EXPECT_FALSE(view.readable_after_error(7));  // absent
+
+  const std::string cut = mti + bitmap({3, 4, 11}) + "12a456" + "000000001000" + "0001";
+  EXPECT_EQ(unpack(d, cut, view), (CodecError{ErrorCode::bad_content, 3, 14}));
+  EXPECT_TRUE(view.readable_after_error(4));
+  EXPECT_FALSE(view.readable_after_error(11));
+
+  const std::string two_bad = mti + bitmap({3, 4, 11, 49}) + "123456" + "00000000100X" + "000123" + "97X";
+  EXPECT_EQ(unpack(d, two_bad, view), (CodecError{ErrorCode::bad_content, 4, 29}));
+  EXPECT_TRUE(view.readable_after_error(3));
+  EXPECT_FALSE(view.readable_after_error(4));
+  EXPECT_TRUE(view.readable_after_error(11));
+  EXPECT_FALSE(view.readable_after_error(49));
+
+  const std::string length_first = mti + bitmap({2, 11}) + "1X" + "000123";
+  EXPECT_EQ(unpack(d, length_first, view), (CodecError{ErrorCode::bad_length_digits, 2, 12}));
+  EXPECT_FALSE(view.readable_after_error(11));
+
+  const std::string bad_mti = "01A0" + bitmap({11}) + "000123";
+  EXPECT_EQ(unpack(d, bad_mti, view), (CodecError{ErrorCode::bad_mti, 0, 2}));
+  EXPECT_FALSE(view.readable_after_error(11));
+}
+
 }  // namespace
 }  // namespace authswitch::codec

@@ -190,6 +190,39 @@ TEST_P(SwitchFlows, MalformedFieldAfterTheStanIs30AndTheLinkStaysUp) {
   EXPECT_EQ(c.roundtrip(auth_request(0, 1000, 16)).at(39), "00");
 }
 
+TEST_P(SwitchFlows, MalformedFieldBeforeTheStanIs30WithTheStan) {
+  Client c(sw_.port());
+  // A letter in field 4 (n12), which comes before 11: the STAN is still read.
+  const Fields req = auth_request(0, 1000, 18);
+  std::string frame = frame_of(req);
+  const std::size_t amount = frame.find(req.at(4));
+  ASSERT_NE(amount, std::string::npos);
+  frame[amount + 11] = 'X';
+  c.send_bytes(frame);
+  const auto answer = c.read();
+  ASSERT_TRUE(answer);
+  const Fields& r = *answer;
+  EXPECT_EQ(r.at(0), "0110");
+  EXPECT_EQ(r.at(39), "30");
+  EXPECT_EQ(r.at(11), "000018");
+  EXPECT_EQ(r.at(7), req.at(7));
+  EXPECT_EQ(r.count(4), 0u);  // the bad field is not echoed
+  EXPECT_EQ(c.roundtrip(auth_request(0, 1000, 19)).at(39), "00");
+}
+
+TEST_P(SwitchFlows, MalformedNetworkManagementIs30) {
+  Client c(sw_.port());
+  std::string frame = frame_of(Fields{{0, "0800"}, {7, "1204120000"}, {11, "000020"}, {70, "301"}});
+  frame.back() = 'X';  // field 70 is n3
+  c.send_bytes(frame);
+  const auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->at(0), "0810");
+  EXPECT_EQ(r->at(39), "30");
+  EXPECT_EQ(r->at(11), "000020");
+  EXPECT_EQ(r->count(70), 0u);
+}
+
 TEST_P(SwitchFlows, UnreadableMessageAndStrayResponseAreDroppedAndTheLinkStaysUp) {
   Client c(sw_.port());
   c.send_bytes(raw_frame("01X0garbage"));                                    // MTI unreadable
