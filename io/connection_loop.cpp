@@ -214,7 +214,7 @@ void ConnectionLoop::handle_message(std::span<const std::byte> body, std::uint64
       EchoCapture echo;
       capture_echo(*link_.dialect, view, echo, &error);
       ++stats_.received;
-      reply_now(echo, core::ResponseCode::format_error);
+      reply_now(echo, core::ResponseCode::format_error, now_mono_ns);
     } else {
       record_dropped(mti_readable ? view.mti() : std::string_view{}, 2);
     }
@@ -244,7 +244,7 @@ void ConnectionLoop::handle_request(const codec::MessageView& view, std::uint64_
   if (core::mti_class_of(mti_number) == core::MtiClass::other) {
     EchoCapture echo;
     capture_echo(*link_.dialect, view, echo);
-    reply_now(echo, core::ResponseCode::invalid_transaction);  // SPEC 2: an MTI not served gets 12
+    reply_now(echo, core::ResponseCode::invalid_transaction, now_mono_ns);  // SPEC 2: an MTI not served gets 12
     return;
   }
   AuthJob job;
@@ -254,7 +254,8 @@ void ConnectionLoop::handle_request(const codec::MessageView& view, std::uint64_
     // A field the core reads holds unreadable text: 30. No in-flight entry
     // left (max_inflight): 91 at once rather than queue without bound.
     if (free_count_ == 0) link_.metrics->shed_inflight.inc();
-    reply_now(echo, free_count_ == 0 ? core::ResponseCode::system_unavailable : core::ResponseCode::format_error);
+    reply_now(echo, free_count_ == 0 ? core::ResponseCode::system_unavailable : core::ResponseCode::format_error,
+              now_mono_ns);
     return;
   }
   if (shared_.clock == ClockSource::message && job.request.has(core::AuthRequest::f7)) {
@@ -336,11 +337,14 @@ bool ConnectionLoop::pack_out(const codec::FieldValues& values, std::string_view
   return true;
 }
 
-void ConnectionLoop::reply_now(const EchoCapture& echo, core::ResponseCode rc) {
+void ConnectionLoop::reply_now(const EchoCapture& echo, core::ResponseCode rc, std::uint64_t received_ns) {
   build_reply(echo, core::response_code_text(rc), text_, values_);
   const std::size_t mti_index = response_mti_index(values_.mti());
   if (pack_out(values_, core::response_code_text(rc), 0xffffffffu, 0, {})) {
     link_.metrics->messages[mti_index][static_cast<std::size_t>(rc)].inc();
+    // Answers the loop gives itself (30, 12, 91) count too: a burst of 91s
+    // must show in the latency an operator watches, not only in counters.
+    link_.metrics->end_to_end->recorder(slot_index_).record(monotonic_ns() - received_ns);
   }
 }
 

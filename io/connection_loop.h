@@ -119,7 +119,7 @@ class ConnectionLoop {
   void handle_message(std::span<const std::byte> body, std::uint64_t now_mono_ns, core::TimeMs now_ms);
   void handle_request(const codec::MessageView& view, std::uint64_t now_mono_ns, core::TimeMs now_ms);
   void handle_response(const codec::MessageView& view);
-  void reply_now(const EchoCapture& echo, core::ResponseCode rc);
+  void reply_now(const EchoCapture& echo, core::ResponseCode rc, std::uint64_t received_ns);
   void reply_network(const codec::MessageView& view);
   void send_network(std::uint16_t code);
   void on_network_timeout();

@@ -160,11 +160,21 @@ TEST_P(SwitchFlows, NetworkManagementIsAnsweredByTheLoop) {
   }
 }
 
-TEST_P(SwitchFlows, UnservedRequestMtiIs12) {
+// Answers the io loop gives itself count in the end-to-end latency too.
+TEST_P(SwitchFlows, UnservedRequestMtiIs12AndCountsInTheEndToEndLatency) {
+  const auto answered = [&] {
+    const std::string page = sw_.runtime().render_metrics();
+    const std::string key = "authswitch_end_to_end_seconds_count{link=\"net\"} ";
+    const std::size_t at = page.find(key);
+    return at == std::string::npos ? -1.0 : std::strtod(page.c_str() + at + key.size(), nullptr);
+  };
+  const double before = answered();
+  ASSERT_GE(before, 0.0);
   Client c(sw_.port());
   const Fields r = c.roundtrip(auth_request(0, 1000, 13, "0300"));
   EXPECT_EQ(r.at(0), "0310");
   EXPECT_EQ(r.at(39), "12");
+  EXPECT_EQ(answered(), before + 1);
 }
 
 TEST_P(SwitchFlows, MissingRequiredFieldIs30) {
