@@ -40,6 +40,37 @@ class NetworkServer {
   std::uint16_t port_ = 0;
 };
 
+// A connect link to a test network on `port`, in async.
+io::Config connect_config(const std::filesystem::path& dir, std::uint16_t port, bool sign_on,
+                          std::uint32_t echo_interval_s) {
+  io::Config config = test_config(dir, io::Durability::async);
+  config.links[0].mode = io::LinkMode::connect;
+  config.links[0].port = port;
+  config.links[0].sign_on = sign_on;
+  config.links[0].echo_interval_s = echo_interval_s;
+  return config;
+}
+
+// The switch's next connection and the sign-on (0800/001) it sends first;
+// `link` is null when either did not come.
+struct SignedOnLink {
+  std::unique_ptr<Client> link;
+  Fields sign_on;
+};
+SignedOnLink accept_sign_on(NetworkServer& network) {
+  SignedOnLink got{network.accept(), {}};
+  EXPECT_TRUE(got.link) << "the switch did not connect";
+  if (!got.link) return got;
+  const auto first = got.link->read();
+  EXPECT_TRUE(first) << "no sign-on";
+  if (!first) return SignedOnLink{};
+  got.sign_on = *first;
+  EXPECT_EQ(got.sign_on[0], "0800");
+  EXPECT_EQ(got.sign_on[70], "001");
+  EXPECT_EQ(got.sign_on[7].size(), 10u);
+  return got;
+}
+
 Fields answer_to(const Fields& request) {
   return Fields{{0, "0810"}, {7, request.at(7)}, {11, request.at(11)}, {39, "00"}, {70, request.at(70)}};
 }
@@ -61,21 +92,12 @@ Fields roundtrip_answering_echoes(Client& link, const Fields& request) {
 TEST(SwitchConnectLink, SignsOnServesEchoesAndReconnectsAfterADrop) {
   NetworkServer network;
   const auto dir = temp_dir("connect");
-  io::Config config = test_config(dir, io::Durability::async);
-  config.links[0].mode = io::LinkMode::connect;
-  config.links[0].port = network.port();
-  config.links[0].sign_on = true;
-  config.links[0].echo_interval_s = 1;
+  const io::Config config = connect_config(dir, network.port(), true, 1);
   RunningSwitch sw(config);
 
-  auto link = network.accept();
+  auto [link, sign_on] = accept_sign_on(network);
   ASSERT_TRUE(link);
-  const auto sign_on = link->read();
-  ASSERT_TRUE(sign_on);
-  EXPECT_EQ(sign_on->at(0), "0800");
-  EXPECT_EQ(sign_on->at(70), "001");
-  EXPECT_EQ(sign_on->at(7).size(), 10u);
-  link->send(answer_to(*sign_on));
+  link->send(answer_to(sign_on));
   ASSERT_TRUE(wait_until([&] {
     return sw.runtime().metrics().render().find("authswitch_link_up{link=\"net\"} 1") != std::string::npos;
   }));
@@ -90,18 +112,14 @@ TEST(SwitchConnectLink, SignsOnServesEchoesAndReconnectsAfterADrop) {
   ASSERT_TRUE(echo);
   EXPECT_EQ(echo->at(0), "0800");
   EXPECT_EQ(echo->at(70), "301");
-  EXPECT_NE(echo->at(11), sign_on->at(11));
+  EXPECT_NE(echo->at(11), sign_on.at(11));
   link->send(answer_to(*echo));
 
   // The network drops the link; the switch reconnects and signs on again.
   link.reset();
-  auto again = network.accept();
+  auto [again, second] = accept_sign_on(network);
   ASSERT_TRUE(again);
-  const auto second = again->read();
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->at(0), "0800");
-  EXPECT_EQ(second->at(70), "001");
-  again->send(answer_to(*second));
+  again->send(answer_to(second));
   EXPECT_EQ(roundtrip_answering_echoes(*again, auth_request(2, 1000, 2)).at(39), "00");
 
   const std::string metrics = sw.runtime().metrics().render();
@@ -129,30 +147,21 @@ bool has_line(RunningSwitch& sw, const std::string& text) {
 TEST(SwitchConnectLink, UnansweredSignOnClosesReconnectsAndSignsOnAgain) {
   NetworkServer network;
   const auto dir = temp_dir("connect-signon");
-  io::Config config = test_config(dir, io::Durability::async);
-  config.links[0].mode = io::LinkMode::connect;
-  config.links[0].port = network.port();
-  config.links[0].sign_on = true;
-  config.links[0].echo_interval_s = 1;  // also the wait for our 0800's answer
+  // Echo interval 1 s: also how long our 0800 waits for its answer.
+  const io::Config config = connect_config(dir, network.port(), true, 1);
   RunningSwitch sw(config);
 
-  auto first = network.accept();
+  auto first = accept_sign_on(network).link;
   ASSERT_TRUE(first);
-  const auto ignored = first->read();
-  ASSERT_TRUE(ignored);
-  EXPECT_EQ(ignored->at(70), "001");
   EXPECT_FALSE(sw.runtime().ready());
   EXPECT_TRUE(first->closed_by_peer(std::chrono::seconds(20)));
   EXPECT_TRUE(has_line(sw, "no answer to our sign-on 0800/001"));
   first.reset();  // the network closes its side too, ending the switch's linger
 
-  auto second = network.accept();
+  auto [second, sign_on] = accept_sign_on(network);
   ASSERT_TRUE(second);
-  const auto sign_on = second->read();
-  ASSERT_TRUE(sign_on);
-  EXPECT_EQ(sign_on->at(70), "001");
   EXPECT_FALSE(sw.runtime().ready());
-  second->send(answer_to(*sign_on));
+  second->send(answer_to(sign_on));
   EXPECT_TRUE(wait_until([&] { return sw.runtime().ready(); }));
   EXPECT_EQ(roundtrip_answering_echoes(*second, auth_request(0, 1000, 1)).at(39), "00");
   second.reset();
@@ -164,17 +173,12 @@ TEST(SwitchConnectLink, UnansweredSignOnClosesReconnectsAndSignsOnAgain) {
 TEST(SwitchConnectLink, RefusedSignOnClosesAndLeavesTheLinkDown) {
   NetworkServer network;
   const auto dir = temp_dir("connect-refused");
-  io::Config config = test_config(dir, io::Durability::async);
-  config.links[0].mode = io::LinkMode::connect;
-  config.links[0].port = network.port();
-  config.links[0].sign_on = true;
+  const io::Config config = connect_config(dir, network.port(), true, 0);
   RunningSwitch sw(config);
 
-  auto link = network.accept();
+  auto [link, sign_on] = accept_sign_on(network);
   ASSERT_TRUE(link);
-  const auto sign_on = link->read();
-  ASSERT_TRUE(sign_on);
-  Fields refusal = answer_to(*sign_on);
+  Fields refusal = answer_to(sign_on);
   refusal[39] = "91";
   link->send(refusal);
   EXPECT_TRUE(link->closed_by_peer(std::chrono::seconds(20)));
@@ -232,9 +236,7 @@ TEST(SwitchConnectLink, StopsWhileAConnectHangs) {
   ASSERT_TRUE(filler.connected());
 
   const auto dir = temp_dir("connect-hang");
-  io::Config config = test_config(dir, io::Durability::async);
-  config.links[0].mode = io::LinkMode::connect;
-  config.links[0].port = ntohs(a.sin_port);
+  const io::Config config = connect_config(dir, ntohs(a.sin_port), false, 0);
   auto sw = std::make_unique<RunningSwitch>(config);
   EXPECT_FALSE(sw->runtime().ready());
   auto stopped = std::async(std::launch::async, [&] { return sw->stop(); });
