@@ -9,6 +9,8 @@
 namespace authswitch::core::testing {
 namespace {
 
+constexpr TimeMs ms_per_hour = 3'600'000;
+
 class Flows : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -227,6 +229,92 @@ TEST_F(Flows, ChangingALimitKeepsItsTotals) {
   // Unset everything: only the company's limits remain.
   ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, LimitList{}, sink, &err), OpStatus::ok);
   EXPECT_EQ(rc(send(request(pan_c1, 150000, 3))), "00");
+}
+
+// u1's limits as loaded, with the daily reset at `daily_reset_minutes` and the
+// monthly anchor on `monthly_anchor_day`.
+LimitList u1_limits_reshaped(std::uint16_t daily_reset_minutes, std::uint8_t monthly_anchor_day) {
+  LimitList l;
+  l.items[l.count++] = Limit{{PeriodKind::transaction, 1, 1, 0}, 100000};
+  l.items[l.count++] = Limit{{PeriodKind::daily, 1, 1, daily_reset_minutes}, 200000};
+  l.items[l.count++] = Limit{{PeriodKind::monthly, 1, monthly_anchor_day, 0}, 1000000};
+  return l;
+}
+
+TEST_F(Flows, ChangingAResetTimeKeepsTheTotalOfTheDayInProgress) {
+  ASSERT_EQ(rc(send(request(pan_c1, 90000, 1))), "00");
+  ASSERT_EQ(rc(send(request(pan_c1, 90000, 2))), "00");
+  std::string err;
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, u1_limits_reshaped(4 * 60, 1), sink, &err), OpStatus::ok)
+      << err;
+  // Today's 180,000 still counts today: 30,000 more would pass 200,000.
+  EXPECT_EQ(reason(send(request(pan_c1, 30000, 3))), "USER:DAILY");
+  const Zone& zone = core->config().zone;
+  const OwnerView v = core->read_user(u1, t_noon_tokyo);
+  EXPECT_EQ(v.limits[1].current.total, 180000);
+  EXPECT_EQ(format_rfc3339(v.limits[1].current.start, zone), "2026-11-23T00:00:00+09:00");
+  // The new reset time starts where today ends.
+  EXPECT_EQ(format_rfc3339(v.limits[1].next.start, zone), "2026-11-24T00:00:00+09:00");
+  EXPECT_EQ(format_rfc3339(v.limits[1].next.end, zone), "2026-11-24T04:00:00+09:00");
+  EXPECT_EQ(v.limits[2].current.total, 180000);
+  EXPECT_EQ(format_rfc3339(v.limits[2].current.start, zone), "2026-11-20T00:00:00+09:00");
+  EXPECT_EQ(format_rfc3339(v.limits[2].next.end, zone), "2027-01-01T00:00:00+09:00");
+  // From 04:00 on the 24th, days run from 04:00 to 04:00, each from zero.
+  const TimeMs t_0500_next_day = t_noon_tokyo + 17 * ms_per_hour;
+  ASSERT_EQ(rc(send(request(pan_c1, 100000, 4, MtiClass::authorization, t_0500_next_day))), "00");
+  const OwnerView later = core->read_user(u1, t_0500_next_day);
+  EXPECT_EQ(format_rfc3339(later.limits[1].current.start, zone), "2026-11-24T04:00:00+09:00");
+  EXPECT_EQ(format_rfc3339(later.limits[1].current.end, zone), "2026-11-25T04:00:00+09:00");
+  EXPECT_EQ(later.limits[1].current.total, 100000);
+}
+
+TEST_F(Flows, ChangingAResetTimeOnceTheNextDayHasBegunKeepsThatDaysTotal) {
+  ASSERT_EQ(rc(send(request(pan_c1, 90000, 1))), "00");
+  const TimeMs t_noon_next_day = t_noon_tokyo + ms_per_day;
+  ASSERT_EQ(rc(send(request(pan_c1, 50000, 2, MtiClass::authorization, t_noon_next_day))), "00");
+  std::string err;
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, u1_limits_reshaped(4 * 60, 20), sink, &err), OpStatus::ok)
+      << err;
+  const OwnerView v = core->read_user(u1, t_noon_next_day);
+  EXPECT_EQ(format_rfc3339(v.limits[1].current.start, core->config().zone), "2026-11-24T00:00:00+09:00");
+  EXPECT_EQ(v.limits[1].current.total, 50000);
+  EXPECT_EQ(format_rfc3339(v.limits[1].next.end, core->config().zone), "2026-11-25T04:00:00+09:00");
+  EXPECT_EQ(rc(send(request(pan_c1, 100000, 3, MtiClass::authorization, t_noon_next_day))), "00");
+  EXPECT_EQ(reason(send(request(pan_c1, 50001, 4, MtiClass::authorization, t_noon_next_day))), "USER:DAILY");
+}
+
+TEST_F(Flows, AReversalAfterAResetTimeChangeStillReleasesItsTotal) {
+  const AuthRequest orig = request(pan_c1, 90000, 1);
+  ASSERT_EQ(rc(send(orig)), "00");
+  ASSERT_EQ(rc(send(request(pan_c1, 30000, 2))), "00");
+  std::string err;
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, u1_limits_reshaped(4 * 60, 1), sink, &err), OpStatus::ok)
+      << err;
+  ASSERT_EQ(rc(send(reversal_of(orig, 3))), "00");
+  EXPECT_EQ(daily_total(u1), 30000);
+  EXPECT_EQ(monthly_total(u1), 30000);
+}
+
+TEST_F(Flows, ALimitKeepsTheTotalsOfTheSameSpecBeforeThoseOfTheSameKind) {
+  ASSERT_EQ(rc(send(request(pan_c1, 60000, 1))), "00");
+  LimitList two;
+  two.items[two.count++] = Limit{{PeriodKind::daily, 1, 1, 4 * 60}, 150000};  // new: from zero
+  two.items[two.count++] = Limit{{PeriodKind::daily, 1, 1, 0}, 200000};
+  std::string err;
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, two, sink, &err), OpStatus::ok) << err;
+  ASSERT_EQ(rc(send(request(pan_c1, 90000, 2))), "00");
+  // The first daily limit of the new list is the 00:00 one moved to 06:00,
+  // not the 04:00 one, which is still there.
+  LimitList reshaped;
+  reshaped.items[reshaped.count++] = Limit{{PeriodKind::daily, 1, 1, 6 * 60}, 200000};
+  reshaped.items[reshaped.count++] = Limit{{PeriodKind::daily, 1, 1, 4 * 60}, 150000};
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, reshaped, sink, &err), OpStatus::ok) << err;
+  const OwnerView v = core->read_user(u1, time_ms_min);
+  ASSERT_EQ(v.limit_count, 2);
+  EXPECT_EQ(v.limits[0].current.total, 150000);
+  EXPECT_EQ(format_rfc3339(v.limits[0].current.start, core->config().zone), "2026-11-23T00:00:00+09:00");
+  EXPECT_EQ(v.limits[1].current.total, 90000);
+  EXPECT_EQ(format_rfc3339(v.limits[1].current.start, core->config().zone), "2026-11-23T04:00:00+09:00");
 }
 
 TEST_F(Flows, InvalidLimitsAreRefusedAndChangeNothing) {
