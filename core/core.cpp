@@ -437,8 +437,12 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
     d.rc = advice ? ResponseCode::approved : ResponseCode::invalid_amount;
     return;
   }
-  if (!advice && r.has(AuthRequest::f49) && r.currency != card->currency && !billing) {
-    d.rc = ResponseCode::do_not_honour;
+  // Another currency than the card's counts only through field 6. An advice
+  // without it is answered 00 (the network has approved) and applies
+  // nothing, as one with a bad amount: applying field 4 would move the
+  // totals and the balance by a figure in another currency.
+  if (r.has(AuthRequest::f49) && r.currency != card->currency && !billing) {
+    d.rc = advice ? ResponseCode::approved : ResponseCode::do_not_honour;
     return;
   }
   const std::int64_t amount = billing ? r.billing_amount : r.amount;

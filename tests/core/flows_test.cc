@@ -56,6 +56,26 @@ TEST_F(Flows, AdviceIsAppliedPastEveryLimit) {
   EXPECT_EQ(core->available_balance(u3), -4000);
 }
 
+// As an 0100 in another currency than the card's without field 6 would be
+// declined 05, the advice applies nothing: there is no amount in the card's
+// currency to apply. Still 00: the network has approved.
+TEST_F(Flows, AdviceInAnotherCurrencyWithoutBillingAmountIsAnsweredAndAppliesNothing) {
+  AuthRequest usd = request(pan_c1, 10000, 1, MtiClass::advice);
+  usd.currency = 840;
+  const AuthResponse r = send(usd);
+  EXPECT_EQ(rc(r), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 0);
+  EXPECT_EQ(daily_total(u1), 0);
+  EXPECT_EQ(company_daily(), 0);
+  // With field 6, the billing amount is applied.
+  usd.stan = 2;
+  usd.present |= AuthRequest::f6;
+  usd.billing_amount = 15000;
+  ASSERT_EQ(rc(send(usd)), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 15000);
+  EXPECT_EQ(daily_total(u1), 15000);
+}
+
 TEST_F(Flows, ReversalReleasesTheHoldAndTheTotals) {
   const AuthRequest orig = request(pan_c1, 30000, 1);
   ASSERT_EQ(rc(send(orig)), "00");
