@@ -115,6 +115,35 @@ TEST_F(Flows, PartialReversalReleasesOnlyTheDifference) {
   EXPECT_EQ(daily_total(u1), 12000);
 }
 
+// Field 95 is in the transaction currency (it replaces field 4); the hold is
+// in the card's (field 6). The actual amount is converted at the original's
+// rate, rounded so that what stays held covers it.
+TEST_F(Flows, PartialReversalOfAConvertedOriginalReleasesInTheCardsCurrency) {
+  AuthRequest orig = request(pan_c1, 10000, 1);  // USD 100.00 billed JPY 15,000
+  orig.currency = 840;
+  orig.present |= AuthRequest::f6;
+  orig.billing_amount = 15000;
+  ASSERT_EQ(rc(send(orig)), "00");
+  AuthRequest rev = reversal_of(orig, 2);
+  rev.present |= AuthRequest::f95;
+  rev.actual_amount = 4000;  // USD 40.00: JPY 6,000 stays held
+  ASSERT_EQ(rc(send(rev)), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 6000);
+  EXPECT_EQ(daily_total(u1), 6000);
+  EXPECT_EQ(company_daily(), 6000);
+
+  AuthRequest odd = request(pan_c1, 10000, 3);  // USD 100.00 billed JPY 15,001
+  odd.currency = 840;
+  odd.present |= AuthRequest::f6;
+  odd.billing_amount = 15001;
+  ASSERT_EQ(rc(send(odd)), "00");
+  AuthRequest odd_rev = reversal_of(odd, 4);
+  odd_rev.present |= AuthRequest::f95;
+  odd_rev.actual_amount = 3333;  // JPY 4,999.83: 5,000 stays held
+  ASSERT_EQ(rc(send(odd_rev)), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 6000 + 5000);
+}
+
 TEST_F(Flows, SecondReversalReleasesNothingMore) {
   const AuthRequest orig = request(pan_c1, 30000, 1);
   ASSERT_EQ(rc(send(orig)), "00");
