@@ -21,6 +21,19 @@ class Flows : public ::testing::Test {
     acme = core->find_company("acme");
   }
   AuthResponse send(const AuthRequest& r) { return core->authorize(0, r, sink); }
+  // An 0100 of `usd` cents billed `jpy` yen (field 6), then its partial
+  // reversal to `actual_usd` cents (field 95), both answered 00.
+  void send_converted_then_partial(std::int64_t usd, std::int64_t jpy, std::int64_t actual_usd, std::uint32_t stan) {
+    AuthRequest orig = request(pan_c1, usd, stan);
+    orig.currency = 840;
+    orig.present |= AuthRequest::f6;
+    orig.billing_amount = jpy;
+    ASSERT_EQ(rc(send(orig)), "00");
+    AuthRequest rev = reversal_of(orig, stan + 1);
+    rev.present |= AuthRequest::f95;
+    rev.actual_amount = actual_usd;
+    ASSERT_EQ(rc(send(rev)), "00");
+  }
   std::int64_t daily_total(std::uint32_t user) {
     const OwnerView v = core->read_user(user, time_ms_min);
     return v.limits[1].current.total;  // [0] transaction, [1] daily, [2] monthly
@@ -119,28 +132,11 @@ TEST_F(Flows, PartialReversalReleasesOnlyTheDifference) {
 // in the card's (field 6). The actual amount is converted at the original's
 // rate, rounded so that what stays held covers it.
 TEST_F(Flows, PartialReversalOfAConvertedOriginalReleasesInTheCardsCurrency) {
-  AuthRequest orig = request(pan_c1, 10000, 1);  // USD 100.00 billed JPY 15,000
-  orig.currency = 840;
-  orig.present |= AuthRequest::f6;
-  orig.billing_amount = 15000;
-  ASSERT_EQ(rc(send(orig)), "00");
-  AuthRequest rev = reversal_of(orig, 2);
-  rev.present |= AuthRequest::f95;
-  rev.actual_amount = 4000;  // USD 40.00: JPY 6,000 stays held
-  ASSERT_EQ(rc(send(rev)), "00");
+  send_converted_then_partial(10000, 15000, 4000, 1);  // USD 40.00 of 100.00: JPY 6,000 stays held
   EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 6000);
   EXPECT_EQ(daily_total(u1), 6000);
   EXPECT_EQ(company_daily(), 6000);
-
-  AuthRequest odd = request(pan_c1, 10000, 3);  // USD 100.00 billed JPY 15,001
-  odd.currency = 840;
-  odd.present |= AuthRequest::f6;
-  odd.billing_amount = 15001;
-  ASSERT_EQ(rc(send(odd)), "00");
-  AuthRequest odd_rev = reversal_of(odd, 4);
-  odd_rev.present |= AuthRequest::f95;
-  odd_rev.actual_amount = 3333;  // JPY 4,999.83: 5,000 stays held
-  ASSERT_EQ(rc(send(odd_rev)), "00");
+  send_converted_then_partial(10000, 15001, 3333, 3);  // JPY 4,999.83: 5,000 stays held
   EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 6000 + 5000);
 }
 
