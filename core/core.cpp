@@ -415,6 +415,14 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
       d.rc = ResponseCode::expired_card;
       return;
     }
+  } else if (r.has(AuthRequest::f49) && r.currency != card->currency && !r.has(AuthRequest::f6)) {
+    // Rule 7's currency check for an advice: 00 (the network has approved),
+    // applying nothing, as an advice with a bad amount: there is no amount
+    // in the card's currency, and field 4 would move the totals and balance
+    // by a figure in another currency. Here rather than at rule 7: there it
+    // cost every request 14 instructions (callgrind), here 6.
+    d.rc = ResponseCode::approved;
+    return;
   }
   d.effect.user = user_index;
   // A balance inquiry answers the available balance (field 54), stored with
@@ -437,12 +445,8 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
     d.rc = advice ? ResponseCode::approved : ResponseCode::invalid_amount;
     return;
   }
-  // Another currency than the card's counts only through field 6. An advice
-  // without it is answered 00 (the network has approved) and applies
-  // nothing, as one with a bad amount: applying field 4 would move the
-  // totals and the balance by a figure in another currency.
-  if (r.has(AuthRequest::f49) && r.currency != card->currency && !billing) {
-    d.rc = advice ? ResponseCode::approved : ResponseCode::do_not_honour;
+  if (!advice && r.has(AuthRequest::f49) && r.currency != card->currency && !billing) {
+    d.rc = ResponseCode::do_not_honour;
     return;
   }
   const std::int64_t amount = billing ? r.billing_amount : r.amount;
