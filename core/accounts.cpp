@@ -30,37 +30,61 @@ std::uint32_t SlotPool::allocate() noexcept {
 
 namespace authswitch::core {
 
-bool install_limits(LimitSet& set, SlotPool& pool, const LimitList& list) {
-  std::array<std::uint32_t, constants::period_limits_per_owner_max> slots{};
+bool install_limits(LimitSet& set, SlotPool& pool, const LimitList& list, const Zone& zone) {
+  constexpr std::size_t slots_max = constants::period_limits_per_owner_max;
+  const std::uint8_t old_count = load_acquire(set.slot_count);
+  std::array<LimitSpec, slots_max> old_specs{};
+  for (std::size_t j = 0; j < old_count; ++j) {
+    old_specs[j] = unpack_spec(load_acquire(pool[load_acquire(set.slots[j])].spec));
+  }
+  std::array<const Limit*, slots_max> limits{};  // the period limits of `list`, in order
   std::size_t n = 0;
   std::int64_t transaction_max = no_limit;
-  const std::uint8_t old_count = load_acquire(set.slot_count);
   for (std::size_t i = 0; i < list.count; ++i) {
     const Limit& l = list.items[i];
     if (l.spec.kind == PeriodKind::transaction) {
       transaction_max = l.max;
+    } else {
+      AS_ASSERT(n < slots_max);
+      limits[n++] = &l;
+    }
+  }
+  // The old position each limit keeps: the same spec first (only the max
+  // changes), then, for a limit left over, the first left-over old limit of
+  // the same period kind (new anchors or reset time: the same limit
+  // reshaped). The rest get fresh slots.
+  constexpr std::size_t none = slots_max;
+  std::array<std::size_t, slots_max> kept;
+  kept.fill(none);
+  std::array<bool, slots_max> taken{};
+  for (const bool same_spec : {true, false}) {
+    for (std::size_t k = 0; k < n; ++k) {
+      for (std::size_t j = 0; j < old_count && kept[k] == none; ++j) {
+        const bool fits = same_spec ? old_specs[j] == limits[k]->spec : old_specs[j].kind == limits[k]->spec.kind;
+        if (!taken[j] && fits) {
+          kept[k] = j;
+          taken[j] = true;
+        }
+      }
+    }
+  }
+  std::array<std::uint32_t, slots_max> slots{};
+  for (std::size_t k = 0; k < n; ++k) {
+    if (kept[k] != none) {
+      slots[k] = load_acquire(set.slots[kept[k]]);
       continue;
     }
-    AS_ASSERT(n < slots.size());
-    std::uint32_t found = no_index;
-    for (std::size_t j = 0; j < old_count; ++j) {
-      const std::uint32_t s = load_acquire(set.slots[j]);
-      if (unpack_spec(load_acquire(pool[s].spec)) == l.spec) found = s;
-    }
-    if (found == no_index) {
-      found = pool.allocate();
-      if (found == no_index) return false;
-      pool[found].spec = pack_spec(l.spec);
-    }
-    slots[n++] = found;
+    slots[k] = pool.allocate();
+    if (slots[k] == no_index) return false;
+    pool[slots[k]].spec = pack_spec(limits[k]->spec);
   }
-  // Only now that nothing can fail: the maxima, then the set itself.
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < list.count; ++i) {
-    if (list.items[i].spec.kind == PeriodKind::transaction) continue;
-    store_release(pool[slots[k++]].max, list.items[i].max);
+  // Only now that nothing can fail: shapes, maxima, then the set itself.
+  for (std::size_t k = 0; k < n; ++k) {
+    LimitSlot& s = pool[slots[k]];
+    if (kept[k] != none && old_specs[kept[k]] != limits[k]->spec) slot_reshape(s, limits[k]->spec, zone);
+    store_release(s.max, limits[k]->max);
   }
-  for (std::size_t j = 0; j < n; ++j) store_release(set.slots[j], slots[j]);
+  for (std::size_t k = 0; k < n; ++k) store_release(set.slots[k], slots[k]);
   store_release(set.slot_count, static_cast<std::uint8_t>(n));
   store_release(set.transaction_max, transaction_max);
   return true;

@@ -98,12 +98,16 @@ struct Accounts {
 
 namespace authswitch::core {
 
-// Makes `set` hold the limits of `list`, in list order. A period limit whose
-// spec matches one already in `set` keeps that slot and its totals (only the
-// max changes: SPEC 4 "keeps the totals"); others get a fresh slot. Caller:
-// the owner's shard thread inside its seqlock, or the loader. False (and
-// `set` unchanged) when the pool is out of slots.
-[[nodiscard]] bool install_limits(LimitSet& set, SlotPool& pool, const LimitList& list);
+// Makes `set` hold the limits of `list`, in list order, keeping the totals
+// of the limits it changes (SPEC 4: changing a limit "keeps the totals"). A
+// period limit whose spec matches one already in `set` keeps that slot as it
+// is (only the max changes). One left over takes the slot of a left-over
+// limit of the same period kind, in list order, reshaped in `zone` to its
+// new anchors or reset time (slot_reshape: the period in progress keeps its
+// total). Others get a fresh slot, from zero. Caller: the owner's shard
+// thread inside its seqlock, or the loader (a new set: nothing to reshape).
+// False (and `set` unchanged) when the pool is out of slots.
+[[nodiscard]] bool install_limits(LimitSet& set, SlotPool& pool, const LimitList& list, const Zone& zone);
 
 // The list back out of a set (as the HTTP API and events show it).
 [[nodiscard]] LimitList limits_of(const LimitSet& set, const SlotPool& pool);

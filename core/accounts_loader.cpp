@@ -842,6 +842,8 @@ bool Loader::stage(const Record& r, std::uint64_t at, FieldError* f) {
 constexpr std::size_t prefetch_distance = 16;
 
 void Loader::resolve(Accounts& acc) {
+  // install_limits reshapes only limits a set already had: these sets are new.
+  const Zone new_set_zone;
   const std::size_t nc = companies_.size(), nu = users_.size(), nk = cards_.size();
   acc.slots = std::make_unique<SlotPool>((nc + nu + nk) * constants::period_limits_per_owner_max +
                                          constants::limit_slots_spare);
@@ -851,7 +853,7 @@ void Loader::resolve(Accounts& acc) {
     const PendingCompany& p = companies_[i];
     if (!acc.company_ids.insert(p.id.view())) note(p.at, "id", "duplicate company id");
     Company& c = acc.companies.emplace_back();
-    if (p.limits != no_limits && !install_limits(c.limits, *acc.slots, lists_[p.limits])) {
+    if (p.limits != no_limits && !install_limits(c.limits, *acc.slots, lists_[p.limits], new_set_zone)) {
       note(p.at, "limits", "no limit slots left");
     }
   }
@@ -880,7 +882,7 @@ void Loader::resolve(Accounts& acc) {
     u.company = company;
     u.has_balance = p.has_balance;
     u.balance = p.balance;
-    if (p.limits != no_limits && !install_limits(u.limits, *acc.slots, lists_[p.limits])) {
+    if (p.limits != no_limits && !install_limits(u.limits, *acc.slots, lists_[p.limits], new_set_zone)) {
       note(p.at, "limits", "no limit slots left");
     }
   }

@@ -415,6 +415,14 @@ AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r
       d.rc = ResponseCode::expired_card;
       return;
     }
+  } else if (r.has(AuthRequest::f49) && r.currency != card->currency && !r.has(AuthRequest::f6)) {
+    // Rule 7's currency check for an advice: 00 (the network has approved),
+    // applying nothing, as an advice with a bad amount: there is no amount
+    // in the card's currency, and field 4 would move the totals and balance
+    // by a figure in another currency. Here rather than at rule 7: there it
+    // cost every request 14 instructions (callgrind), here 6.
+    d.rc = ResponseCode::approved;
+    return;
   }
   d.effect.user = user_index;
   // A balance inquiry answers the available balance (field 54), stored with

@@ -130,8 +130,8 @@ class Core {
   [[nodiscard]] BalanceResult adjust_balance(ShardId shard, std::uint32_t user, std::int64_t amount,
                                              std::string_view idempotency_key, std::uint64_t body_hash,
                                              EventSink& sink);
-  // Shard thread of the owner. Keeps the totals of limits whose period and
-  // anchors are unchanged.
+  // Shard thread of the owner. Keeps the totals of the limits it changes,
+  // their anchors and reset times included (install_limits).
   [[nodiscard]] OpStatus set_limits(ShardId shard, LimitOwner owner, std::uint32_t index, const LimitList& limits,
                                     EventSink& sink, std::string* error);
   // Any thread.

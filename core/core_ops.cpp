@@ -38,13 +38,13 @@ void Core::apply_limits(LimitOwner owner, std::uint32_t index, const LimitList& 
   if (owner == LimitOwner::user) {
     User& u = acc_->users[index];
     seq_write_begin(u.seq);
-    const bool ok = install_limits(u.limits, *acc_->slots, limits);
+    const bool ok = install_limits(u.limits, *acc_->slots, limits, cfg_.zone);
     seq_write_end(u.seq);
     AS_ASSERT(ok);  // checked before the event was made
   } else {
     Company& c = acc_->companies[index];
     seq_write_begin(c.seq);
-    const bool ok = install_limits(c.limits, *acc_->slots, limits);
+    const bool ok = install_limits(c.limits, *acc_->slots, limits, cfg_.zone);
     seq_write_end(c.seq);
     AS_ASSERT(ok);
   }

@@ -1,4 +1,6 @@
 // Reversals (0400/0401) and reversal advices (0420/0421), SPEC 2.
+#include <limits>
+
 #include "core/assert.h"
 #include "core/core.h"
 
@@ -9,6 +11,20 @@ namespace {
 bool is_original_class(unsigned mti) {
   const MtiClass c = mti_class_of(mti);
   return c == MtiClass::authorization || c == MtiClass::financial || c == MtiClass::advice;
+}
+
+// Field 95's actual amount replaces field 4, so it is in the original's
+// transaction currency; what the original held or posted (`applied`) is in
+// the card's (field 6, when the original carried one). The actual amount is
+// converted at the original's own rate (field 6 over field 4), rounded up:
+// what stays applied never falls short of it.
+std::int64_t actual_in_card_currency(std::int64_t actual, std::int64_t amount, std::int64_t applied) noexcept {
+  if (actual <= 0 || amount <= 0 || amount == applied) return actual;
+  __extension__ typedef unsigned __int128 Wide;  // 12 digits times 12 digits
+  const Wide kept = (static_cast<Wide>(actual) * static_cast<Wide>(applied) + static_cast<Wide>(amount) - 1) /
+                    static_cast<Wide>(amount);
+  constexpr std::int64_t most = std::numeric_limits<std::int64_t>::max();
+  return kept > static_cast<Wide>(most) ? most : static_cast<std::int64_t>(kept);
 }
 
 }  // namespace
@@ -103,7 +119,8 @@ AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& 
       AS_ASSERT(acc_->users[orig->user].shard == shard);
       std::int64_t release = remaining;
       if (r.has(F::f95)) {
-        release = orig->effect_amount - r.actual_amount;
+        release = orig->effect_amount -
+                  actual_in_card_currency(r.actual_amount, load_acquire(orig->amount), orig->effect_amount);
         if (release < 0) release = 0;
         if (release > remaining) release = remaining;
       }

@@ -118,6 +118,17 @@ inline bool slot_adjust(LimitSlot& s, TimeMs period_start, std::int64_t amount) 
 // t falls in it (slot_add_at's rare case, once per period).
 void slot_slide(LimitSlot& s, const Zone& zone, TimeMs t);
 
+// Owning shard thread, inside the owner's seqlock: gives a used slot a new
+// period shape of the same kind (other anchors or reset time) keeping its
+// totals (SPEC 4: changing a limit "keeps the totals"). The period in
+// progress keeps its bounds and its total: the next one if something counted
+// in it (the current one is then past and is dropped), else the current one.
+// The new shape starts where that period ends: the period after it runs to
+// the new shape's first boundary and starts at zero, and the window slides
+// from there in the new shape. So no total is reset or counted twice, and a
+// reversal of a transaction counted in the period in progress still finds it.
+void slot_reshape(LimitSlot& s, const LimitSpec& spec, const Zone& zone);
+
 // Owning shard thread, inside the owner's seqlock: slide the window if t is
 // past it, then add `amount` to the period starting at `period_start`.
 inline void slot_add_at(LimitSlot& s, const Zone& zone, TimeMs t, TimeMs period_start, std::int64_t amount) {

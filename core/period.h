@@ -23,8 +23,9 @@ inline constexpr int period_kind_count = 5;
 [[nodiscard]] std::string_view period_name_upper(PeriodKind k) noexcept;  // "DAILY" (field 44)
 [[nodiscard]] std::optional<PeriodKind> parse_period(std::string_view s) noexcept;
 
-// What a limit's period is, apart from its maximum. Two limits with equal
-// specs share totals when limits are replaced ("keeps the totals", SPEC 4).
+// What a limit's period is, apart from its maximum. When limits are replaced,
+// a limit keeps the totals of the old one with the same spec, else of one
+// with the same kind ("keeps the totals", SPEC 4; install_limits).
 struct LimitSpec {
   PeriodKind kind = PeriodKind::daily;
   std::uint8_t anchor_weekday = 1;  // weekly: 1 = Monday .. 7 = Sunday

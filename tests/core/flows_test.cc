@@ -9,6 +9,8 @@
 namespace authswitch::core::testing {
 namespace {
 
+constexpr TimeMs ms_per_hour = 3'600'000;
+
 class Flows : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -19,6 +21,19 @@ class Flows : public ::testing::Test {
     acme = core->find_company("acme");
   }
   AuthResponse send(const AuthRequest& r) { return core->authorize(0, r, sink); }
+  // An 0100 of `usd` cents billed `jpy` yen (field 6), then its partial
+  // reversal to `actual_usd` cents (field 95), both answered 00.
+  void send_converted_then_partial(std::int64_t usd, std::int64_t jpy, std::int64_t actual_usd, std::uint32_t stan) {
+    AuthRequest orig = request(pan_c1, usd, stan);
+    orig.currency = 840;
+    orig.present |= AuthRequest::f6;
+    orig.billing_amount = jpy;
+    ASSERT_EQ(rc(send(orig)), "00");
+    AuthRequest rev = reversal_of(orig, stan + 1);
+    rev.present |= AuthRequest::f95;
+    rev.actual_amount = actual_usd;
+    ASSERT_EQ(rc(send(rev)), "00");
+  }
   std::int64_t daily_total(std::uint32_t user) {
     const OwnerView v = core->read_user(user, time_ms_min);
     return v.limits[1].current.total;  // [0] transaction, [1] daily, [2] monthly
@@ -52,6 +67,26 @@ TEST_F(Flows, FinancialRequestPostsAtOnceWithoutAHold) {
 TEST_F(Flows, AdviceIsAppliedPastEveryLimit) {
   ASSERT_EQ(rc(send(request(pan_c3, 5000, 1, MtiClass::advice))), "00");
   EXPECT_EQ(core->available_balance(u3), -4000);
+}
+
+// As an 0100 in another currency than the card's without field 6 would be
+// declined 05, the advice applies nothing: there is no amount in the card's
+// currency to apply. Still 00: the network has approved.
+TEST_F(Flows, AdviceInAnotherCurrencyWithoutBillingAmountIsAnsweredAndAppliesNothing) {
+  AuthRequest usd = request(pan_c1, 10000, 1, MtiClass::advice);
+  usd.currency = 840;
+  const AuthResponse r = send(usd);
+  EXPECT_EQ(rc(r), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 0);
+  EXPECT_EQ(daily_total(u1), 0);
+  EXPECT_EQ(company_daily(), 0);
+  // With field 6, the billing amount is applied.
+  usd.stan = 2;
+  usd.present |= AuthRequest::f6;
+  usd.billing_amount = 15000;
+  ASSERT_EQ(rc(send(usd)), "00");
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 15000);
+  EXPECT_EQ(daily_total(u1), 15000);
 }
 
 TEST_F(Flows, ReversalReleasesTheHoldAndTheTotals) {
@@ -91,6 +126,18 @@ TEST_F(Flows, PartialReversalReleasesOnlyTheDifference) {
   ASSERT_EQ(rc(send(rev)), "00");
   EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 12000);
   EXPECT_EQ(daily_total(u1), 12000);
+}
+
+// Field 95 is in the transaction currency (it replaces field 4); the hold is
+// in the card's (field 6). The actual amount is converted at the original's
+// rate, rounded so that what stays held covers it.
+TEST_F(Flows, PartialReversalOfAConvertedOriginalReleasesInTheCardsCurrency) {
+  send_converted_then_partial(10000, 15000, 4000, 1);  // USD 40.00 of 100.00: JPY 6,000 stays held
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 6000);
+  EXPECT_EQ(daily_total(u1), 6000);
+  EXPECT_EQ(company_daily(), 6000);
+  send_converted_then_partial(10000, 15001, 3333, 3);  // JPY 4,999.83: 5,000 stays held
+  EXPECT_EQ(core->read_user(u1, time_ms_min).open_holds, 6000 + 5000);
 }
 
 TEST_F(Flows, SecondReversalReleasesNothingMore) {
@@ -227,6 +274,92 @@ TEST_F(Flows, ChangingALimitKeepsItsTotals) {
   // Unset everything: only the company's limits remain.
   ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, LimitList{}, sink, &err), OpStatus::ok);
   EXPECT_EQ(rc(send(request(pan_c1, 150000, 3))), "00");
+}
+
+// u1's limits as loaded, with the daily reset at `daily_reset_minutes` and the
+// monthly anchor on `monthly_anchor_day`.
+LimitList u1_limits_reshaped(std::uint16_t daily_reset_minutes, std::uint8_t monthly_anchor_day) {
+  LimitList l;
+  l.items[l.count++] = Limit{{PeriodKind::transaction, 1, 1, 0}, 100000};
+  l.items[l.count++] = Limit{{PeriodKind::daily, 1, 1, daily_reset_minutes}, 200000};
+  l.items[l.count++] = Limit{{PeriodKind::monthly, 1, monthly_anchor_day, 0}, 1000000};
+  return l;
+}
+
+TEST_F(Flows, ChangingAResetTimeKeepsTheTotalOfTheDayInProgress) {
+  ASSERT_EQ(rc(send(request(pan_c1, 90000, 1))), "00");
+  ASSERT_EQ(rc(send(request(pan_c1, 90000, 2))), "00");
+  std::string err;
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, u1_limits_reshaped(4 * 60, 1), sink, &err), OpStatus::ok)
+      << err;
+  // Today's 180,000 still counts today: 30,000 more would pass 200,000.
+  EXPECT_EQ(reason(send(request(pan_c1, 30000, 3))), "USER:DAILY");
+  const Zone& zone = core->config().zone;
+  const OwnerView v = core->read_user(u1, t_noon_tokyo);
+  EXPECT_EQ(v.limits[1].current.total, 180000);
+  EXPECT_EQ(format_rfc3339(v.limits[1].current.start, zone), "2026-11-23T00:00:00+09:00");
+  // The new reset time starts where today ends.
+  EXPECT_EQ(format_rfc3339(v.limits[1].next.start, zone), "2026-11-24T00:00:00+09:00");
+  EXPECT_EQ(format_rfc3339(v.limits[1].next.end, zone), "2026-11-24T04:00:00+09:00");
+  EXPECT_EQ(v.limits[2].current.total, 180000);
+  EXPECT_EQ(format_rfc3339(v.limits[2].current.start, zone), "2026-11-20T00:00:00+09:00");
+  EXPECT_EQ(format_rfc3339(v.limits[2].next.end, zone), "2027-01-01T00:00:00+09:00");
+  // From 04:00 on the 24th, days run from 04:00 to 04:00, each from zero.
+  const TimeMs t_0500_next_day = t_noon_tokyo + 17 * ms_per_hour;
+  ASSERT_EQ(rc(send(request(pan_c1, 100000, 4, MtiClass::authorization, t_0500_next_day))), "00");
+  const OwnerView later = core->read_user(u1, t_0500_next_day);
+  EXPECT_EQ(format_rfc3339(later.limits[1].current.start, zone), "2026-11-24T04:00:00+09:00");
+  EXPECT_EQ(format_rfc3339(later.limits[1].current.end, zone), "2026-11-25T04:00:00+09:00");
+  EXPECT_EQ(later.limits[1].current.total, 100000);
+}
+
+TEST_F(Flows, ChangingAResetTimeOnceTheNextDayHasBegunKeepsThatDaysTotal) {
+  ASSERT_EQ(rc(send(request(pan_c1, 90000, 1))), "00");
+  const TimeMs t_noon_next_day = t_noon_tokyo + ms_per_day;
+  ASSERT_EQ(rc(send(request(pan_c1, 50000, 2, MtiClass::authorization, t_noon_next_day))), "00");
+  std::string err;
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, u1_limits_reshaped(4 * 60, 20), sink, &err), OpStatus::ok)
+      << err;
+  const OwnerView v = core->read_user(u1, t_noon_next_day);
+  EXPECT_EQ(format_rfc3339(v.limits[1].current.start, core->config().zone), "2026-11-24T00:00:00+09:00");
+  EXPECT_EQ(v.limits[1].current.total, 50000);
+  EXPECT_EQ(format_rfc3339(v.limits[1].next.end, core->config().zone), "2026-11-25T04:00:00+09:00");
+  EXPECT_EQ(rc(send(request(pan_c1, 100000, 3, MtiClass::authorization, t_noon_next_day))), "00");
+  EXPECT_EQ(reason(send(request(pan_c1, 50001, 4, MtiClass::authorization, t_noon_next_day))), "USER:DAILY");
+}
+
+TEST_F(Flows, AReversalAfterAResetTimeChangeStillReleasesItsTotal) {
+  const AuthRequest orig = request(pan_c1, 90000, 1);
+  ASSERT_EQ(rc(send(orig)), "00");
+  ASSERT_EQ(rc(send(request(pan_c1, 30000, 2))), "00");
+  std::string err;
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, u1_limits_reshaped(4 * 60, 1), sink, &err), OpStatus::ok)
+      << err;
+  ASSERT_EQ(rc(send(reversal_of(orig, 3))), "00");
+  EXPECT_EQ(daily_total(u1), 30000);
+  EXPECT_EQ(monthly_total(u1), 30000);
+}
+
+TEST_F(Flows, ALimitKeepsTheTotalsOfTheSameSpecBeforeThoseOfTheSameKind) {
+  ASSERT_EQ(rc(send(request(pan_c1, 60000, 1))), "00");
+  LimitList two;
+  two.items[two.count++] = Limit{{PeriodKind::daily, 1, 1, 4 * 60}, 150000};  // new: from zero
+  two.items[two.count++] = Limit{{PeriodKind::daily, 1, 1, 0}, 200000};
+  std::string err;
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, two, sink, &err), OpStatus::ok) << err;
+  ASSERT_EQ(rc(send(request(pan_c1, 90000, 2))), "00");
+  // The first daily limit of the new list is the 00:00 one moved to 06:00,
+  // not the 04:00 one, which is still there.
+  LimitList reshaped;
+  reshaped.items[reshaped.count++] = Limit{{PeriodKind::daily, 1, 1, 6 * 60}, 200000};
+  reshaped.items[reshaped.count++] = Limit{{PeriodKind::daily, 1, 1, 4 * 60}, 150000};
+  ASSERT_EQ(core->set_limits(0, LimitOwner::user, u1, reshaped, sink, &err), OpStatus::ok) << err;
+  const OwnerView v = core->read_user(u1, time_ms_min);
+  ASSERT_EQ(v.limit_count, 2);
+  EXPECT_EQ(v.limits[0].current.total, 150000);
+  EXPECT_EQ(format_rfc3339(v.limits[0].current.start, core->config().zone), "2026-11-23T00:00:00+09:00");
+  EXPECT_EQ(v.limits[1].current.total, 90000);
+  EXPECT_EQ(format_rfc3339(v.limits[1].current.start, core->config().zone), "2026-11-23T04:00:00+09:00");
 }
 
 TEST_F(Flows, InvalidLimitsAreRefusedAndChangeNothing) {

@@ -118,6 +118,37 @@ TEST(Replay, RebuildsTheSameStateWithoutDecidingAgain) {
   }
 }
 
+// A limit moved to another reset time and anchor day keeps its totals live,
+// and replay (a restart, the checkpointer's shadow) reaches the same windows
+// and totals from the same events.
+TEST(Replay, AReshapedLimitReplaysToTheLiveTotals) {
+  auto live = make_core(rules_accounts);
+  ASSERT_TRUE(live);
+  RecordingSink sink;
+  const std::uint32_t u1 = live->find_user("u1");
+  const TimeMs t_next_day = t_noon_tokyo + ms_per_day;
+  const AuthRequest first = request(pan_c1, 90000, 1);
+  ASSERT_EQ(rc(live->authorize(0, first, sink)), "00");
+  ASSERT_EQ(rc(live->authorize(0, request(pan_c1, 50000, 2, MtiClass::authorization, t_next_day), sink)), "00");
+  LimitList l;
+  l.items[l.count++] = Limit{{PeriodKind::daily, 1, 1, 4 * 60}, 200000};
+  l.items[l.count++] = Limit{{PeriodKind::monthly, 1, anchor_day_last, 0}, 1000000};
+  ASSERT_EQ(live->set_limits(0, LimitOwner::user, u1, l, sink, nullptr), OpStatus::ok);
+  ASSERT_EQ(rc(live->authorize(0, request(pan_c1, 30000, 3, MtiClass::authorization, t_next_day), sink)), "00");
+  ASSERT_EQ(rc(live->authorize(0, reversal_of(first, 4), sink)), "00");
+  const OwnerView v = live->read_user(u1, time_ms_min);
+  EXPECT_EQ(v.limits[0].current.total, 80000);   // the day in progress, its 50,000 kept
+  EXPECT_EQ(v.limits[1].current.total, 80000);   // the month: 90,000 released
+
+  auto replayed = make_core(rules_accounts);
+  ASSERT_TRUE(replayed);
+  for (const Event& e : sink.events) replayed->apply(e);
+  EXPECT_EQ(replayed->dump_state(), live->dump_state());
+  const OwnerView r = replayed->read_user(u1, time_ms_min);
+  EXPECT_EQ(r.limits[0].current.total, 80000);
+  EXPECT_EQ(r.limits[1].current.total, 80000);
+}
+
 TEST(Replay, AppliesRecordedDeltasEvenWhereADecisionNowWouldDiffer) {
   auto live = make_core(rules_accounts);
   RecordingSink sink;

@@ -201,6 +201,53 @@ TEST(CoreSnapshot, SnapshotPlusTailEqualsFullReplay) {
   }
 }
 
+// A limit moved to another reset time keeps its totals (SPEC 4), and a
+// restart reaches the same totals: from a snapshot taken after one change
+// (the reshaped window saved as it is) and the log of a second one after it.
+TEST(CoreSnapshot, AReshapedLimitRecoversWithItsTotals) {
+  const PanCipher cipher(driver_key());
+  TempDir dir;
+  auto live = driver_core();
+  const auto loaded_cards = static_cast<std::uint32_t>(live->accounts().card_pans.size());
+  const std::uint32_t u1 = live->find_user("u1");
+  auto daily_at = [](std::uint16_t reset_minutes) {
+    LimitList l;
+    l.items[l.count++] = Limit{{PeriodKind::daily, 1, 1, reset_minutes}, 200000};
+    return l;
+  };
+  auto approve = [&](EventSink& sink, std::int64_t amount, std::uint32_t stan, TimeMs t) {
+    const AuthRequest r = request(pan_c1, amount, stan, MtiClass::authorization, t);
+    ASSERT_EQ(rc(live->authorize(live->route(r), r, sink)), "00");
+  };
+  {
+    WalWriter wal(sync_options(dir.path()));
+    ASSERT_TRUE(wal.open().ok());
+    const ProducerId p = wal.register_producer();
+    WalEventSink sink(wal, p, &cipher, live.get());
+    approve(sink, 90000, 1, t_noon_tokyo);
+    ASSERT_EQ(live->set_limits(live->shard_of_user(u1), LimitOwner::user, u1, daily_at(4 * 60), sink, nullptr),
+              OpStatus::ok);
+    while (!wal.is_released(p, sink.last_ticket())) {
+    }
+    SnapshotInfo info;
+    ASSERT_TRUE(write_core_snapshot(dir.path(), *live, loaded_cards, wal.durable_sequence(), &cipher, &info).ok());
+    approve(sink, 30000, 2, t_noon_tokyo + 3'600'000);
+    ASSERT_EQ(live->set_limits(live->shard_of_user(u1), LimitOwner::user, u1, daily_at(6 * 60), sink, nullptr),
+              OpStatus::ok);
+    approve(sink, 20000, 3, t_noon_tokyo + 5'400'000);
+    ASSERT_EQ(sink.fault(), Fault::none);
+    ASSERT_TRUE(wal.close().ok());
+  }
+  EXPECT_EQ(live->read_user(u1, time_ms_min).limits[0].current.total, 140000);
+  auto recovered = driver_core();
+  CoreRecoveryResult result;
+  const Status s = recover_core(dir.path(), *recovered, &cipher, result);
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  ASSERT_TRUE(result.snapshot);
+  EXPECT_EQ(recovered->dump_state(), live->dump_state());
+  EXPECT_EQ(recovered->read_user(u1, time_ms_min).limits[0].current.total, 140000);
+}
+
 TEST(CoreSnapshot, AStateThatDoesNotFitTheCoreIsRefused) {
   const PanCipher cipher(driver_key());
   TempDir dir;
