@@ -7,8 +7,8 @@
 //     `authorize`, `adjust_balance`, `set_limits` and `expire_holds` for the
 //     shard. So an approval moves several totals and a balance together with
 //     no lock, and two requests can never both pass a limit only one fits.
-//   - `set_card_status` and `set_limit_max` may run on any thread (atomic
-//     stores: effective for the next request, totals kept).
+//   - `set_card_status` may run on any thread (an atomic store: effective
+//     for the next request).
 //   - `add_card` and the id lookups belong to one control thread (the HTTP
 //     API), serialised by the caller.
 //   - Readers (`read_user`, `read_company`) run on any thread, lock-free, and
