@@ -186,6 +186,7 @@ TEST(SwitchConnectLink, RefusedSignOnClosesAndLeavesTheLinkDown) {
   EXPECT_TRUE(has_line(sw, "sign-on refused with 39=91"));
   link.reset();
   EXPECT_TRUE(network.accept());  // and it tries again
+  ASSERT_EQ(sw.stop(), "");
   std::filesystem::remove_all(dir);
 }
 
@@ -217,6 +218,7 @@ TEST(SwitchListenLink, UnansweredEchoClosesOnlyASilentPeer) {
   Client next(sw.port());
   ASSERT_TRUE(next.connected());
   EXPECT_TRUE(sw.runtime().ready());
+  ASSERT_EQ(sw.stop(), "");
   std::filesystem::remove_all(dir);
 }
 
