@@ -1,5 +1,6 @@
 #include "io/config.h"
 
+#include <arpa/inet.h>
 #include <simdjson.h>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 
 #include "core/constants.h"
 #include "io/json_lines.h"
+#include "io/switch_constants.h"
 
 namespace authswitch::io {
 namespace {
@@ -214,11 +216,18 @@ class Parser {
       } else if (k == "echo_interval_s") {
         ok = read_uint(v, p, 0, constants::echo_interval_s_max, link.echo_interval_s);
       } else if (k == "max_inflight") {
-        ok = read_uint(v, p, 1, constants::link_max_inflight_ceiling, link.max_inflight);
+        ok = read_uint(v, p, 1, constants::switch_inflight_per_connection_max, link.max_inflight);
       } else if (k == "sign_on") {
         ok = read_bool(v, p, link.sign_on);
       }
       if (!ok) return false;
+    }
+    // Both modes take the address as is (bind and connect, io/switch_runtime.cpp):
+    // a name would pass here and fail only once the switch runs.
+    in_addr address{};
+    if (inet_pton(AF_INET, link.host.c_str(), &address) != 1) {
+      return fail(join(path, "host"), "must be an IPv4 address such as \"127.0.0.1\" (got " + in_quotes(link.host) +
+                                          "; host names are not resolved)");
     }
     return true;
   }
@@ -231,8 +240,9 @@ class Parser {
     std::size_t index = 0;
     for (const dom::element item : array) {
       const std::string item_path = element(path, index);
-      if (index == constants::config_links_max) {
-        return fail(item_path, "too many links (at most " + std::to_string(constants::config_links_max) + ")");
+      if (index == constants::switch_links_max) {
+        return fail(item_path, "too many links (at most " + std::to_string(constants::switch_links_max) +
+                                   ", one per connection slot of the switch)");
       }
       LinkConfig link;
       if (!read_link(item, item_path, link)) return false;
@@ -255,6 +265,11 @@ class Parser {
     if (!read_object(e, path, object) || !check_keys(object, path, {"io", "auth"})) return false;
     for (const dom::key_value_pair field : object) {
       if (!read_cpu_list(field.value, join(path, field.key), field.key == "io" ? cores.io : cores.auth)) return false;
+    }
+    if (cores.auth.size() > constants::switch_auth_threads_max) {
+      return fail(join(path, "auth"), "at most " + std::to_string(constants::switch_auth_threads_max) +
+                                          " CPUs, one authorization thread each (got " +
+                                          std::to_string(cores.auth.size()) + ")");
     }
     return true;
   }

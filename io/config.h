@@ -2,9 +2,11 @@
 //
 // Every key has a default: default_config() is the embedded default that
 // `authswitch serve` runs with when no file is given. A file may set any
-// subset; unknown keys, wrong types, out-of-range values and duplicate link
-// names are errors that name the file, the line (when the key can be found
-// in the text) and the field's JSON path. Relative paths in a file (wal.dir,
+// subset; unknown keys, wrong types, out-of-range values (the runtime's
+// bounds included: links, max_inflight, cores.auth, io/switch_constants.h),
+// host names where an IPv4 address is needed, and duplicate link names are
+// errors that name the file, the line (when the key can be found in the
+// text) and the field's JSON path. Relative paths in a file (wal.dir,
 // accounts, pan_key_file, a link's spec file) are resolved against the
 // file's folder, defaults included, so a config folder can be moved whole.
 //

@@ -93,6 +93,10 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     return "cores.auth names " + std::to_string(workers) + " CPUs; at most " +
            std::to_string(constants::switch_auth_threads_max) + " authorization threads";
   }
+  if (cfg.links.size() > constants::switch_links_max) {
+    return std::to_string(cfg.links.size()) + " links; at most " + std::to_string(constants::switch_links_max) +
+           ", one per connection slot";
+  }
 
   // Dialects, one per link.
   for (const LinkConfig& link : cfg.links) {
