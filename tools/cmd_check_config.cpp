@@ -1,9 +1,10 @@
 // authswitch check-config FILE: validates a config the way `serve` would
-// read it (SPEC 10) and prints the effective settings in one line.
+// read it (SPEC 10), the files it names included (io/config_check.h), and
+// prints the effective settings in one line.
 #include <cstdio>
 #include <cstring>
 
-#include "io/config.h"
+#include "io/config_check.h"
 #include "tools/command.h"
 
 namespace authswitch::tools {
@@ -12,9 +13,10 @@ namespace {
 constexpr const char* usage =
     "usage: authswitch check-config FILE\n"
     "\n"
-    "Reads FILE as `authswitch serve --config FILE` would. Valid: prints one line\n"
-    "with the effective links, wal dir, durability and cores, exit 0. Invalid:\n"
-    "prints FILE:LINE: field: reason on stderr, exit 2.\n";
+    "Reads FILE as `authswitch serve --config FILE` would, with the files it names\n"
+    "(each link's field-spec file, pan_key_file) and the time zone in tzdata.\n"
+    "Valid: prints one line with the effective links, wal dir, durability and\n"
+    "cores, exit 0. Invalid: prints FILE:LINE: field: reason on stderr, exit 2.\n";
 
 int check_config(int argc, char** argv) {
   if (wants_help(argc, argv)) {
@@ -25,7 +27,7 @@ int check_config(int argc, char** argv) {
     std::fputs(usage, stderr);
     return exit_usage;
   }
-  const io::ConfigResult result = io::load_config_file(argv[1]);
+  const io::ConfigResult result = io::load_checked_config(argv[1]);
   if (!result.ok()) {
     std::fprintf(stderr, "%s\n", result.error().message().c_str());
     return exit_usage;
