@@ -50,10 +50,9 @@ inline constexpr int histogram_significant_digits = 2;
 // Series of a metrics registry (one link x ~12 MTIs x ~20 response codes is
 // 240 series; 8 links fit). Each is one cache line, so 4096 is 256 KiB.
 inline constexpr std::size_t metrics_series_max = 4096;
-// Config bounds (SPEC 10). max_inflight caps each link's in-flight table,
-// sized at start-up: 1,048,576 is 10 s of 100,000/s with margin.
-inline constexpr std::uint32_t link_max_inflight_ceiling = 1u << 20;
-inline constexpr std::size_t config_links_max = 64;
+// Config bounds (SPEC 10). The links and max_inflight bounds are the
+// runtime's (io/switch_constants.h: switch_links_max,
+// switch_inflight_per_connection_max).
 inline constexpr std::uint32_t echo_interval_s_max = 86'400;
 inline constexpr std::uint32_t flush_interval_ms_max = 10'000;
 inline constexpr std::uint32_t hold_days_max = 3'650;

@@ -2,9 +2,13 @@
 //
 // Every key has a default: default_config() is the embedded default that
 // `authswitch serve` runs with when no file is given. A file may set any
-// subset; unknown keys, wrong types, out-of-range values and duplicate link
-// names are errors that name the file, the line (when the key can be found
-// in the text) and the field's JSON path. Relative paths in a file (wal.dir,
+// subset; unknown keys, wrong types, out-of-range values (the runtime's
+// bounds included: links, max_inflight, cores.auth, io/switch_constants.h),
+// host names where an IPv4 address is needed, and duplicate link names are
+// errors that name the file, the line (when the key can be found in the
+// text) and the field's JSON path. What needs other files (a link's spec
+// file, pan_key_file, the time zone in tzdata) is checked after parsing by
+// io/config_check.h, before anything starts. Relative paths in a file (wal.dir,
 // accounts, pan_key_file, a link's spec file) are resolved against the
 // file's folder, defaults included, so a config folder can be moved whole.
 //
@@ -101,11 +105,13 @@ class [[nodiscard]] ConfigResult {
 // The embedded default (SPEC 10), with AUTHSWITCH_ADMIN_TOKEN applied when set.
 [[nodiscard]] Config default_config();
 
-// Reads and parses `file`; applies AUTHSWITCH_ADMIN_TOKEN when set.
-[[nodiscard]] ConfigResult load_config_file(const std::filesystem::path& file);
+// Reads `file` whole into `text`; the error names the file and why not.
+// load_checked_config (io/config_check.h) reads, parses and checks.
+[[nodiscard]] std::optional<ConfigError> read_config_text(const std::filesystem::path& file, std::string& text);
 
 // Parses `json` as if read from `file` (named in errors; its folder resolves
-// relative paths). `admin_token_env` overrides admin.token when not null.
+// relative paths); reads no other file. `admin_token_env` overrides
+// admin.token when not null.
 [[nodiscard]] ConfigResult parse_config(std::string_view json, const std::filesystem::path& file,
                                         const char* admin_token_env = nullptr);
 

@@ -17,6 +17,11 @@ namespace authswitch::constants {
 // only a few TCP connections (SPEC 0); 8 covers several links with a spare
 // for a reconnect overlapping its old connection's drain.
 inline constexpr std::size_t switch_connection_slots = 8;
+// Links a config may name (SPEC 9, 10): a link is served only through a
+// connection slot, so a config with more links than slots names links that
+// could never all be up. The config parser, the runtime and the metrics
+// registry's sizing (io/switch_metrics.h) all take the bound from here.
+inline constexpr std::size_t switch_links_max = switch_connection_slots;
 // Authorization threads: one per `cores.auth` entry; 4 is twice this
 // machine's cores.
 inline constexpr std::size_t switch_auth_threads_max = 4;
@@ -26,7 +31,8 @@ inline constexpr std::size_t switch_wal_producers =
     switch_connection_slots + switch_auth_threads_max + 1;
 static_assert(switch_wal_producers <= wal_producers_max);
 // In-flight requests per connection: the table (and each SPSC ring to an
-// authorization thread) holds min(link max_inflight, this). 4096 at 100,000/s
+// authorization thread) is sized from the largest link max_inflight, at most
+// this, which is also the config's bound on max_inflight. 4096 at 100,000/s
 // is 40 ms of decisions outstanding, far above a slow fdatasync (~10 ms).
 inline constexpr std::uint32_t switch_inflight_per_connection_max = 4096;
 // Receive buffer of a connection: a header plus max_message_bytes is the

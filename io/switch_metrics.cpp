@@ -1,5 +1,7 @@
 #include "io/switch_metrics.h"
 
+#include "core/assert.h"
+
 namespace authswitch::io {
 
 std::size_t response_mti_index(std::string_view mti) noexcept {
@@ -11,6 +13,7 @@ std::size_t response_mti_index(std::string_view mti) noexcept {
 
 SwitchMetrics::SwitchMetrics(MetricsRegistry& registry, const std::vector<std::string>& link_names,
                              std::size_t auth_threads, std::size_t connection_slots) {
+  AS_ASSERT(link_names.size() <= constants::switch_links_max);  // the config's bound (io/config.cpp)
   links.resize(link_names.size());
   for (std::size_t l = 0; l < link_names.size(); ++l) {
     LinkMetrics& m = links[l];

@@ -13,6 +13,7 @@
 
 #include "core/response_code.h"
 #include "io/metrics_registry.h"
+#include "io/switch_constants.h"
 
 namespace authswitch::io {
 
@@ -30,6 +31,19 @@ struct LinkMetrics {
   Gauge link_up;
   HistogramSeries* end_to_end = nullptr;  // writer i: connection slot i
 };
+
+// Series one link registers (the constructor): a message counter per
+// response MTI and code, then dropped, out_of_step, shed_inflight, inflight,
+// link_up and end_to_end.
+inline constexpr std::size_t switch_series_per_link =
+    response_mtis.size() * static_cast<std::size_t>(core::response_code_count) + 6;
+// Series registered besides the links' (this file's three and the runtime's
+// own, 11 today), with room to grow.
+inline constexpr std::size_t switch_series_other_max = 256;
+// The registry's fixed size holds the most links a config may name
+// (switch_links_max): 8 x 118 + 256 = 1,200 of 4,096.
+static_assert(constants::switch_links_max * switch_series_per_link + switch_series_other_max <=
+              constants::metrics_series_max);
 
 struct SwitchMetrics {
   SwitchMetrics(MetricsRegistry& registry, const std::vector<std::string>& link_names, std::size_t auth_threads,

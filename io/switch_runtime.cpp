@@ -94,6 +94,10 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     return "cores.auth names " + std::to_string(workers) + " CPUs; at most " +
            std::to_string(constants::switch_auth_threads_max) + " authorization threads";
   }
+  if (cfg.links.size() > constants::switch_links_max) {
+    return std::to_string(cfg.links.size()) + " links; at most " + std::to_string(constants::switch_links_max) +
+           ", one per connection slot";
+  }
 
   // Dialects, one per link.
   for (const LinkConfig& link : cfg.links) {
@@ -138,7 +142,8 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
       !s.ok()) {
     return "recovery: " + s.to_string();
   }
-  recovery_seconds_ = recovered.seconds;
+  // SPEC 12: 0 for an empty log, not the few microseconds spent finding it empty.
+  recovery_seconds_ = recovered.snapshot || recovered.records_read != 0 ? recovered.seconds : 0;
   log_line("recovery: " +
            (recovered.snapshot ? "snapshot covering " + std::to_string(recovered.snapshot->covered_sequence) + ", "
                                : std::string("no snapshot, ")) +

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include "io/admin_api.h"
 #include "io/admin_write_log.h"
 #include "io/config.h"
+#include "io/config_check.h"
 #include "io/switch_runtime.h"
 #include "tools/command.h"
 
@@ -75,9 +77,11 @@ int serve(int argc, char** argv) {
     }
   }
 
+  // Every config error, the files the config names included, before
+  // anything starts (exit 2, as check-config).
   io::Config config;
   if (config_file != nullptr) {
-    io::ConfigResult result = io::load_config_file(config_file);
+    io::ConfigResult result = io::load_checked_config(config_file);
     if (!result.ok()) {
       std::fprintf(stderr, "%s\n", result.error().message().c_str());
       return exit_usage;
@@ -85,6 +89,10 @@ int serve(int argc, char** argv) {
     config = std::move(result.config());
   } else {
     config = io::default_config();
+    if (const std::optional<io::ConfigError> error = io::check_startable(config, ""); error) {
+      std::fprintf(stderr, "%s\n", error->message().c_str());
+      return exit_usage;
+    }
   }
 
   // The file as first loaded: the checkpointer's second load must see the

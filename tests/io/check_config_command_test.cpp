@@ -45,6 +45,17 @@ TEST(CheckConfigCommand, InvalidFilePrintsFileLineFieldReasonAndExitsTwo) {
   EXPECT_EQ(r.err, path + ":2: links[0].prot: unknown key\n");
 }
 
+// Serve loads the accounts before it starts, and refuses a bad file with
+// exit 2: check-config loads it the same way.
+TEST(CheckConfigCommand, TheAccountsFileIsLoadedAsServeLoadsIt) {
+  const std::string accounts = write_file("accounts.ndjson", R"({"type":"card","id":"c1"})" "\n");
+  const std::string path = write_file("with_accounts.json", R"({"accounts":")" + accounts + R"("})");
+  const Outcome r = run({path});
+  EXPECT_EQ(r.status, exit_usage);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.rfind(accounts + ":1: ", 0), 0u) << r.err;
+}
+
 TEST(CheckConfigCommand, MissingFileExitsTwo) {
   const Outcome r = run({"/nonexistent/switch.json"});
   EXPECT_EQ(r.status, exit_usage);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -178,7 +179,25 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"port_huge", "{\"links\": [{\"port\": 18446744073709551615}]}",
                   "conf/switch.json:1: links[0].port: must be between 1 and 65535 (got 18446744073709551615)"},
         ErrorCase{"max_inflight", "{\"links\": [{\"max_inflight\": 0}]}",
-                  "conf/switch.json:1: links[0].max_inflight: must be between 1 and 1048576 (got 0)"},
+                  "conf/switch.json:1: links[0].max_inflight: must be between 1 and 4096 (got 0)"},
+        // A connection's in-flight table holds 4096 (switch_inflight_per_connection_max).
+        ErrorCase{"max_inflight_above_a_connection", "{\"links\": [{\"max_inflight\": 4097}]}",
+                  "conf/switch.json:1: links[0].max_inflight: must be between 1 and 4096 (got 4097)"},
+        // The runtime has 8 connection slots (switch_links_max).
+        ErrorCase{"links_above_the_slots",
+                  "{\"links\": [{\"name\": \"l0\"}, {\"name\": \"l1\"}, {\"name\": \"l2\"}, {\"name\": \"l3\"},\n"
+                  "{\"name\": \"l4\"}, {\"name\": \"l5\"}, {\"name\": \"l6\"}, {\"name\": \"l7\"},\n"
+                  "{\"name\": \"l8\"}]}",
+                  "conf/switch.json:3: links[8]: too many links (at most 8, one per connection slot of the switch)"},
+        ErrorCase{"listen_host_name", "{\"links\": [\n{\"host\": \"localhost\"}]}",
+                  "conf/switch.json:2: links[0].host: must be an IPv4 address such as \"127.0.0.1\" (got "
+                  "\"localhost\"; host names are not resolved)"},
+        ErrorCase{"connect_host_name", "{\"links\": [{\"mode\": \"connect\",\n \"host\": \"acquirer.example\"}]}",
+                  "conf/switch.json:2: links[0].host: must be an IPv4 address such as \"127.0.0.1\" (got "
+                  "\"acquirer.example\"; host names are not resolved)"},
+        ErrorCase{"host_ipv6", "{\"links\": [{\"host\": \"::1\"}]}",
+                  "conf/switch.json:1: links[0].host: must be an IPv4 address such as \"127.0.0.1\" (got "
+                  "\"::1\"; host names are not resolved)"},
         ErrorCase{"echo", "{\"links\": [{\"echo_interval_s\": 86401}]}",
                   "conf/switch.json:1: links[0].echo_interval_s: must be between 0 and 86400 (got 86401)"},
         ErrorCase{"sign_on", "{\"links\": [{\"sign_on\": \"yes\"}]}",
@@ -187,6 +206,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"cores_unknown", "{\"cores\": {\"wal\": [0]}}", "conf/switch.json:1: cores.wal: unknown key"},
         ErrorCase{"cores_list", "{\"cores\": {\"io\": 0}}",
                   "conf/switch.json:1: cores.io: must be an array of CPU numbers"},
+        // One authorization thread per entry; the runtime has 4 (switch_auth_threads_max).
+        ErrorCase{"cores_auth_above_the_threads", "{\"cores\": {\"io\": [0],\n \"auth\": [0, 1, 2, 3, 4]}}",
+                  "conf/switch.json:2: cores.auth: at most 4 CPUs, one authorization thread each (got 5)"},
         ErrorCase{"cores_negative", "{\"cores\": {\"io\": [0,\n -1]}}",
                   "conf/switch.json:2: cores.io[1]: must be between 0 and 1023 (got -1)"},
         ErrorCase{"wal_type", "{\"wal\": \"./wal\"}", "conf/switch.json:1: wal: must be an object"},
@@ -199,12 +221,6 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"snapshot_every", "{\"wal\": {\"snapshot_every\": 0}}",
                   "conf/switch.json:1: wal.snapshot_every: must be between 1 and 18446744073709551615 (got 0)"},
         ErrorCase{"accounts", "{\"accounts\": null}", "conf/switch.json:1: accounts: must be a string"},
-        ErrorCase{"timezone", "{\"timezone\": \"Asia/Tokio\"}",
-                  "conf/switch.json:1: timezone: unknown time zone \"Asia/Tokio\" (an IANA name such as "
-                  "\"Asia/Tokyo\", \"UTC\", or an offset such as \"+09:00\")"},
-        ErrorCase{"timezone_offset", "{\"timezone\": \"+25:00\"}",
-                  "conf/switch.json:1: timezone: unknown time zone \"+25:00\" (an IANA name such as "
-                  "\"Asia/Tokyo\", \"UTC\", or an offset such as \"+09:00\")"},
         ErrorCase{"clock", "{\"clock\": \"wall\"}",
                   "conf/switch.json:1: clock: must be \"system\" or \"message\" (got \"wall\")"},
         ErrorCase{"hold_days", "{\"hold_days\": 0}", "conf/switch.json:1: hold_days: must be between 1 and 3650 (got 0)"},
@@ -222,9 +238,18 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"pan_key_file", "{\"pan_key_file\": []}", "conf/switch.json:1: pan_key_file: must be a string"}));
 
 TEST(Config, MissingFileIsAnErrorNamingIt) {
-  const ConfigResult r = load_config_file("/nonexistent/authswitch.json");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message(), "/nonexistent/authswitch.json: cannot read: No such file or directory");
+  std::string text;
+  const std::optional<ConfigError> e = read_config_text("/nonexistent/authswitch.json", text);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->message(), "/nonexistent/authswitch.json: cannot read: No such file or directory");
+}
+
+TEST(Config, TheRuntimesBoundsAreAccepted) {
+  const ConfigResult r = parse(R"({"links": [{"name": "l0", "max_inflight": 4096}, {"name": "l1"}, {"name": "l2"},
+    {"name": "l3"}, {"name": "l4"}, {"name": "l5"}, {"name": "l6"},
+    {"name": "l7", "mode": "connect", "host": "10.1.2.3"}], "cores": {"auth": [0, 1, 2, 3]}})");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r.config().links.size(), 8u);
 }
 
 }  // namespace

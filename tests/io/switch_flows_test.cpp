@@ -56,6 +56,19 @@ TEST_P(SwitchFlows, TheLogsRecordsAndSyncsAreOnMetrics) {
   EXPECT_LE(metric_value(sw_.runtime().render_metrics(), "authswitch_wal_records_total"), records + 3);
 }
 
+// SPEC 12: exported from start, 0 for an empty log; a start that replays
+// records reports the time it took.
+TEST_P(SwitchFlows, RecoverySecondsIsZeroForAnEmptyLog) {
+  EXPECT_EQ(metric_value(sw_.runtime().render_metrics(), "authswitch_recovery_seconds"), 0.0);
+  {
+    Client c(sw_.port());
+    ASSERT_EQ(c.roundtrip(auth_request(0, 100, 900)).at(39), "00");
+  }
+  ASSERT_EQ(sw_.stop(), "");
+  RunningSwitch again(test_config(dir_, GetParam()));
+  EXPECT_GT(metric_value(again.runtime().render_metrics(), "authswitch_recovery_seconds"), 0.0);
+}
+
 TEST_P(SwitchFlows, FinancialRequestIsAnswered0210) {
   Client c(sw_.port());
   const Fields a = c.roundtrip(auth_request(2, 1000, 2, "0200"));
