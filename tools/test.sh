@@ -5,13 +5,13 @@
 # ThreadSanitizer, a bounded libFuzzer run of each codec fuzz target, and a
 # one-pass smoke run of each benchmark so they never rot.
 #
-# Environment: JOBS (default: nproc), FUZZ_SECONDS (default 60),
+# Environment: JOBS (default: nproc), FUZZ_SECONDS (default 45),
 # SKIP_SANITIZERS=1 / SKIP_FUZZ=1 for a quick local loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${JOBS:-$(nproc)}
-fuzz_seconds=${FUZZ_SECONDS:-60}
+fuzz_seconds=${FUZZ_SECONDS:-45}
 passed=0
 failed=0
 
