@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/assert.h"
+#include "core/thread_class.h"
 #include "core/thread_name.h"
 #include "io/cpu_affinity.h"
 #include "io/wall_clock.h"
@@ -23,11 +24,12 @@ AuthWorker::AuthWorker(core::Core& core, core::ShardId shard, std::span<Connecti
   last_tickets_.fill(no_results);
 }
 
-void AuthWorker::start(int cpu) {
+void AuthWorker::start(int cpu, core::ThreadClass cls) {
   AS_ASSERT(!thread_.joinable());
-  thread_ = std::thread([this, cpu] {
+  thread_ = std::thread([this, cpu, cls] {
     core::name_this_thread("as-auth-" + std::to_string(shard_));
     if (cpu >= 0) (void)pin_current_thread(cpu, "auth " + std::to_string(shard_));
+    (void)core::set_current_thread_class(cls);
     run();
   });
 }

@@ -26,6 +26,7 @@
 
 #include <concurrentqueue/concurrentqueue.h>
 
+#include "core/thread_class.h"
 #include "core/core.h"
 #include "io/idle_strategy.h"
 #include "io/latency_histogram.h"
@@ -47,8 +48,8 @@ class AuthWorker {
   AuthWorker(const AuthWorker&) = delete;
   AuthWorker& operator=(const AuthWorker&) = delete;
 
-  // Starts the thread, pinned to `cpu` (-1: unpinned).
-  void start(int cpu);
+  // Starts the thread, pinned to `cpu` (-1: unpinned), scheduled as `cls`.
+  void start(int cpu, core::ThreadClass cls = core::ThreadClass::answer_path);
   // After every connection loop has ended (no job can arrive any more):
   // finishes what is queued and joins.
   void stop();

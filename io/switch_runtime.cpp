@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "core/assert.h"
+#include "core/thread_class.h"
 #include "core/thread_name.h"
 #include "io/cpu_affinity.h"
 #include "io/tcp_connect.h"
@@ -157,6 +158,9 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
              "retransmission of one is answered 94 instead of its stored answer; nothing is applied twice");
   }
 
+  log_line(core::describe_thread_classes(options_.answer_path_slices,
+                                         options_.background_idle && options_.reload_accounts != nullptr));
+
   // The log.
   ledger::WalOptions wal_options;
   wal_options.dir = cfg.wal.dir.string();
@@ -174,6 +178,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
                                     {}, 1);
   wal_sync_observer_ = std::make_unique<SyncRecorder>(wal_fsync_->recorder(0));
   wal_options.sync_observer = wal_sync_observer_.get();
+  wal_options.thread_class = answer_path_class();
   wal_ = std::make_unique<ledger::WalWriter>(wal_options);
   if (const ledger::Status s = wal_->open(); !s.ok()) {
     return "write-ahead log " + wal_options.dir + ": " + s.to_string();
@@ -251,6 +256,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
       return std::make_unique<core::Core>(std::move(again), config);
     };
     c.log = [this](const std::string& line) { log_line(line); };
+    c.thread_class = options_.background_idle ? core::ThreadClass::background : core::ThreadClass::unchanged;
     const ledger::ProducerId marker_producer = wal_->register_producer();
     checkpointer_ = std::make_unique<ledger::Checkpointer>(std::move(c), *wal_, marker_producer, cipher_.get());
     checkpointer_->start();
@@ -301,7 +307,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   }
 
   for (std::size_t w = 0; w < workers_.size(); ++w) {
-    workers_[w]->start(cpu_for_thread(cfg.cores.auth, w));
+    workers_[w]->start(cpu_for_thread(cfg.cores.auth, w), answer_path_class());
   }
   started_ = true;
   if (options_.hold_sweep_interval_ms > 0) {
@@ -402,6 +408,7 @@ void SwitchRuntime::accept_loop(std::size_t link) {
     slot_threads_[slot] = std::thread([this, link, slot, fd, peer_port, cpu] {
       core::name_this_thread("as-io-" + std::to_string(slot));
       if (cpu >= 0) (void)pin_current_thread(cpu, "io " + std::to_string(slot));
+      (void)core::set_current_thread_class(answer_path_class());
       serve_connection(link, slot, fd, peer_port, nullptr);
     });
   }

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/thread_class.h"
 #include "codec/codec.h"
 #include "core/core.h"
 #include "io/auth_worker.h"
@@ -58,6 +59,11 @@ struct SwitchOptions {
   // How often held amounts older than hold_days are released (SPEC 8,
   // io/hold_sweeper.h); 0: never (tests whose holds must stay put).
   std::int64_t hold_sweep_interval_ms = constants::switch_hold_sweep_interval_ms;
+  // How the kernel schedules the threads (core/thread_class.h): the answer's
+  // path asks for short slices, the checkpointer runs SCHED_IDLE. False:
+  // threads as created (serve_e2e's A/B).
+  bool answer_path_slices = true;
+  bool background_idle = true;
 };
 
 class SwitchRuntime {
@@ -104,6 +110,9 @@ class SwitchRuntime {
  private:
   struct Listener;
   void log_line(const std::string& line);
+  [[nodiscard]] core::ThreadClass answer_path_class() const noexcept {
+    return options_.answer_path_slices ? core::ThreadClass::answer_path : core::ThreadClass::unchanged;
+  }
   static void log_trampoline(void* context, const std::string& line);
   void accept_loop(std::size_t link);
   void connect_loop(std::size_t link);

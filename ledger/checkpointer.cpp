@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/assert.h"
+#include "core/thread_class.h"
 #include "core/thread_name.h"
 #include "ledger/core_recovery.h"
 #include "ledger/core_snapshot.h"
@@ -217,6 +218,7 @@ Status Checkpointer::take_snapshot() {
 void Checkpointer::run() noexcept {
   // Per-thread on Linux: only this thread gets the lower share.
   (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), options_.nice);
+  (void)core::set_current_thread_class(options_.thread_class);
   const auto build_started = Clock::now();
   if (Status s = build_shadow(); !s) {
     fail(std::move(s));

@@ -47,6 +47,7 @@
 #include <string>
 #include <thread>
 
+#include "core/thread_class.h"
 #include "core/constants.h"
 #include "core/core.h"
 #include "ledger/pan_cipher.h"
@@ -69,8 +70,11 @@ struct CheckpointerOptions {
   // The snapshot the live recovery loaded (CoreRecoveryResult::snapshot), if
   // any: the shadow loads the same one and replays from the record after it.
   std::optional<SnapshotInfo> base_snapshot;
-  // Niceness of the checkpointer's thread (0..19; 19 is the lowest share).
+  // Niceness of the checkpointer's thread (0..19; 19 is the lowest share),
+  // what is left when SCHED_IDLE is refused or not asked for.
   int nice = 10;
+  // Background work: CPU no answer needs (core/thread_class.h).
+  core::ThreadClass thread_class = core::ThreadClass::background;
   // Records applied between looks at the stop flag and at the lag.
   std::size_t batch_records = 4096;
   // Sleep when there is nothing new (the writer makes records durable every

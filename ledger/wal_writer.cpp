@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/assert.h"
+#include "core/thread_class.h"
 #include "core/thread_name.h"
 #include "ledger/log_reader.h"
 #include "ledger/record_encode.h"
@@ -303,6 +304,7 @@ Status WalWriter::open() {
   state_.store(State::running, std::memory_order_release);
   thread_ = std::thread([this] {
     core::name_this_thread("as-wal");
+    (void)core::set_current_thread_class(options_.thread_class);
     run();
   });
   return Status{};

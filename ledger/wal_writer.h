@@ -78,6 +78,7 @@
 #include <string>
 #include <thread>
 
+#include "core/thread_class.h"
 #include "core/constants.h"
 #include "ledger/log_files.h"
 #include "ledger/segment_io.h"
@@ -109,6 +110,8 @@ struct WalOptions {
   int notify_eventfd = -1;
   // When set, outlives the writer.
   WalSyncObserver* sync_observer = nullptr;
+  // The writer is on every answer's path (core/thread_class.h).
+  core::ThreadClass thread_class = core::ThreadClass::answer_path;
 };
 
 using ProducerId = std::uint32_t;

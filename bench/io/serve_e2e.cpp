@@ -8,7 +8,7 @@
 //             [--connections 1] [--cards 100000] [--wal DIR] [--pin 0|1]
 //             [--floor 0|1] [--switch 0|1] [--client-nice N]
 //             [--checkpoint 0|1] [--snapshot-every N] [--flush-interval-ms N]
-//             [--recycled N]
+//             [--recycled N] [--short-slices 0|1] [--idle-checkpointer 0|1]
 //
 // --recycled N lays N written segment-sized files in the log folder as the
 // checkpointer's pruning leaves them (ledger/wal_writer.h), before the
@@ -26,6 +26,11 @@
 // --floor 0 / --switch 0 leave one half out, so that a whole-process counter
 // (perf stat -e raw_syscalls:sys_enter,context-switches) can be split
 // between the two: the switch's share is a full run's less a floor-only one.
+//
+// --short-slices 0 / --idle-checkpointer 0 leave the switch's threads as
+// created instead of asking for short slices on the answer's path and
+// SCHED_IDLE for the checkpointer (core/thread_class.h): the A/B of that
+// choice.
 //
 // --client-nice N runs the client's thread at niceness N (both runs alike):
 // on 2 CPUs the client, which on a real deployment is another machine,
@@ -67,7 +72,8 @@ using namespace authswitch;
 constexpr const char* usage =
     "usage: serve_e2e [--rate N] [--seconds S] [--durability async|sync] [--connections C]\n"
     "                 [--cards N] [--wal DIR] [--pin 0|1] [--floor 0|1] [--switch 0|1] [--client-nice N]\n"
-    "                 [--checkpoint 0|1] [--snapshot-every N] [--flush-interval-ms N] [--recycled N]\n";
+    "                 [--checkpoint 0|1] [--snapshot-every N] [--flush-interval-ms N] [--recycled N]\n"
+    "                 [--short-slices 0|1] [--idle-checkpointer 0|1]\n";
 
 class IsoRequestSource final : public io::RequestSource {
  public:
@@ -219,6 +225,8 @@ int main(int argc, char** argv) {
   bool run_switch = true;
   int client_nice = 0;
   bool checkpoint = true;
+  bool short_slices = true;
+  bool idle_checkpointer = true;
   std::uint64_t snapshot_every = io::WalConfig{}.snapshot_every;
   std::uint32_t flush_interval_ms = io::WalConfig{}.flush_interval_ms;  // async: the log's fdatasync period
   for (int i = 1; i < argc; ++i) {
@@ -245,6 +253,8 @@ int main(int argc, char** argv) {
     else if (flag == "--snapshot-every") snapshot_every = std::strtoull(value, nullptr, 10);
     else if (flag == "--flush-interval-ms") flush_interval_ms = static_cast<std::uint32_t>(std::strtoul(value, nullptr, 10));
     else if (flag == "--recycled") recycled = std::strtoul(value, nullptr, 10);
+    else if (flag == "--short-slices") short_slices = std::string_view(value) != "0";
+    else if (flag == "--idle-checkpointer") idle_checkpointer = std::string_view(value) != "0";
     else if (flag == "--durability") durability = std::string_view(value) == "sync" ? io::Durability::sync : io::Durability::async;
     else {
       std::fputs(usage, stderr);
@@ -255,9 +265,11 @@ int main(int argc, char** argv) {
     std::fputs("serve_e2e: --snapshot-every and --flush-interval-ms must be at least 1 (as in the config)\n", stderr);
     return 2;
   }
-  std::printf("serve_e2e: %u/s for %.1f s over %u connection(s), durability %s, client nice %d, checkpointer %s\n",
+  std::printf("serve_e2e: %u/s for %.1f s over %u connection(s), durability %s, client nice %d, checkpointer %s, "
+              "short slices %s, idle checkpointer %s\n",
               client.rate_per_s, client.seconds, client.connections, std::string(io::to_string(durability)).c_str(),
-              client_nice, checkpoint ? ("on, snapshot every " + std::to_string(snapshot_every) + " records").c_str() : "off");
+              client_nice, checkpoint ? ("on, snapshot every " + std::to_string(snapshot_every) + " records").c_str() : "off",
+              short_slices ? "on" : "off", idle_checkpointer ? "on" : "off");
   // Only while the client runs: a thread inherits its creator's niceness,
   // and the servers' threads are created from this one.
   const auto run_client = [client_nice](const io::OpenLoopOptions& o, io::RequestSource& source,
@@ -314,6 +326,8 @@ int main(int argc, char** argv) {
   options.config.wal.snapshot_every = snapshot_every;
   options.config.wal.flush_interval_ms = flush_interval_ms;
   options.log = [](const std::string&) {};
+  options.answer_path_slices = short_slices;
+  options.background_idle = idle_checkpointer;
   if (checkpoint) {
     options.reload_accounts = [cards]() -> std::unique_ptr<core::Accounts> {
       return std::move(core::load_accounts_text(core::generate_demo_accounts(cards), "demo").accounts);

@@ -4,6 +4,7 @@
 // temporary log, and counting the log's records by type.
 #pragma once
 
+#include <functional>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -200,11 +201,14 @@ class RunningSwitch {
  public:
   // No hold sweeps unless asked for (`hold_sweep_interval_ms`): most tests'
   // requests carry a fixed field 7, days old, whose holds must stay put.
-  explicit RunningSwitch(io::Config config, std::size_t cards = 1000, std::int64_t hold_sweep_interval_ms = 0) {
+  // `adjust` changes any other option before the start.
+  explicit RunningSwitch(io::Config config, std::size_t cards = 1000, std::int64_t hold_sweep_interval_ms = 0,
+                         const std::function<void(io::SwitchOptions&)>& adjust = {}) {
     io::SwitchOptions options;
     options.config = std::move(config);
     options.txn_capacity = 1u << 14;
     options.hold_sweep_interval_ms = hold_sweep_interval_ms;
+    if (adjust) adjust(options);
     options.log = [this](const std::string& line) {
       const std::lock_guard<std::mutex> lock(mutex_);
       lines_.push_back(line);

@@ -50,6 +50,7 @@ constexpr std::uint32_t ops_before_first_snapshot_known = 250;
   c.loaded_cards = static_cast<std::uint32_t>(core->accounts().card_pans.size());
   c.make_core = [] { return driver_core(); };
   c.nice = 0;
+  c.thread_class = core::ThreadClass::unchanged;  // not starved by the other tests' CPU
   c.batch_records = 32;
   c.idle_wait_ms = 1;
   c.log = [](const std::string&) {};

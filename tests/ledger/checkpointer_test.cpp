@@ -17,6 +17,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "ledger/core_recovery.h"
@@ -103,7 +105,10 @@ TEST(LogFollower, APublishedRecordThatIsNotThereIsAnError) {
 // events into a WalWriter, and a checkpointer following the log.
 class Rig {
  public:
-  explicit Rig(const std::string& dir, std::uint64_t snapshot_every, std::uint64_t seed = 42)
+  // The checkpointer runs as created unless told (SCHED_IDLE would let the
+  // other tests' CPU starve it on a busy CI machine).
+  explicit Rig(const std::string& dir, std::uint64_t snapshot_every, std::uint64_t seed = 42,
+               core::ThreadClass thread_class = core::ThreadClass::unchanged)
       : cipher_(driver_key()), core_(driver_core()), driver_(seed) {
     WalOptions o;
     o.dir = dir;
@@ -120,6 +125,7 @@ class Rig {
     c.loaded_cards = static_cast<std::uint32_t>(core_->accounts().card_pans.size());
     c.make_core = [] { return driver_core(); };
     c.nice = 0;
+    c.thread_class = thread_class;
     c.batch_records = 64;
     c.log = [this](const std::string& line) {
       const std::lock_guard<std::mutex> lock(lines_mutex_);
@@ -233,6 +239,26 @@ TEST(Checkpointer, SnapshotsEveryIntervalRemoveOldSegmentsAndRecoveryGivesTheLiv
   // The final snapshot is the last thing but its marker and the shutdown record.
   EXPECT_LE(result.records_read, 3u);
   EXPECT_EQ(recovered->dump_state(), rig.core().dump_state());
+}
+
+// Background work takes only CPU no answer needs: the switch's checkpointer
+// thread runs SCHED_IDLE (the options' default), and still snapshots.
+TEST(Checkpointer, RunsAtTheIdlePolicyByDefault) {
+  EXPECT_EQ(CheckpointerOptions{}.thread_class, core::ThreadClass::background);
+  TempDir dir;
+  Rig rig(dir.path(), 200, 42, CheckpointerOptions{}.thread_class);
+  rig.run(1000);
+  ASSERT_TRUE(wait_until([&] { return rig.checkpointer().ready() && rig.checkpointer().lag() == 0; }));
+  pid_t tid = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name) && name == "as-checkpoint") tid = static_cast<pid_t>(std::stol(task.path().filename()));
+  }
+  ASSERT_NE(tid, 0) << "no thread named as-checkpoint";
+  EXPECT_EQ(::sched_getscheduler(tid), SCHED_IDLE);
+  rig.stop();
+  EXPECT_GE(rig.checkpointer().stats().snapshots_written, 1u);
 }
 
 TEST(Checkpointer, ACorruptNewestSnapshotFallsBackToTheOlderOneAndItsLog) {
