@@ -37,12 +37,14 @@ std::string set_current_thread_class(ThreadClass cls) noexcept {
       if (::sched_setscheduler(0, SCHED_IDLE, &param) == 0) return {};
       return std::string("SCHED_IDLE refused: ") + std::strerror(errno);
     }
-    case ThreadClass::answer_path: {
+    case ThreadClass::answer_path:
+    case ThreadClass::ordinary: {
       SchedAttr attr;
       attr.sched_policy = SCHED_OTHER;
-      attr.sched_runtime = answer_path_slice_ns;
+      attr.sched_runtime = cls == ThreadClass::answer_path ? answer_path_slice_ns : 0;  // 0: the default slice
       if (::syscall(SYS_sched_setattr, 0, &attr, 0U) == 0) return {};
-      return std::string("a short slice refused: ") + std::strerror(errno);
+      return std::string(cls == ThreadClass::answer_path ? "a short slice" : "SCHED_OTHER") +
+             " refused: " + std::strerror(errno);
     }
   }
   return {};

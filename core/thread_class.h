@@ -27,6 +27,7 @@ enum class ThreadClass : std::uint8_t {
   unchanged,    // leave the thread as created (benchmarks' A/B, tests)
   answer_path,  // a short slice (answer_path_slice_ns)
   background,   // SCHED_IDLE
+  ordinary,     // SCHED_OTHER, the default slice, nice 0 (background work now awaited)
 };
 
 // The slice an answer-path thread asks for: the kernel's minimum (100 us);

@@ -230,6 +230,7 @@ void Checkpointer::run() noexcept {
     stats_.build_cpu_seconds = thread_cpu_seconds();
   }
   ready_.store(true, std::memory_order_release);
+  bool promoted = false;
   for (;;) {
     bool stopping = false, final_snapshot = false;
     std::uint64_t target = 0;
@@ -240,6 +241,14 @@ void Checkpointer::run() noexcept {
       target = final_target_;
     }
     if (stopping && !final_snapshot) break;
+    if (stopping && !promoted) {
+      // The shutdown now waits for the final snapshot: SCHED_IDLE on a busy
+      // host could hold it up for minutes.
+      if (options_.thread_class == core::ThreadClass::background) {
+        (void)core::set_current_thread_class(core::ThreadClass::ordinary);
+      }
+      promoted = true;
+    }
     const std::uint64_t limit = stopping ? target : wal_.durable_sequence();
     std::size_t applied = 0;
     if (Status s = apply_batch(limit, options_.batch_records, applied); !s) {

@@ -18,6 +18,7 @@ namespace {
 struct Case {
   const char* name;
   core::ThreadClass cls;
+  core::ThreadClass then;  // applied after `cls`
   int policy;
   bool short_slice;
 };
@@ -31,6 +32,7 @@ TEST_P(ThreadClassCase, TheThreadGetsItsClassAndOthersKeepTheirs) {
   ThreadSched seen;
   std::thread([&] {
     said = core::set_current_thread_class(c.cls);
+    said += core::set_current_thread_class(c.then);
     seen = read_thread_sched(::gettid());
   }).join();
   ASSERT_EQ(said, "");
@@ -48,9 +50,18 @@ TEST_P(ThreadClassCase, TheThreadGetsItsClassAndOthersKeepTheirs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Classes, ThreadClassCase,
-                         ::testing::Values(Case{"unchanged", core::ThreadClass::unchanged, SCHED_OTHER, false},
-                                           Case{"answer_path", core::ThreadClass::answer_path, SCHED_OTHER, true},
-                                           Case{"background", core::ThreadClass::background, SCHED_IDLE, false}),
+                         ::testing::Values(
+                             Case{"unchanged", core::ThreadClass::unchanged, core::ThreadClass::unchanged, SCHED_OTHER,
+                                  false},
+                             Case{"answer_path", core::ThreadClass::answer_path, core::ThreadClass::unchanged,
+                                  SCHED_OTHER, true},
+                             Case{"background", core::ThreadClass::background, core::ThreadClass::unchanged, SCHED_IDLE,
+                                  false},
+                             // The checkpointer's final snapshot, awaited by a shutdown.
+                             Case{"background_then_ordinary", core::ThreadClass::background,
+                                  core::ThreadClass::ordinary, SCHED_OTHER, false},
+                             Case{"answer_path_then_ordinary", core::ThreadClass::answer_path,
+                                  core::ThreadClass::ordinary, SCHED_OTHER, false}),
                          [](const ::testing::TestParamInfo<Case>& p) { return std::string(p.param.name); });
 
 TEST(ThreadClass, TheStartUpLineSaysWhatWasAskedFor) {
