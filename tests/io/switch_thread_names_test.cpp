@@ -23,17 +23,6 @@
 namespace authswitch::test {
 namespace {
 
-// The thread id of each thread, by name.
-std::map<std::string, pid_t> threads_by_name() {
-  std::map<std::string, pid_t> out;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    if (std::getline(comm, name)) out[name] = static_cast<pid_t>(std::stol(task.path().filename().string()));
-  }
-  return out;
-}
-
 std::vector<std::string> thread_names() {
   std::vector<std::string> names;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {

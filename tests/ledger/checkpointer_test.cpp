@@ -17,7 +17,7 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -30,6 +30,7 @@
 #include "tests/ledger/core_recovery_driver.h"
 #include "tests/ledger/test_util.h"
 #include "tests/ledger/wait_until.h"
+#include "tests/support/thread_sched.h"
 
 namespace authswitch::ledger::testing {
 namespace {
@@ -249,14 +250,9 @@ TEST(Checkpointer, RunsAtTheIdlePolicyByDefault) {
   Rig rig(dir.path(), 200, 42, CheckpointerOptions{}.thread_class);
   rig.run(1000);
   ASSERT_TRUE(wait_until([&] { return rig.checkpointer().ready() && rig.checkpointer().lag() == 0; }));
-  pid_t tid = 0;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    if (std::getline(comm, name) && name == "as-checkpoint") tid = static_cast<pid_t>(std::stol(task.path().filename()));
-  }
-  ASSERT_NE(tid, 0) << "no thread named as-checkpoint";
-  EXPECT_EQ(::sched_getscheduler(tid), SCHED_IDLE);
+  const std::map<std::string, pid_t> threads = authswitch::test::threads_by_name();
+  ASSERT_EQ(threads.count("as-checkpoint"), 1u) << "no thread named as-checkpoint";
+  EXPECT_EQ(::sched_getscheduler(threads.at("as-checkpoint")), SCHED_IDLE);
   rig.stop();
   EXPECT_GE(rig.checkpointer().stats().snapshots_written, 1u);
 }

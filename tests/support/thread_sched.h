@@ -5,7 +5,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -28,6 +30,18 @@ inline ThreadSched read_thread_sched(pid_t tid) {
     const std::string value = line.substr(colon + 1);
     if (key == "policy") out.policy = std::stoi(value);
     if (key == "se.slice") out.slice = std::stoull(value);
+  }
+  return out;
+}
+
+// This process's threads by name (/proc/self/task/*/comm); of two with one
+// name, either.
+inline std::map<std::string, pid_t> threads_by_name() {
+  std::map<std::string, pid_t> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) out[name] = static_cast<pid_t>(std::stol(task.path().filename().string()));
   }
   return out;
 }
