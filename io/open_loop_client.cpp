@@ -181,6 +181,9 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& options, RequestSource& sour
     now = now_ns();
     std::uint64_t wake = give_up;
     if (next < total) wake = std::min(wake, due_of(next));
+    // Progress is due every second, the wait for the last answers included:
+    // a switch that stopped answering must show in it (SPEC 11).
+    if (options.progress != nullptr) wake = std::min(wake, next_progress);
     const std::uint64_t wait_ns = wake > now ? wake - now : 0;
     for (std::size_t i = 0; i < connections.size(); ++i) {
       polls[i] = pollfd{connections[i].fd, static_cast<short>(POLLIN | (connections[i].out_len ? POLLOUT : 0)), 0};

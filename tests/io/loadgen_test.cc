@@ -2,10 +2,13 @@
 // timeouts, the report, and latency counted from the due time.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <numeric>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -143,6 +146,34 @@ TEST(Loadgen, SilentSwitchMeansEveryRequestTimesOut) {
   EXPECT_TRUE(test::wait_until([&] { return fake.requests_read() >= 100; }, std::chrono::seconds(30)));
   EXPECT_EQ(fake.requests_read(), 100u);
   EXPECT_FALSE(r.clean());
+}
+
+// SPEC 11: progress each second, also while loadgen only waits for the last
+// answers (here from a switch that never answers): the run lasts the 1 s of
+// sending plus the 3 s timeout, so three whole seconds end before it does.
+TEST(Loadgen, PrintsProgressEachSecondWhileWaitingForTheLastAnswers) {
+  FakeSwitch fake({.silent = true, .demo_cards = cards});
+  LoadgenOptions o = options_for(fake);
+  o.rate_per_s = 20;
+  o.seconds = 1.0;
+  o.timeout = std::chrono::milliseconds(3000);
+  char* text = nullptr;
+  std::size_t size = 0;
+  std::FILE* progress = open_memstream(&text, &size);
+  ASSERT_NE(progress, nullptr);
+  o.progress = progress;
+  const LoadgenResult r = run_loadgen(o);
+  std::fclose(progress);
+  const std::string lines(text, size);
+  std::free(text);
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.timeouts, 20u);
+  std::vector<std::string> seconds;
+  std::istringstream in(lines);
+  for (std::string line; std::getline(in, line);) seconds.push_back(line);
+  ASSERT_GE(seconds.size(), 3u) << lines;
+  EXPECT_LE(seconds.size(), 4u) << lines;
+  EXPECT_EQ(seconds[2].rfind("loadgen:   3s sent 20 answered 0 timeouts ", 0), 0u) << lines;
 }
 
 TEST(Loadgen, ReportWritesPercentilesAndPlot) {
