@@ -86,7 +86,18 @@ ReadStatus read_request(const codec::Dialect& dialect, const codec::MessageView&
   using F = core::AuthRequest;
   out = core::AuthRequest{};
   std::array<char, 64> buf{};
-  const auto text = [&](int field) { return text_of(dialect, view, field, buf); };
+  // A field-spec dialect may give a field the core reads (at most 42
+  // characters in SPEC 1's table) more room than `buf`: such a value reads
+  // as empty and makes the message a format error, never a decode past the
+  // buffer's end.
+  bool too_long = false;
+  const auto text = [&](int field) -> std::string_view {
+    if (view.length(field) > buf.size()) {
+      too_long = true;
+      return {};
+    }
+    return text_of(dialect, view, field, buf);
+  };
 
   const std::string_view mti = view.mti();
   const unsigned mti_number = static_cast<unsigned>(parse_digits(mti).value_or(0));
@@ -174,7 +185,7 @@ ReadStatus read_request(const codec::Dialect& dialect, const codec::MessageView&
     out.actual_amount = static_cast<std::int64_t>(*v);
     out.present |= F::f95;
   }
-  return ReadStatus::ok;
+  return too_long ? ReadStatus::format_error : ReadStatus::ok;
 }
 
 bool field_readable_after_error(const codec::MessageView& view, const codec::CodecError& error, int field) noexcept {

@@ -3,8 +3,13 @@
 // receive buffer was reused.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
+#include <span>
+#include <string>
 
+#include "codec/pack.h"
+#include "codec/unpack.h"
 #include "io/iso_adapter.h"
 #include "tests/io/switch_test_support.h"
 
@@ -78,6 +83,47 @@ TEST(IsoAdapter, UnreadableFieldTextIsAFormatError) {
   ASSERT_TRUE(codec::unpack(codec::Dialect::iso87_ascii(), body, view).ok());
   core::AuthRequest r;
   EXPECT_EQ(io::read_request(codec::Dialect::iso87_ascii(), view, ms_2026_11_23_14h, r), io::ReadStatus::format_error);
+}
+
+// SPEC 1: a field-spec file may give a field the core reads more room than
+// the 42 characters SPEC 1's table needs, in an encoding whose text is not
+// the wire bytes. A peer sending such a long value gets 30 (format error);
+// the switch does not decode it past its buffer (which stops the process).
+TEST(IsoAdapter, LongerFieldThanTheCoreReadsInAnEbcdicDialectIsAFormatError) {
+  struct Case {
+    int field;
+    codec::ContentType type;
+    char fill;
+  };
+  for (const Case c : {Case{2, codec::ContentType::n, '4'}, Case{37, codec::ContentType::an, 'R'},
+                       Case{95, codec::ContentType::an, '0'}}) {
+    SCOPED_TRACE("field " + std::to_string(c.field));
+    codec::Dialect dialect = codec::Dialect::iso87_ascii();
+    codec::FieldSpec spec;
+    spec.defined = true;
+    spec.type = c.type;
+    spec.length_type = codec::LengthType::lllvar;
+    spec.max_length = 999;
+    spec.encoding = codec::ContentEncoding::ebcdic;
+    ASSERT_EQ(dialect.define(c.field, spec), "");
+    Fields f = auth_request(0, 1234, 42);
+    f[c.field] = std::string(70, c.fill);
+    codec::FieldValues values;
+    for (const auto& [number, text] : f) {
+      if (number == 0) {
+        values.set_mti(text);
+      } else {
+        values.set(number, text);
+      }
+    }
+    std::array<std::byte, 1024> body{};
+    const codec::PackResult packed = codec::pack(dialect, values, body);
+    ASSERT_TRUE(packed.error.ok()) << codec::name(packed.error.code);
+    codec::MessageView view;
+    ASSERT_TRUE(codec::unpack(dialect, std::span<const std::byte>(body.data(), packed.size), view).ok());
+    core::AuthRequest r;
+    EXPECT_EQ(io::read_request(dialect, view, ms_2026_11_23_14h, r), io::ReadStatus::format_error);
+  }
 }
 
 TEST(IsoAdapter, CaptureOutlivesTheReceiveBuffer) {
