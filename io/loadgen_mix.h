@@ -14,6 +14,7 @@
 //   reversal   0400 of an approved purchase (field 90)       00
 //   advice     0120 stand-in approval                        00
 //   balance    0100 balance inquiry (processing code 30)     00, with field 54 for a prepaid card
+//                                                              (00 02, the card's currency, C/D, 12 digits)
 //   echo       0800 network management 301                   00
 // Any decision may also be 91 (the switch sheds load); an echo may not.
 // A duplicate, conflict or reversal with no answered original to refer to yet

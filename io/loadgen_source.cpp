@@ -48,6 +48,21 @@ void write_digits(char* out, std::size_t width, std::uint64_t value) {
   }
 }
 
+bool all_digits(std::string_view text) {
+  for (const char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// SPEC 2: a balance inquiry's 00 carries the available balance as one
+// additional-amounts block: account type 00, amount type 02, the card's
+// currency, C or D, 12 digits.
+bool is_available_balance_block(std::string_view block, std::string_view currency) {
+  return block.size() == 20 && block.substr(0, 4) == "0002" && block.substr(4, 3) == currency &&
+         (block[7] == 'C' || block[7] == 'D') && all_digits(block.substr(8));
+}
+
 std::string masked(std::string_view pan) {
   const auto parsed = core::parse_pan(pan);
   return parsed ? core::mask_pan(*parsed) : std::string("(not a PAN)");
@@ -453,9 +468,18 @@ void LoadgenSource::check(Record& r, const codec::MessageView& answer) {
     mismatch(r, "61 with field 44 '" + std::string(reason) + "', expected USER:TRANSACTION");
     return;
   }
-  if (r.kind == RequestKind::balance && rc == "00" && cards_.active[r.card].prepaid && !answer.has(54)) {
-    mismatch(r, "balance inquiry on a prepaid card approved without field 54");
-    return;
+  if (r.kind == RequestKind::balance && rc == "00") {
+    const LoadgenCard& card = cards_.active[r.card];
+    if (card.prepaid && !answer.has(54)) {
+      mismatch(r, "balance inquiry on a prepaid card approved without field 54");
+      return;
+    }
+    if (answer.has(54) && !is_available_balance_block(answer.wire(54), std::string_view(card.currency, 3))) {
+      mismatch(r, "field 54 '" + std::string(answer.wire(54)) +
+                      "' is not one additional-amounts block: 00, 02, the card's currency " +
+                      std::string(card.currency, 3) + ", C or D, 12 digits");
+      return;
+    }
   }
 
   // Final answers to fresh 0100s may be retransmitted; approved purchases reversed.

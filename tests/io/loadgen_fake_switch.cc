@@ -106,7 +106,8 @@ class Decider {
     } else if (card % 1000 >= 997) {
       rc = card % 1000 == 997 ? "62" : card % 1000 == 998 ? "41" : "43";
     } else if (request.wire(3).substr(0, 2) == "30") {
-      if ((card / 2) % 2 == 0) balance = "0002392C000000500000";  // even users are prepaid
+      // Even users are prepaid.
+      if ((card / 2) % 2 == 0) balance = behaviour_.bad_balance_block ? "0002840C000000500000" : "0002392C000000500000";
     } else if (std::stoll(std::string(request.wire(4))) > 100'000) {
       rc = "61";
       reason = "USER:TRANSACTION";

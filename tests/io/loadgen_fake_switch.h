@@ -15,6 +15,7 @@ namespace authswitch::test {
 struct FakeSwitchBehaviour {
   bool silent = false;                // reads everything, answers nothing
   bool alter_retransmissions = false;  // a retransmission gets a different 38
+  bool bad_balance_block = false;      // a balance inquiry's 54 carries another currency
   // Once request number `stall_after` (1-based) is read, stop for `stall`
   // before answering it (0: never).
   std::uint64_t stall_after = 0;

@@ -127,6 +127,25 @@ TEST(Loadgen, RetransmissionAnsweredDifferentlyIsAMismatch) {
   EXPECT_FALSE(r.clean());
 }
 
+// SPEC 2: a balance inquiry's 00 carries field 54 as one block: 00, 02, the
+// card's currency, C or D, 12 digits. A block in another currency is wrong.
+TEST(Loadgen, BalanceBlockInAnotherCurrencyIsAMismatch) {
+  FakeSwitch fake({.bad_balance_block = true, .demo_cards = cards});
+  LoadgenOptions o = options_for(fake);
+  o.rate_per_s = 500;
+  ASSERT_EQ(parse_mix("balance=1", o.mix), "");
+  const LoadgenResult r = run_loadgen(o);
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.answered, r.sent);
+  // Only prepaid cards' answers carry 54: about half.
+  EXPECT_GT(r.counts.mismatches, 0u);
+  EXPECT_LT(r.counts.mismatches, r.sent);
+  ASSERT_FALSE(r.counts.mismatch_notes.empty());
+  EXPECT_NE(r.counts.mismatch_notes[0].find("field 54 '0002840C000000500000'"), std::string::npos)
+      << r.counts.mismatch_notes[0];
+  EXPECT_FALSE(r.clean());
+}
+
 TEST(Loadgen, SilentSwitchMeansEveryRequestTimesOut) {
   FakeSwitch fake({.silent = true, .demo_cards = cards});
   LoadgenOptions o = options_for(fake);
