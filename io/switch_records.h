@@ -6,7 +6,10 @@
 // Payloads are small fixed structs copied byte for byte (little-endian, the
 // only target), so appending one is a memcpy into the WAL producer's queue:
 // no allocation on the hot path. A PAN only ever appears masked (first 6,
-// last 4), never whole.
+// last 4), never whole. Every byte of a record is a field: a padding byte
+// would carry whatever the stack held before (a request's PAN, say) into the
+// log, so each struct fills its tail explicitly and append_record refuses a
+// type with padding.
 //
 // Types live in 0x0200..0x02ff so they cannot collide with the core's event
 // types (the ledger's catalogue starts at 1) or the ledger's own (>= 0x8000).
@@ -17,6 +20,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "ledger/wal_writer.h"
 
@@ -50,6 +54,7 @@ struct ReceivedRecord {
   std::uint8_t pan_length = 0;
   std::uint32_t field7 = 0;
   std::uint32_t reserved = 0;
+  std::uint32_t reserved_tail = 0;  // the 8-byte alignment's last 4 bytes, kept zero
 };
 
 struct WrittenRecord {
@@ -74,6 +79,8 @@ struct DroppedRecord {
 template <typename Record>
 [[nodiscard]] ledger::AppendResult append_record(ledger::WalWriter& wal, ledger::ProducerId producer,
                                                  SwitchRecord type, const Record& record) noexcept {
+  static_assert(std::has_unique_object_representations_v<Record>,
+                "a padding byte would copy stack contents into the log");
   return wal.append(producer, static_cast<std::uint16_t>(type),
                     std::as_bytes(std::span<const Record, 1>(&record, 1)));
 }
