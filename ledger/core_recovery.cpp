@@ -192,19 +192,25 @@ class ReplayWindow {
     }
     return Status{};
   }
+  // The sequence of the record a pop() refused (0: none).
+  [[nodiscard]] std::uint64_t failed_sequence() const noexcept { return failed_sequence_; }
 
  private:
   Status pop() {
     Entry& e = entries_[head_];
     head_ = (head_ + 1) % depth;
     --count_;
-    if (Status s = finish_record(e.event, e.card, e.sequence, core_); !s.ok()) return s;
+    if (Status s = finish_record(e.event, e.card, e.sequence, core_); !s.ok()) {
+      failed_sequence_ = e.sequence;
+      return s;
+    }
     core_.apply(e.event);
     return Status{};
   }
   core::Core& core_;
   std::array<Entry, depth> entries_{};
   std::size_t head_ = 0, count_ = 0;
+  std::uint64_t failed_sequence_ = 0;
 };
 
 // Heap: a window of events is ~16 x 300 bytes.
@@ -225,6 +231,7 @@ Status RecordReplayer::add(const RecordView& record) {
   bool pending = false;
   Entry& slot = window_->slot();
   if (Status s = decode_record(record, core_, cipher_, slot.event, pending, &slot.card, &keyed_pan_other_key_); !s) {
+    failed_sequence_ = record.sequence;
     return s;
   }
   slot.sequence = record.sequence;
@@ -238,6 +245,26 @@ Status RecordReplayer::add(const RecordView& record) {
 }
 
 Status RecordReplayer::drain() { return window_->drain(); }
+
+std::uint64_t RecordReplayer::failed_sequence() const noexcept {
+  return failed_sequence_ != 0 ? failed_sequence_ : window_->failed_sequence();
+}
+
+namespace {
+
+// A record refused for its content (it passed every check of the log's
+// format) is named like a damaged one (SPEC 7): its segment file and byte
+// offset, found again on this error path only, as the replayer notes only
+// its sequence.
+Status name_refused_record(const std::string& wal_dir, std::uint64_t sequence, Status refused) {
+  if (sequence == 0) return refused;
+  std::string file;
+  std::int64_t offset = -1;
+  if (!find_record(wal_dir, sequence, file, offset)) return refused;
+  return Status::error(refused.fault(), file, offset, refused.message());
+}
+
+}  // namespace
 
 Status recover_core(const std::string& wal_dir, core::Core& core, const PanCipher* cipher,
                     CoreRecoveryResult& result) {
@@ -267,9 +294,11 @@ Status recover_core(const std::string& wal_dir, core::Core& core, const PanCiphe
     return replayer.add(record);
   };
   RecoveryResult r;
-  if (Status s = recover(wal_dir, load, apply, r); !s) return s;
+  if (Status s = recover(wal_dir, load, apply, r); !s) {
+    return name_refused_record(wal_dir, replayer.failed_sequence(), std::move(s));
+  }
   if (Status s = load_pending(); !s) return s;
-  if (Status s = replayer.drain(); !s) return s;
+  if (Status s = replayer.drain(); !s) return name_refused_record(wal_dir, replayer.failed_sequence(), std::move(s));
   result.records_read = replayer.records_read();
   result.events_applied = replayer.events_applied();
   result.keyed_pan_other_key += replayer.keyed_pan_other_key();

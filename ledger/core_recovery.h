@@ -69,6 +69,9 @@ class RecordReplayer {
   [[nodiscard]] std::uint64_t events_applied() const noexcept { return events_applied_; }
   // As CoreRecoveryResult::keyed_pan_other_key.
   [[nodiscard]] std::uint64_t keyed_pan_other_key() const noexcept { return keyed_pan_other_key_; }
+  // The sequence of the record an add() or drain() error is about (0: none
+  // yet), for the caller to name its file and offset (find_record).
+  [[nodiscard]] std::uint64_t failed_sequence() const noexcept;
 
  private:
   core::Core& core_;
@@ -77,6 +80,7 @@ class RecordReplayer {
   std::uint64_t records_read_ = 0;
   std::uint64_t events_applied_ = 0;
   std::uint64_t keyed_pan_other_key_ = 0;
+  std::uint64_t failed_sequence_ = 0;
 };
 
 }  // namespace authswitch::ledger

@@ -128,6 +128,7 @@ LogReader& LogReader::operator=(LogReader&& other) noexcept {
   map_bytes_ = std::exchange(other.map_bytes_, 0);
   file_bytes_ = other.file_bytes_;
   offset_ = other.offset_;
+  record_offset_ = other.record_offset_;
   segment_device_ = other.segment_device_;
   segment_inode_ = other.segment_inode_;
   at_end_ = std::exchange(other.at_end_, true);
@@ -279,6 +280,7 @@ Status LogReader::next_checked(RecordView& record, bool& has_record) {
     }
     ++records_checked_;
     ++expected_sequence_;
+    record_offset_ = at;
     offset_ += header_bytes + h.length;
     if (h.sequence >= from_sequence_) {
       record = record_view(h, p);
@@ -332,6 +334,21 @@ Status LogReader::end_here() {
                          "the log ends at sequence " + std::to_string(last_sequence()) +
                              " but records from sequence " + std::to_string(from_sequence_) + " are needed");
   }
+  return Status{};
+}
+
+Status find_record(const std::string& dir, std::uint64_t sequence, std::string& file, std::int64_t& offset) {
+  LogReader reader;
+  if (Status s = reader.open(dir, sequence); !s) return s;
+  RecordView record;
+  bool has_record = false;
+  if (Status s = reader.next(record, has_record); !s) return s;
+  if (!has_record || record.sequence != sequence) {
+    return Status::error(Fault::missing_records, dir, -1,
+                         "the log does not hold sequence " + std::to_string(sequence));
+  }
+  file = reader.record_file();
+  offset = reader.record_offset();
   return Status{};
 }
 

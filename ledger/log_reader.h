@@ -72,6 +72,14 @@ struct TailCut {
 // wording for the writer's start-up line and `wal dump` / `wal verify`.
 [[nodiscard]] std::string describe(const TailCut& cut);
 
+// Where the record with `sequence` lies: its segment file and byte offset.
+// For error messages about a record whose checks passed but whose content
+// is refused later (recovery's decoding): an error path, it reads the log
+// again from that record's segment. Fails as LogReader does, or with
+// missing_records when the log does not hold the sequence.
+[[nodiscard]] Status find_record(const std::string& dir, std::uint64_t sequence, std::string& file,
+                                 std::int64_t& offset);
+
 class LogReader {
  public:
   LogReader() = default;
@@ -101,6 +109,11 @@ class LogReader {
   // writer reopening the log truncates. Empty when there is no segment.
   [[nodiscard]] const std::string& end_file() const noexcept { return end_file_; }
   [[nodiscard]] std::int64_t end_offset() const noexcept { return end_offset_; }
+  // The segment and byte offset of the record the last next() returned
+  // (valid until the following next()): what an error about that record's
+  // content names.
+  [[nodiscard]] const std::string& record_file() const noexcept { return segments_[segment_index_].path; }
+  [[nodiscard]] std::int64_t record_offset() const noexcept { return record_offset_; }
   [[nodiscard]] std::uint64_t records_checked() const noexcept { return records_checked_; }
   [[nodiscard]] std::size_t segments_read() const noexcept { return segments_read_; }
 
@@ -129,6 +142,7 @@ class LogReader {
   std::size_t map_bytes_ = 0;
   std::size_t file_bytes_ = 0;
   std::size_t offset_ = 0;
+  std::int64_t record_offset_ = -1;
   std::uint64_t segment_device_ = 0;  // st_dev and st_ino of the open segment
   std::uint64_t segment_inode_ = 0;
   bool at_end_ = true;

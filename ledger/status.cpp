@@ -48,6 +48,11 @@ const std::string& Status::file() const noexcept {
   return state_ ? state_->file : empty;
 }
 
+const std::string& Status::message() const noexcept {
+  static const std::string empty;
+  return state_ ? state_->message : empty;
+}
+
 std::string Status::to_string() const {
   if (!state_) return "ok";
   std::string out(fault_name(state_->fault));

@@ -63,6 +63,8 @@ class [[nodiscard]] Status {
   [[nodiscard]] Fault fault() const noexcept { return state_ ? state_->fault : Fault::none; }
   [[nodiscard]] const std::string& file() const noexcept;
   [[nodiscard]] std::int64_t offset() const noexcept { return state_ ? state_->offset : -1; }
+  // The message alone, without the fault, file and offset.
+  [[nodiscard]] const std::string& message() const noexcept;
   // The full line for an operator: "bad_crc: /var/wal/...wal at offset 4096: ...".
   [[nodiscard]] std::string to_string() const;
 

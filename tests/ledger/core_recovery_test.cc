@@ -30,6 +30,26 @@ WalOptions sync_options(const std::string& dir) {
   return o;
 }
 
+// Where the first record of `type` (whose payload passes `wanted`) lies, found
+// by walking the segments' record headers byte by byte: the segment's path
+// and the record's offset, or {"", -1}.
+template <typename Wanted>
+std::pair<std::string, std::int64_t> where_is(const std::string& dir, std::uint16_t type, Wanted wanted) {
+  std::vector<SegmentFile> segments;
+  EXPECT_TRUE(list_segments(dir, segments).ok());
+  for (const SegmentFile& segment : segments) {
+    const Bytes bytes = read_bytes(segment.path);
+    for (std::size_t at = 0; at + format::header_bytes <= bytes.size();) {
+      const format::Header h = format::decode_header(bytes.data() + at);
+      if (h.type == format::type_invalid) break;
+      const std::span<const std::byte> payload(bytes.data() + at + format::header_bytes, h.length);
+      if (h.type == type && wanted(payload)) return {segment.path, static_cast<std::int64_t>(at)};
+      at += format::header_bytes + h.length;
+    }
+  }
+  return {"", -1};
+}
+
 // Runs `steps` operations from `driver` on `core`, each logged; returns false
 // on any append fault.
 void run_logged(OpDriver& driver, Core& core, WalEventSink& sink, int steps) {
@@ -108,6 +128,16 @@ TEST(CoreRecovery, ARecordThatDoesNotFitTheAccountsStopsWithItsSequence) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.to_string().find("card status: card index unknown"), std::string::npos) << s.to_string();
   EXPECT_NE(s.to_string().find("record "), std::string::npos);
+  // SPEC 7: the error names the file and offset of the record, as for a
+  // damaged one.
+  const auto [file, offset] = where_is(dir.path(), event_format::type_card_status, [](auto payload) {
+    std::uint32_t card = 0;
+    std::memcpy(&card, payload.data() + 1, sizeof card);
+    return card == 4000;
+  });
+  ASSERT_GT(offset, 0);
+  EXPECT_EQ(s.file(), file) << s.to_string();
+  EXPECT_EQ(s.offset(), offset) << s.to_string();
 }
 
 TEST(CoreRecovery, ACardAddedWithoutTheKeyIsAnErrorNotASkip) {
@@ -369,6 +399,15 @@ TEST(CoreRecovery, EventsThatDoNotFitTheAccountsAreRefusedByName) {
     const Status s = recover_core(dir.path(), *core, &cipher, result);
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.to_string().find(error), std::string::npos) << s.to_string();
+    // Named by file and offset, whether refused as it is read or when the
+    // replay window applies it (a decision, after the log's end).
+    EncodedEvent encoded;
+    std::array<std::byte, event_format::payload_bytes_max> buffer;
+    ASSERT_TRUE(encode_event(event, core::no_index, &cipher, buffer, encoded).ok());
+    const auto [file, offset] = where_is(dir.path(), encoded.type, [](auto) { return true; });
+    ASSERT_GT(offset, 0);
+    EXPECT_EQ(s.file(), file) << s.to_string();
+    EXPECT_EQ(s.offset(), offset) << s.to_string();
   }
 }
 

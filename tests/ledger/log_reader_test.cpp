@@ -61,6 +61,29 @@ TEST(LogReader, ReadsEveryRecordOfEverySegment) {
   EXPECT_EQ(o.last_sequence, 8u);
 }
 
+// An error about a record's content (recovery refusing what it decodes)
+// names its segment and offset, found by its sequence.
+TEST(LogReader, FindRecordNamesTheSegmentAndOffsetOfEverySequence) {
+  TempDir dir;
+  testing::LogBuilder b = testing::alpha_to_foxtrot();
+  const std::vector<std::string> paths = b.write(dir.path(), preallocated_tail);
+  std::uint64_t sequence = 1;
+  for (std::size_t s = 0; s < b.segments().size(); ++s) {
+    for (const std::size_t at : b.segments()[s].offsets) {
+      SCOPED_TRACE(sequence);
+      std::string file;
+      std::int64_t offset = -1;
+      ASSERT_TRUE(find_record(dir.path(), sequence, file, offset).ok());
+      EXPECT_EQ(file, paths[s]);
+      EXPECT_EQ(offset, static_cast<std::int64_t>(at));
+      ++sequence;
+    }
+  }
+  std::string file;
+  std::int64_t offset = -1;
+  EXPECT_EQ(find_record(dir.path(), sequence, file, offset).fault(), Fault::missing_records);
+}
+
 TEST(LogReader, StartsFromTheSegmentHoldingFromSequence) {
   TempDir dir;
   two_segments().write(dir.path());
