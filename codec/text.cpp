@@ -26,6 +26,12 @@ void bcd_to_text(const unsigned char* in, std::size_t digits, ContentType type, 
   }
 }
 
+std::optional<std::string_view> field_text_within(const Dialect& dialect, const MessageView& view, int field,
+                                                  std::span<char> out) noexcept {
+  if (!view.has(field) || view.length(field) > out.size() || view.wire(field).size() > out.size()) return std::nullopt;
+  return field_text(dialect, view, field, out);
+}
+
 std::string_view field_text(const Dialect& dialect, const MessageView& view, int field,
                             std::span<char> out) noexcept {
   const FieldSpec& spec = dialect.field(field);

@@ -27,6 +27,13 @@ extern const std::array<unsigned char, 256> latin1_to_ebcdic;
 [[nodiscard]] std::string_view field_text(const Dialect& dialect, const MessageView& view, int field,
                                           std::span<char> out) noexcept;
 
+// field_text() for a caller whose `out` is sized for what it reads (a STAN,
+// a code): nothing when the field is absent or longer than `out`. A
+// field-spec dialect may allow any field more room than ISO 8583:1987 does,
+// and a peer's long value must not decode past `out`.
+[[nodiscard]] std::optional<std::string_view> field_text_within(const Dialect& dialect, const MessageView& view,
+                                                                int field, std::span<char> out) noexcept;
+
 // Unpacks `digits` BCD digits from `in` ((digits + 1) / 2 bytes) into `out`.
 // An odd count skips the pad nibble: the first for n, the last for z. Nibble
 // 0xD reads as 'D'. The caller has validated the nibbles (unpack does).

@@ -3,6 +3,7 @@
 #include <date/date.h>
 
 #include <chrono>
+#include <optional>
 #include <span>
 
 #include "codec/text.h"
@@ -21,12 +22,6 @@ std::optional<std::uint64_t> parse_digits(std::string_view s) noexcept {
     v = v * 10 + static_cast<std::uint64_t>(c - '0');
   }
   return v;
-}
-
-// A field's text, decoded into `buf` when its wire form differs.
-std::string_view text_of(const codec::Dialect& dialect, const codec::MessageView& view, int field,
-                         std::span<char> buf) noexcept {
-  return codec::field_text(dialect, view, field, buf);
 }
 
 void copy_text(std::string_view from, char* to, std::size_t capacity) noexcept {
@@ -92,11 +87,9 @@ ReadStatus read_request(const codec::Dialect& dialect, const codec::MessageView&
   // buffer's end.
   bool too_long = false;
   const auto text = [&](int field) -> std::string_view {
-    if (view.length(field) > buf.size()) {
-      too_long = true;
-      return {};
-    }
-    return text_of(dialect, view, field, buf);
+    if (const std::optional<std::string_view> t = codec::field_text_within(dialect, view, field, buf)) return *t;
+    too_long = too_long || view.has(field);
+    return {};
   };
 
   const std::string_view mti = view.mti();

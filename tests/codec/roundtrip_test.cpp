@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "codec/pack.h"
 #include "codec/text.h"
@@ -99,6 +102,33 @@ TEST(RoundTrip, EveryTypeAndEncoding) {
       std::array<char, constants::iso_field_length_max> text{};
       EXPECT_EQ(field_text(d, view, 48, text), c.text_back);
     }
+  }
+}
+
+// field_text_within: every case's text when `out` holds it exactly, nothing
+// when `out` is one short (the decode would pass its end) or the field is
+// absent.
+TEST(RoundTrip, FieldTextWithinGivesNothingThatDoesNotFit) {
+  for (const RoundTrip& c : cases) {
+    SCOPED_TRACE(c.name);
+    Dialect d;
+    ASSERT_EQ(d.define(48, c.spec), "");
+    FieldValues v;
+    v.set_mti("0100");
+    v.set(48, c.text);
+    std::array<std::byte, 16384> out{};
+    const PackResult r = pack(d, v, out);
+    ASSERT_TRUE(r.error.ok()) << name(r.error.code);
+    MessageView view;
+    ASSERT_TRUE(unpack(d, std::span<const std::byte>(out.data(), r.size), view).ok());
+    std::string room(c.text_back.size(), '\0');
+    const std::optional<std::string_view> fits = field_text_within(d, view, 48, room);
+    ASSERT_TRUE(fits.has_value());
+    EXPECT_EQ(*fits, c.text_back);
+    if (!c.text_back.empty()) {
+      EXPECT_FALSE(field_text_within(d, view, 48, std::span<char>(room.data(), room.size() - 1)).has_value());
+    }
+    EXPECT_FALSE(field_text_within(d, view, 49, room).has_value());
   }
 }
 
