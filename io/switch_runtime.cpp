@@ -273,9 +273,10 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   shared_.log = &SwitchRuntime::log_trampoline;
   shared_.log_context = this;
 
+  link_states_ = std::make_unique<LinkState[]>(cfg.links.size());
   for (std::size_t l = 0; l < cfg.links.size(); ++l) {
     links_.push_back(LinkShared{l, &cfg.links[l], &*dialects_[l]->dialect, to_codec(cfg.links[l].framing),
-                                &metrics_->links[l]});
+                                &metrics_->links[l], &link_states_[l]});
   }
 
   // Listen sockets, bound before any thread runs so port() is known.
@@ -319,7 +320,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   }
   for (std::size_t l = 0; l < cfg.links.size(); ++l) {
     if (cfg.links[l].mode == LinkMode::listen) {
-      metrics_->links[l].link_up.set(1);
+      links_[l].set_up(true);
       log_line("link " + cfg.links[l].name + ": listening on " + cfg.links[l].host + ":" + std::to_string(ports_[l]) +
                " (" + std::string(to_string(cfg.links[l].framing)) + ", " + cfg.links[l].spec + ")");
       link_threads_.emplace_back([this, l] {
@@ -412,12 +413,12 @@ void SwitchRuntime::accept_loop(std::size_t link) {
       serve_connection(link, slot, fd, peer_port, nullptr);
     });
   }
-  metrics_->links[link].link_up.set(0);
+  links_[link].set_up(false);
 }
 
 void SwitchRuntime::connect_loop(std::size_t link) {
   const LinkConfig& cfg = options_.config.links[link];
-  LinkMetrics& m = metrics_->links[link];
+  const LinkShared& shared = links_[link];
   std::int64_t backoff_ms = constants::switch_reconnect_initial_ms;
   const int cpu = cpu_for_thread(options_.config.cores.io, 0);
   if (cpu >= 0) (void)pin_current_thread(cpu, "link " + cfg.name);
@@ -441,10 +442,10 @@ void SwitchRuntime::connect_loop(std::size_t link) {
       if (wait_stop(stop_fd_, static_cast<int>(backoff_ms))) break;
       continue;
     }
-    if (!cfg.sign_on) m.link_up.set(1);
+    if (!cfg.sign_on) shared.set_up(true);  // else once signed on (ConnectionLoop)
     bool signed_on = false;
     serve_connection(link, slot, fd, cfg.port, &signed_on);
-    m.link_up.set(0);
+    shared.set_up(false);
     // SPEC 9: back to 1 s once connected (and signed on, with sign_on).
     if (signed_on || !cfg.sign_on) backoff_ms = constants::switch_reconnect_initial_ms;
     if (stopping_.load(std::memory_order_acquire)) break;
@@ -456,9 +457,9 @@ void SwitchRuntime::connect_loop(std::size_t link) {
 }
 
 bool SwitchRuntime::ready() const noexcept {
-  if (stopping_.load(std::memory_order_acquire)) return false;
+  if (stopping_.load(std::memory_order_acquire) || !link_states_) return false;  // stopping, or never started
   for (std::size_t l = 0; l < options_.config.links.size(); ++l) {
-    if (metrics_->links[l].link_up.value() != 1) return false;
+    if (!link_states_[l].up.load(std::memory_order_acquire)) return false;
   }
   return true;
 }
