@@ -56,9 +56,12 @@ ConnectionLoop::ConnectionLoop(const LoopShared& shared, const LinkShared& link,
       free_(slot.buffers.free_list.get()) {
   AS_ASSERT(shared.max_message_bytes + 4 + constants::switch_receive_extra_bytes <= ConnectionBuffers::in_bytes);
   AS_ASSERT(shared.workers.size() <= rang_.size());
-  const std::uint32_t capacity = static_cast<std::uint32_t>(slot.from_auth.front()->capacity());
-  std::uint32_t table = link.config->max_inflight < capacity ? link.config->max_inflight : capacity;
-  if (table > ConnectionBuffers::inflight_entries) table = ConnectionBuffers::inflight_entries;
+  // A connection never holds more than its link's max_inflight (LinkState),
+  // so a table of that many never runs out. The bounds are the runtime's,
+  // checked at start(): the slot's table and its rings hold the largest.
+  const std::uint32_t table = link.config->max_inflight;
+  AS_ASSERT(table >= 1 && table <= ConnectionBuffers::inflight_entries);
+  AS_ASSERT(table <= slot.from_auth.front()->capacity());
   for (std::uint32_t i = table; i-- > 0;) free_[free_count_++] = i;
 }
 

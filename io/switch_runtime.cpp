@@ -99,6 +99,13 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     return std::to_string(cfg.links.size()) + " links; at most " + std::to_string(constants::switch_links_max) +
            ", one per connection slot";
   }
+  for (const LinkConfig& link : cfg.links) {
+    // Every slot's in-flight table and rings are sized for the bound.
+    if (link.max_inflight < 1 || link.max_inflight > constants::switch_link_inflight_max) {
+      return "link " + link.name + ": max_inflight " + std::to_string(link.max_inflight) + "; between 1 and " +
+             std::to_string(constants::switch_link_inflight_max);
+    }
+  }
 
   // Dialects, one per link.
   for (const LinkConfig& link : cfg.links) {
@@ -208,13 +215,13 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   snapshot_covered_ = registry_.gauge("authswitch_snapshot_covered_sequence",
                                       "Log sequence the newest snapshot written since start covers");
   snapshot_seconds_ = registry_.gauge("authswitch_snapshot_seconds", "Wall time of the newest snapshot");
+  // Rings hold the largest in-flight table (checked above: at most
+  // ConnectionBuffers::inflight_entries), so no push finds one full.
   std::uint32_t ring_capacity = 1;
   for (const LinkConfig& link : cfg.links) {
-    const std::uint32_t want = link.max_inflight < constants::switch_inflight_per_connection_max
-                                   ? link.max_inflight
-                                   : constants::switch_inflight_per_connection_max;
-    if (want > ring_capacity) ring_capacity = want;
+    if (link.max_inflight > ring_capacity) ring_capacity = link.max_inflight;
   }
+  AS_ASSERT(ring_capacity <= ConnectionBuffers::inflight_entries);
   slots_ = std::make_unique<ConnectionSlot[]>(constants::switch_connection_slots);
   slot_busy_ = std::make_unique<std::atomic<bool>[]>(constants::switch_connection_slots);
   slot_threads_.resize(constants::switch_connection_slots);
