@@ -519,7 +519,7 @@ void SwitchRuntime::run_on_shard(core::ShardId shard, const ShardTask& task) {
   finished.wait();
 }
 
-std::string SwitchRuntime::stop() {
+std::string SwitchRuntime::stop(const std::function<void()>& connections_drained) {
   if (!started_) return {};
   started_ = false;
   // 1. Stop accepting and reading.
@@ -537,6 +537,8 @@ std::string SwitchRuntime::stop() {
   }
   // Its tasks run on the authorization threads: it ends before they do.
   if (hold_thread_.joinable()) hold_thread_.join();
+  // The caller's, whose tasks too may still need the authorization threads.
+  if (connections_drained) connections_drained();
   // 3. No job can arrive any more: the authorization threads end.
   for (auto& w : workers_) w->stop();
   // 3b. The shutdown snapshot from the checkpointer's shadow, with its marker

@@ -81,7 +81,12 @@ class SwitchRuntime {
   // an ephemeral one).
   [[nodiscard]] std::uint16_t port(std::size_t link) const;
   // Graceful, in SPEC order; returns the log's close status as text (empty: OK).
-  std::string stop();
+  // `connections_drained`, when given, runs once every connection has
+  // answered what it read and closed, before the authorization threads end:
+  // serve stops its HTTP API there, so /readyz answers 503 (ready() is false
+  // from the first step) for as long as the drain takes, and an API request
+  // waiting on a shard thread still finishes.
+  std::string stop(const std::function<void()>& connections_drained = {});
 
   // Runs `task` on the thread owning `shard` between its batches and waits
   // for it (the HTTP API's balance top-ups and limit changes).
