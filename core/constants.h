@@ -52,7 +52,7 @@ inline constexpr int histogram_significant_digits = 2;
 inline constexpr std::size_t metrics_series_max = 4096;
 // Config bounds (SPEC 10). The links and max_inflight bounds are the
 // runtime's (io/switch_constants.h: switch_links_max,
-// switch_inflight_per_connection_max).
+// switch_link_inflight_max).
 inline constexpr std::uint32_t echo_interval_s_max = 86'400;
 inline constexpr std::uint32_t flush_interval_ms_max = 10'000;
 inline constexpr std::uint32_t hold_days_max = 3'650;

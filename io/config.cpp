@@ -196,7 +196,7 @@ class Parser {
       } else if (k == "echo_interval_s") {
         ok = read_uint(v, p, 0, constants::echo_interval_s_max, link.echo_interval_s);
       } else if (k == "max_inflight") {
-        ok = read_uint(v, p, 1, constants::switch_inflight_per_connection_max, link.max_inflight);
+        ok = read_uint(v, p, 1, constants::switch_link_inflight_max, link.max_inflight);
       } else if (k == "sign_on") {
         ok = read_bool(v, p, link.sign_on);
       }

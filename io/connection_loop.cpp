@@ -56,9 +56,12 @@ ConnectionLoop::ConnectionLoop(const LoopShared& shared, const LinkShared& link,
       free_(slot.buffers.free_list.get()) {
   AS_ASSERT(shared.max_message_bytes + 4 + constants::switch_receive_extra_bytes <= ConnectionBuffers::in_bytes);
   AS_ASSERT(shared.workers.size() <= rang_.size());
-  const std::uint32_t capacity = static_cast<std::uint32_t>(slot.from_auth.front()->capacity());
-  std::uint32_t table = link.config->max_inflight < capacity ? link.config->max_inflight : capacity;
-  if (table > ConnectionBuffers::inflight_entries) table = ConnectionBuffers::inflight_entries;
+  // A connection never holds more than its link's max_inflight (LinkState),
+  // so a table of that many never runs out. The bounds are the runtime's,
+  // checked at start(): the slot's table and its rings hold the largest.
+  const std::uint32_t table = link.config->max_inflight;
+  AS_ASSERT(table >= 1 && table <= ConnectionBuffers::inflight_entries);
+  AS_ASSERT(table <= slot.from_auth.front()->capacity());
   for (std::uint32_t i = table; i-- > 0;) free_[free_count_++] = i;
 }
 
@@ -248,16 +251,19 @@ void ConnectionLoop::handle_request(const codec::MessageView& view, std::uint64_
     return;
   }
   AuthJob job;
-  if (read_request(*link_.dialect, view, now_ms, job.request) != ReadStatus::ok || free_count_ == 0) {
+  const bool readable = read_request(*link_.dialect, view, now_ms, job.request) == ReadStatus::ok;
+  // A field the core reads holds unreadable text: 30. The link's
+  // max_inflight in flight already, on this connection or its others
+  // (SPEC 9): 91 at once rather than queue without bound.
+  if (!readable || !link_.state->try_reserve_inflight(link_.config->max_inflight)) {
     EchoCapture echo;
     capture_echo(*link_.dialect, view, echo);
-    // A field the core reads holds unreadable text: 30. No in-flight entry
-    // left (max_inflight): 91 at once rather than queue without bound.
-    if (free_count_ == 0) link_.metrics->shed_inflight.inc();
-    reply_now(echo, free_count_ == 0 ? core::ResponseCode::system_unavailable : core::ResponseCode::format_error,
+    if (readable) link_.metrics->shed_inflight.inc();
+    reply_now(echo, readable ? core::ResponseCode::system_unavailable : core::ResponseCode::format_error,
               now_mono_ns);
     return;
   }
+  AS_ASSERT(free_count_ != 0);  // this connection holds at most the link's reservations
   if (shared_.clock == ClockSource::message && job.request.has(core::AuthRequest::f7)) {
     if (const auto t = field7_time_ms(job.request.field7, now_ms)) job.request.txn_time_ms = *t;
   }
@@ -298,7 +304,7 @@ void ConnectionLoop::handle_response(const codec::MessageView& view) {
     if (view.wire(39) == "00") {
       stats_.signed_on = true;
       record_link(SwitchRecord::signed_on);
-      link_.metrics->link_up.set(1);
+      link_.set_up(true);
       log("link " + link_.config->name + ": signed on");
       return;
     }
@@ -451,8 +457,12 @@ void ConnectionLoop::release_answers() {
         link_.metrics->messages[response_mti_index(values_.mti())][static_cast<std::size_t>(response.rc)].inc();
         link_.metrics->end_to_end->recorder(slot_index_).record(monotonic_ns() - entry.received_ns);
       }
+      // The one place a request stops being in flight, whatever became of its
+      // answer (packed; dropped at the next send when the peer is gone; a
+      // pack error, logged): its link's unit is given back here too.
       free_[free_count_++] = r->inflight;
       --inflight_count_;
+      link_.state->release_inflight();
       link_.metrics->inflight.add(-1);
       ring.pop();
     }

@@ -5,8 +5,9 @@
 // into the pending output; one send per pass (double-buffered); then one
 // io_uring_submit_and_wait. A receive completion is cut into frames (codec
 // Deframer), each message unpacked and either answered on the spot (0800,
-// unserved MTI 12, malformed 30, more than max_inflight 91) or turned into an
-// AuthJob for the authorization thread that owns its card's shard.
+// unserved MTI 12, malformed 30, its link's max_inflight already in flight
+// on all the link's connections 91) or turned into an AuthJob for the
+// authorization thread that owns its card's shard.
 //
 // Waiting: with nothing to do the loop announces sleep (LoopWaker) and
 // blocks in the kernel until a receive, a send or the waker's eventfd
@@ -22,7 +23,9 @@
 // Threads: run() on the loop's own thread, once. Its buffers and in-flight
 // table are its slot's, allocated at start-up (ConnectionBuffers); a
 // connection allocates nothing but its io_uring (kernel memory), nothing per
-// message.
+// message. The link's in-flight count (LinkState) is shared with the link's
+// other connections: a unit is taken per request handed on and given back
+// with its answer, so a connection ends having given back all it took.
 #pragma once
 
 // The ledger's queue (moodycamel) must be seen before liburing's headers,
@@ -43,6 +46,7 @@
 #include "core/core.h"
 #include "io/config.h"
 #include "io/iso_adapter.h"
+#include "io/link_state.h"
 #include "io/switch_metrics.h"
 #include "io/switch_slots.h"
 
@@ -67,13 +71,21 @@ struct LoopShared {
   void* log_context = nullptr;
 };
 
-// One link's fixed facts.
+// One link's fixed facts, and where its shared state lives.
 struct LinkShared {
   std::size_t index = 0;
   const LinkConfig* config = nullptr;
   const codec::Dialect* dialect = nullptr;
   codec::Framing framing = codec::Framing::len2;
   LinkMetrics* metrics = nullptr;
+  LinkState* state = nullptr;
+
+  // Any of the link's threads: the state /readyz reads, and the gauge
+  // (authswitch_link_up) that mirrors it.
+  void set_up(bool up) const noexcept {
+    state->up.store(up, std::memory_order_release);
+    metrics->link_up.set(up ? 1 : 0);
+  }
 };
 
 struct ConnectionStats {

@@ -30,11 +30,13 @@ inline constexpr std::size_t switch_auth_threads_max = 4;
 inline constexpr std::size_t switch_wal_producers =
     switch_connection_slots + switch_auth_threads_max + 1;
 static_assert(switch_wal_producers <= wal_producers_max);
-// In-flight requests per connection: the table (and each SPSC ring to an
-// authorization thread) is sized from the largest link max_inflight, at most
-// this, which is also the config's bound on max_inflight. 4096 at 100,000/s
-// is 40 ms of decisions outstanding, far above a slow fdatasync (~10 ms).
-inline constexpr std::uint32_t switch_inflight_per_connection_max = 4096;
+// In-flight requests on one link (SPEC 9, max_inflight), all its
+// connections together (io/link_state.h): the config's bound on
+// max_inflight. One connection may hold all of its link's, so each slot's
+// in-flight table (and each SPSC ring to an authorization thread, sized
+// from the largest max_inflight) holds this many. 4096 at 100,000/s is
+// 40 ms of decisions outstanding, far above a slow fdatasync (~10 ms).
+inline constexpr std::uint32_t switch_link_inflight_max = 4096;
 // Receive buffer of a connection: a header plus max_message_bytes is the
 // Deframer's minimum; 64 KiB more lets one recv take ~350 0100s at once.
 inline constexpr std::size_t switch_receive_extra_bytes = 64 * 1024;

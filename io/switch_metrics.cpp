@@ -32,7 +32,7 @@ SwitchMetrics::SwitchMetrics(MetricsRegistry& registry, const std::vector<std::s
                                      "Connections closed for a frame length of 0 or above max_message_bytes",
                                      {{"link", link}});
     m.shed_inflight = registry.counter("authswitch_shed_inflight_total",
-                                       "Requests answered 91 at once: the connection's in-flight table was full",
+                                       "Requests answered 91 at once: max_inflight requests were in flight on the link",
                                        {{"link", link}});
     m.inflight = registry.gauge("authswitch_inflight", "Requests read and not yet answered", {{"link", link}});
     m.link_up = registry.gauge("authswitch_link_up", "1 while a listen link accepts or a connect link is connected",

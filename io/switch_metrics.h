@@ -26,7 +26,7 @@ struct LinkMetrics {
   std::array<std::array<Counter, core::response_code_count>, response_mtis.size()> messages{};
   Counter dropped;  // stray responses, unreadable messages
   Counter out_of_step;
-  Counter shed_inflight;  // 91 at once: the connection's in-flight table was full (max_inflight)
+  Counter shed_inflight;  // 91 at once: the link's max_inflight in flight, all its connections together
   Gauge inflight;
   Gauge link_up;
   HistogramSeries* end_to_end = nullptr;  // writer i: connection slot i

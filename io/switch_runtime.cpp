@@ -99,6 +99,13 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
     return std::to_string(cfg.links.size()) + " links; at most " + std::to_string(constants::switch_links_max) +
            ", one per connection slot";
   }
+  for (const LinkConfig& link : cfg.links) {
+    // Every slot's in-flight table and rings are sized for the bound.
+    if (link.max_inflight < 1 || link.max_inflight > constants::switch_link_inflight_max) {
+      return "link " + link.name + ": max_inflight " + std::to_string(link.max_inflight) + "; between 1 and " +
+             std::to_string(constants::switch_link_inflight_max);
+    }
+  }
 
   // Dialects, one per link.
   for (const LinkConfig& link : cfg.links) {
@@ -208,13 +215,13 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   snapshot_covered_ = registry_.gauge("authswitch_snapshot_covered_sequence",
                                       "Log sequence the newest snapshot written since start covers");
   snapshot_seconds_ = registry_.gauge("authswitch_snapshot_seconds", "Wall time of the newest snapshot");
+  // Rings hold the largest in-flight table (checked above: at most
+  // ConnectionBuffers::inflight_entries), so no push finds one full.
   std::uint32_t ring_capacity = 1;
   for (const LinkConfig& link : cfg.links) {
-    const std::uint32_t want = link.max_inflight < constants::switch_inflight_per_connection_max
-                                   ? link.max_inflight
-                                   : constants::switch_inflight_per_connection_max;
-    if (want > ring_capacity) ring_capacity = want;
+    if (link.max_inflight > ring_capacity) ring_capacity = link.max_inflight;
   }
+  AS_ASSERT(ring_capacity <= ConnectionBuffers::inflight_entries);
   slots_ = std::make_unique<ConnectionSlot[]>(constants::switch_connection_slots);
   slot_busy_ = std::make_unique<std::atomic<bool>[]>(constants::switch_connection_slots);
   slot_threads_.resize(constants::switch_connection_slots);
@@ -273,9 +280,10 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   shared_.log = &SwitchRuntime::log_trampoline;
   shared_.log_context = this;
 
+  link_states_ = std::make_unique<LinkState[]>(cfg.links.size());
   for (std::size_t l = 0; l < cfg.links.size(); ++l) {
     links_.push_back(LinkShared{l, &cfg.links[l], &*dialects_[l]->dialect, to_codec(cfg.links[l].framing),
-                                &metrics_->links[l]});
+                                &metrics_->links[l], &link_states_[l]});
   }
 
   // Listen sockets, bound before any thread runs so port() is known.
@@ -319,7 +327,7 @@ std::string SwitchRuntime::start(std::unique_ptr<core::Accounts> accounts) {
   }
   for (std::size_t l = 0; l < cfg.links.size(); ++l) {
     if (cfg.links[l].mode == LinkMode::listen) {
-      metrics_->links[l].link_up.set(1);
+      links_[l].set_up(true);
       log_line("link " + cfg.links[l].name + ": listening on " + cfg.links[l].host + ":" + std::to_string(ports_[l]) +
                " (" + std::string(to_string(cfg.links[l].framing)) + ", " + cfg.links[l].spec + ")");
       link_threads_.emplace_back([this, l] {
@@ -412,12 +420,12 @@ void SwitchRuntime::accept_loop(std::size_t link) {
       serve_connection(link, slot, fd, peer_port, nullptr);
     });
   }
-  metrics_->links[link].link_up.set(0);
+  links_[link].set_up(false);
 }
 
 void SwitchRuntime::connect_loop(std::size_t link) {
   const LinkConfig& cfg = options_.config.links[link];
-  LinkMetrics& m = metrics_->links[link];
+  const LinkShared& shared = links_[link];
   std::int64_t backoff_ms = constants::switch_reconnect_initial_ms;
   const int cpu = cpu_for_thread(options_.config.cores.io, 0);
   if (cpu >= 0) (void)pin_current_thread(cpu, "link " + cfg.name);
@@ -441,10 +449,10 @@ void SwitchRuntime::connect_loop(std::size_t link) {
       if (wait_stop(stop_fd_, static_cast<int>(backoff_ms))) break;
       continue;
     }
-    if (!cfg.sign_on) m.link_up.set(1);
+    if (!cfg.sign_on) shared.set_up(true);  // else once signed on (ConnectionLoop)
     bool signed_on = false;
     serve_connection(link, slot, fd, cfg.port, &signed_on);
-    m.link_up.set(0);
+    shared.set_up(false);
     // SPEC 9: back to 1 s once connected (and signed on, with sign_on).
     if (signed_on || !cfg.sign_on) backoff_ms = constants::switch_reconnect_initial_ms;
     if (stopping_.load(std::memory_order_acquire)) break;
@@ -456,9 +464,9 @@ void SwitchRuntime::connect_loop(std::size_t link) {
 }
 
 bool SwitchRuntime::ready() const noexcept {
-  if (stopping_.load(std::memory_order_acquire)) return false;
+  if (stopping_.load(std::memory_order_acquire) || !link_states_) return false;  // stopping, or never started
   for (std::size_t l = 0; l < options_.config.links.size(); ++l) {
-    if (metrics_->links[l].link_up.value() != 1) return false;
+    if (!link_states_[l].up.load(std::memory_order_acquire)) return false;
   }
   return true;
 }
@@ -511,7 +519,7 @@ void SwitchRuntime::run_on_shard(core::ShardId shard, const ShardTask& task) {
   finished.wait();
 }
 
-std::string SwitchRuntime::stop() {
+std::string SwitchRuntime::stop(const std::function<void()>& connections_drained) {
   if (!started_) return {};
   started_ = false;
   // 1. Stop accepting and reading.
@@ -529,6 +537,8 @@ std::string SwitchRuntime::stop() {
   }
   // Its tasks run on the authorization threads: it ends before they do.
   if (hold_thread_.joinable()) hold_thread_.join();
+  // The caller's, whose tasks too may still need the authorization threads.
+  if (connections_drained) connections_drained();
   // 3. No job can arrive any more: the authorization threads end.
   for (auto& w : workers_) w->stop();
   // 3b. The shutdown snapshot from the checkpointer's shadow, with its marker

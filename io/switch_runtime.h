@@ -81,7 +81,12 @@ class SwitchRuntime {
   // an ephemeral one).
   [[nodiscard]] std::uint16_t port(std::size_t link) const;
   // Graceful, in SPEC order; returns the log's close status as text (empty: OK).
-  std::string stop();
+  // `connections_drained`, when given, runs once every connection has
+  // answered what it read and closed, before the authorization threads end:
+  // serve stops its HTTP API there, so /readyz answers 503 (ready() is false
+  // from the first step) for as long as the drain takes, and an API request
+  // waiting on a shard thread still finishes.
+  std::string stop(const std::function<void()>& connections_drained = {});
 
   // Runs `task` on the thread owning `shard` between its batches and waits
   // for it (the HTTP API's balance top-ups and limit changes).
@@ -102,9 +107,13 @@ class SwitchRuntime {
   [[nodiscard]] std::size_t auth_threads() const noexcept { return workers_.size(); }
   // Connections currently served (all links).
   [[nodiscard]] std::size_t connections() const noexcept;
-  // /readyz (SPEC 6), any thread after start(): every link is up as
-  // authswitch_link_up says (a connect link connected, and signed on with
-  // sign_on) and the switch is not stopping.
+  // Requests read on link `link` and not yet answered, all its connections
+  // together (what max_inflight bounds); any thread after start().
+  [[nodiscard]] std::uint32_t inflight(std::size_t link) const noexcept { return link_states_[link].inflight_now(); }
+  // /readyz (SPEC 6), any thread after start(): every link is up (a listen
+  // link accepting; a connect link connected, and signed on with sign_on:
+  // LinkState::up, which authswitch_link_up mirrors) and the switch is not
+  // stopping.
   [[nodiscard]] bool ready() const noexcept;
 
  private:
@@ -153,6 +162,7 @@ class SwitchRuntime {
   Gauge snapshot_covered_;
   Gauge snapshot_seconds_;
   std::unique_ptr<SwitchMetrics> metrics_;
+  std::unique_ptr<LinkState[]> link_states_;  // one per link (io/link_state.h)
   std::unique_ptr<ConnectionSlot[]> slots_;
   std::vector<int> slot_eventfds_;
   std::unique_ptr<std::atomic<bool>[]> slot_busy_;

@@ -83,7 +83,7 @@ struct InflightEntry {
 struct ConnectionBuffers {
   static constexpr std::size_t in_bytes =
       constants::max_message_bytes_ceiling + 4 + constants::switch_receive_extra_bytes;
-  static constexpr std::uint32_t inflight_entries = constants::switch_inflight_per_connection_max;
+  static constexpr std::uint32_t inflight_entries = constants::switch_link_inflight_max;
 
   ConnectionBuffers();
   std::unique_ptr<std::byte[]> in;       // in_bytes

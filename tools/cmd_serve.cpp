@@ -198,11 +198,12 @@ int serve(int argc, char** argv) {
     std::fprintf(stderr, "authswitch: second signal: exiting at once\n");
     _exit(exit_failure);
   }).detach();
-  // The API first: a request waiting on a shard thread must finish before
-  // the authorization threads stop.
+  // /readyz answers 503 from here. The API stays up while the connections
+  // drain (a peer slow to take its answers holds them up to the linger
+  // bound), and stops before the authorization threads do: a request
+  // waiting on a shard thread must finish first.
   stopping.store(true);
-  api.stop();
-  const std::string error = runtime.stop();
+  const std::string error = runtime.stop([&api] { api.stop(); });
   if (!error.empty()) {
     std::fprintf(stderr, "authswitch serve: %s\n", error.c_str());
     return exit_failure;

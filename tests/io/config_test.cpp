@@ -180,8 +180,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "conf/switch.json:1: links[0].port: must be between 1 and 65535 (got 18446744073709551615)"},
         ErrorCase{"max_inflight", "{\"links\": [{\"max_inflight\": 0}]}",
                   "conf/switch.json:1: links[0].max_inflight: must be between 1 and 4096 (got 0)"},
-        // A connection's in-flight table holds 4096 (switch_inflight_per_connection_max).
-        ErrorCase{"max_inflight_above_a_connection", "{\"links\": [{\"max_inflight\": 4097}]}",
+        // A link holds at most 4096 in flight, and one connection's table as many (switch_link_inflight_max).
+        ErrorCase{"max_inflight_above_the_bound", "{\"links\": [{\"max_inflight\": 4097}]}",
                   "conf/switch.json:1: links[0].max_inflight: must be between 1 and 4096 (got 4097)"},
         // The runtime has 8 connection slots (switch_links_max).
         ErrorCase{"links_above_the_slots",

@@ -3,7 +3,8 @@
 // and as the built `authswitch serve` child with SIGTERM), and every request
 // the switch read was answered: the log's `received` records match the
 // client's decided answers, its `response_written` records every answer.
-// The same child harness shows the checkpointer's metrics on /metrics.
+// The same child harness shows the checkpointer's metrics on /metrics, and
+// /readyz answering 503 while the stop drains.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -219,6 +220,37 @@ TEST(SwitchShutdown, SigtermUnderLoadExitsZeroAndAnswersEveryRequestRead) {
   EXPECT_NE(child.text.find("stopped cleanly"), std::string::npos) << child.text;
   ::close(child.out);
   expect_every_read_request_answered(dir / "wal", result);
+  std::filesystem::remove_all(dir);
+}
+
+// SPEC 6 / README: /readyz answers 503 while a SIGTERM's graceful stop
+// runs, not only once it is over. serve keeps its API up until every
+// connection has drained. A peer that took its answers and keeps its
+// connection open holds the drain in the switch's linger (up to
+// switch_linger_ms): the test closes it only after seeing the 503.
+TEST(SwitchShutdown, ReadyzAnswers503WhileASigtermDrainsTheConnections) {
+  const auto dir = temp_dir("sigterm-readyz");
+  const auto [port, api_port] = two_free_ports();
+  Child child = spawn_serve(write_serve_config(dir, port, api_port));
+  ASSERT_TRUE(child.wait_for_line("HTTP API on")) << child.text;
+  ASSERT_NE(http_get(api_port, "/readyz").find(" 200 "), std::string::npos);
+  auto peer = std::make_unique<Client>(port);
+  ASSERT_EQ(peer->roundtrip(auth_request(0, 1000, 1)).at(39), "00");
+  ASSERT_EQ(::kill(child.pid, SIGTERM), 0);
+  // 200 until the signal is taken; then 503, or nothing at all if the API
+  // went down with the drain still running.
+  std::string answer;
+  EXPECT_TRUE(wait_until([&] {
+    answer = http_get(api_port, "/readyz");
+    return answer.find(" 200 ") == std::string::npos;
+  }));
+  EXPECT_NE(answer.find(" 503 "), std::string::npos) << "/readyz during the drain: \"" << answer << "\"";
+  EXPECT_TRUE(peer->closed_by_peer());  // the switch wrote everything and sent FIN
+  peer.reset();                         // which ends its linger, and the stop goes on
+  EXPECT_EQ(child.wait_exit(), 0);
+  (void)child.wait_for_line("stopped cleanly");
+  EXPECT_NE(child.text.find("stopped cleanly"), std::string::npos) << child.text;
+  ::close(child.out);
   std::filesystem::remove_all(dir);
 }
 

@@ -43,5 +43,32 @@ TEST(SwitchStartBounds, MoreAuthorizationThreadsThanSupportedIsRefused) {
   std::filesystem::remove_all(dir);
 }
 
+// Every slot's in-flight table and rings hold switch_link_inflight_max: a
+// link's max_inflight outside 1..4096 is refused, not cut down to fit (or,
+// at 0, a link that answers everything 91).
+struct InflightCase {
+  std::uint32_t max_inflight;
+  const char* error;
+  friend void PrintTo(const InflightCase& c, std::ostream* out) { *out << "max_inflight " << c.max_inflight; }
+};
+
+class SwitchStartInflightBounds : public ::testing::TestWithParam<InflightCase> {};
+
+TEST_P(SwitchStartInflightBounds, MaxInflightOutsideTheBoundIsRefused) {
+  const std::filesystem::path dir = temp_dir("start-bounds");
+  io::Config config = test_config(dir / "wal", io::Durability::async);
+  config.links[0].max_inflight = GetParam().max_inflight;
+  EXPECT_EQ(start_error(config), GetParam().error);
+  EXPECT_FALSE(std::filesystem::exists(dir / "wal"));
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Links, SwitchStartInflightBounds,
+                         ::testing::Values(InflightCase{0, "link net: max_inflight 0; between 1 and 4096"},
+                                           InflightCase{4097, "link net: max_inflight 4097; between 1 and 4096"}),
+                         [](const ::testing::TestParamInfo<InflightCase>& p) {
+                           return "MaxInflight" + std::to_string(p.param.max_inflight);
+                         });
+
 }  // namespace
 }  // namespace authswitch::test
