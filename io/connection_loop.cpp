@@ -6,8 +6,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string_view>
 
 #include "core/assert.h"
 #include "io/auth_worker.h"
@@ -295,13 +298,20 @@ void ConnectionLoop::handle_request(const codec::MessageView& view, std::uint64_
 }
 
 void ConnectionLoop::handle_response(const codec::MessageView& view) {
-  // Our own 0800's answer, matched by 11 and 7 (SPEC 2).
-  if (view.mti() == "0810" && outstanding_.active && view.has(11) && view.has(7) &&
-      parse_stan(view.wire(11)) == outstanding_.stan &&
-      view.wire(7) == std::string_view(outstanding_.field7.data(), outstanding_.field7.size())) {
+  // Our own 0800's answer, matched by 11 and 7 (SPEC 2), read as text: in a
+  // BCD or EBCDIC dialect the wire bytes are not the digits. A field longer
+  // than ours cannot match.
+  std::array<char, 6> f11{};
+  std::array<char, 10> f7{};
+  std::array<char, 2> f39{};
+  const std::optional<std::string_view> stan = codec::field_text_within(*link_.dialect, view, 11, f11);
+  const std::optional<std::string_view> sent_at = codec::field_text_within(*link_.dialect, view, 7, f7);
+  if (view.mti() == "0810" && outstanding_.active && stan && sent_at && parse_stan(*stan) == outstanding_.stan &&
+      *sent_at == std::string_view(outstanding_.field7.data(), outstanding_.field7.size())) {
     outstanding_.active = false;
     if (outstanding_.code != 1) return;
-    if (view.wire(39) == "00") {
+    const std::string_view rc = codec::field_text_within(*link_.dialect, view, 39, f39).value_or("");
+    if (rc == "00") {
       stats_.signed_on = true;
       record_link(SwitchRecord::signed_on);
       link_.set_up(true);
@@ -310,7 +320,7 @@ void ConnectionLoop::handle_response(const codec::MessageView& view) {
     }
     // Refused: the link stays down; a new connection signs on again after
     // the backoff, which does not reset without a sign-on.
-    log("link " + link_.config->name + ": sign-on refused with 39=" + std::string(view.wire(39)) +
+    log("link " + link_.config->name + ": sign-on refused with 39=" + (rc.empty() ? "(none)" : std::string(rc)) +
         ", closing; the link reconnects and signs on again");
     begin_close();
     return;
@@ -358,8 +368,14 @@ void ConnectionLoop::reply_network(const codec::MessageView& view) {
   // 0800: sign-on 001, sign-off 002, echo 301; answered 00, echoing 70.
   build_reply(*link_.dialect, view, "00", text_, values_);
   std::array<char, 8> code{};
-  if (view.has(70)) values_.set(70, codec::field_text(*link_.dialect, view, 70, code));
-  if (pack_out(values_, "00", 0xffffffffu, parse_stan(view.wire(11)), {})) {
+  std::array<char, 6> f11{};
+  // A 70 longer than any network code is not echoed (a dialect may allow it
+  // more room; it must not decode past `code`).
+  if (const std::optional<std::string_view> c = codec::field_text_within(*link_.dialect, view, 70, code)) {
+    values_.set(70, *c);
+  }
+  const std::string_view stan = codec::field_text_within(*link_.dialect, view, 11, f11).value_or("");
+  if (pack_out(values_, "00", 0xffffffffu, parse_stan(stan), {})) {
     link_.metrics->messages[response_mti_index("0810")][0].inc();
   }
 }

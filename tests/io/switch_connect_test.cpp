@@ -5,7 +5,14 @@
 // the link up and counts the messages.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
 
 #include "tests/io/switch_test_support.h"
 #include "tests/io/wait_until.h"
@@ -131,6 +138,65 @@ TEST(SwitchConnectLink, SignsOnServesEchoesAndReconnectsAfterADrop) {
   const auto counts = count_records(dir);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::signed_on), 2u);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::link_up), 2u);
+  std::filesystem::remove_all(dir);
+}
+
+// SPEC 1: a field-spec dialect speaks BCD or EBCDIC without code changes.
+// With 7, 11, 39 and 70 in EBCDIC the switch still recognises the answer to
+// its sign-on (it compared wire bytes with its own digits, so it never
+// matched, and reconnected for ever) and echoes 70 back.
+TEST(SwitchConnectLink, SignsOnInAnEbcdicDialect) {
+  NetworkServer network;
+  const auto dir = temp_dir("connect-ebcdic");
+  std::string json = read_file(std::filesystem::path(AUTHSWITCH_SOURCE_DIR) / "codec/specs/iso87-ascii.json");
+  for (const int f : {7, 11, 39, 70}) {
+    const std::size_t at = json.find("{\"number\": " + std::to_string(f) + ",");
+    ASSERT_NE(at, std::string::npos) << f;
+    const std::string ascii = "\"content_encoding\": \"ascii\"";
+    const std::size_t encoding = json.find(ascii, at);
+    ASSERT_NE(encoding, std::string::npos) << f;
+    json.replace(encoding, ascii.size(), "\"content_encoding\": \"ebcdic\"");
+  }
+  const codec::DialectResult dialect = codec::parse_dialect(json);
+  ASSERT_TRUE(dialect.dialect) << dialect.error;
+  std::ofstream(dir / "ebcdic.json") << json;
+  io::Config config = connect_config(dir, network.port(), true, 0);
+  config.links[0].spec = (dir / "ebcdic.json").string();
+  RunningSwitch sw(config);
+
+  std::unique_ptr<Client> link = network.accept();
+  ASSERT_TRUE(link);
+  const std::optional<std::string> body = link->read_body();
+  ASSERT_TRUE(body);
+  codec::MessageView view;
+  ASSERT_TRUE(codec::unpack(*dialect.dialect, *body, view).ok());
+  ASSERT_EQ(view.mti(), "0800");
+  std::array<char, 16> f7{}, f11{}, f70{};
+  const std::string sent_at(codec::field_text(*dialect.dialect, view, 7, f7));
+  const std::string stan(codec::field_text(*dialect.dialect, view, 11, f11));
+  ASSERT_EQ(codec::field_text(*dialect.dialect, view, 70, f70), "001");
+  ASSERT_NE(view.wire(11), stan) << "field 11 is not in EBCDIC on the wire";
+
+  codec::FieldValues answer;
+  answer.clear_all();
+  answer.set_mti("0810");
+  answer.set(7, sent_at);
+  answer.set(11, stan);
+  answer.set(39, "00");
+  answer.set(70, "001");
+  std::string frame(1024, '\0');
+  const codec::PackResult packed =
+      codec::pack(*dialect.dialect, answer, std::as_writable_bytes(std::span(frame.data(), frame.size())),
+                  codec::PackOptions{.framing = codec::Framing::len2, .secondary_bitmap = {}});
+  ASSERT_TRUE(packed.error.ok()) << codec::describe(packed.error.code);
+  frame.resize(packed.size);
+  link->send_bytes(frame);
+  EXPECT_TRUE(wait_until([&] {
+    return sw.runtime().metrics().render().find("authswitch_link_up{link=\"net\"} 1") != std::string::npos;
+  }));
+  link.reset();
+  ASSERT_EQ(sw.stop(), "");
+  EXPECT_EQ(count_of(count_records(dir), io::SwitchRecord::signed_on), 1u);
   std::filesystem::remove_all(dir);
 }
 

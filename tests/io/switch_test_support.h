@@ -4,7 +4,6 @@
 // temporary log, and counting the log's records by type.
 #pragma once
 
-#include <functional>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <mutex>
 #include <map>
