@@ -85,6 +85,7 @@ enum class OpStatus : std::uint8_t {
   no_balance,     // top-up of a user without a balance (400)
   full,           // a preallocated table is full (503, retryable later)
   duplicate,      // card id or PAN exists (409)
+  out_of_range,   // a balance would leave the int64 range of minor units (400)
 };
 
 struct BalanceResult {

@@ -21,11 +21,15 @@ BalanceResult Core::adjust_balance(ShardId shard, std::uint32_t user, std::int64
     return {OpStatus::replayed, it->second.balance_after};
   }
   if (!u.has_balance) return {OpStatus::no_balance, 0};
+  // A balance past the int64 range of minor units would wrap (undefined
+  // behaviour): such a top-up is refused, and nothing changes.
+  std::int64_t after = 0;
+  if (__builtin_add_overflow(load_acquire(u.balance), amount, &after)) return {OpStatus::out_of_range, 0};
   if (sh.idempotency.size() >= constants::idempotency_keys_per_shard_max) return {OpStatus::full, 0};
   BalanceAdjustedEvent& e = sh.scratch.emplace<BalanceAdjustedEvent>();
   e.user = user;
   e.amount = amount;
-  e.balance_after = load_acquire(u.balance) + amount;
+  e.balance_after = after;
   e.idempotency_key_length = static_cast<std::uint8_t>(idempotency_key.size());
   idempotency_key.copy(e.idempotency_key.data(), idempotency_key.size());
   e.body_hash = body_hash;

@@ -34,6 +34,9 @@ void reply_op_error(httplib::Response& res, core::OpStatus st, std::string_view 
       return reply_error(res, 422, "Idempotency-Key: already used with a different body", false);
     case core::OpStatus::no_balance:
       return reply_error(res, 400, "amount: the user has no prepaid balance (a credit user)", false);
+    case core::OpStatus::out_of_range:
+      return reply_error(res, 400, "amount: the balance after it would leave the range of a 64-bit count of minor units",
+                         false);
     case core::OpStatus::ok:
     case core::OpStatus::replayed: break;
   }

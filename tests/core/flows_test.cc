@@ -3,6 +3,9 @@
 // operations (top-ups, limits, card status, new cards).
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "tests/core/accounts_text.h"
 #include "tests/core/core_fixture.h"
 
@@ -255,6 +258,22 @@ TEST_F(Flows, TopUpIsIdempotentByKeyAndBody) {
   EXPECT_EQ(core->adjust_balance(0, u3, -500, "key-2", 44, sink).balance_after, 5500);
   EXPECT_EQ(core->adjust_balance(0, core->find_user("u2"), 5, "k", 1, sink).status, OpStatus::no_balance);
   EXPECT_EQ(core->available_balance(u3), 5500);
+}
+
+// A top-up whose balance after would leave the int64 range of minor units
+// is refused and changes nothing (it wrapped before: undefined behaviour).
+TEST_F(Flows, TopUpPastTheRangeOfMinorUnitsIsRefused) {
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t min = std::numeric_limits<std::int64_t>::min();
+  ASSERT_EQ(core->adjust_balance(0, u3, max - 1000, "to-the-top", 1, sink).balance_after, max);
+  EXPECT_EQ(core->adjust_balance(0, u3, 1, "one-more", 2, sink).status, OpStatus::out_of_range);
+  EXPECT_EQ(core->available_balance(u3), max);
+  // The refused key was not stored: the same key with a fitting amount goes through.
+  EXPECT_EQ(core->adjust_balance(0, u3, -1, "one-more", 3, sink).balance_after, max - 1);
+  ASSERT_EQ(core->adjust_balance(0, u3, -(max - 1), "down", 4, sink).balance_after, 0);
+  ASSERT_EQ(core->adjust_balance(0, u3, min, "to-the-bottom", 5, sink).balance_after, min);
+  EXPECT_EQ(core->adjust_balance(0, u3, -1, "one-less", 6, sink).status, OpStatus::out_of_range);
+  EXPECT_EQ(core->available_balance(u3), min);
 }
 
 TEST_F(Flows, ChangingALimitKeepsItsTotals) {

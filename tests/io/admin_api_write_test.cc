@@ -233,6 +233,9 @@ TEST_F(AdminApiTest, TopUpRefusals) {
        R"j({"error":"amount: the user has no prepaid balance (a credit user)","retryable":false})j"},
       {"unknown user", "/v1/users/ghost/balance", "k", R"({"amount":1})", 404,
        R"({"error":"user ghost: not found","retryable":false})"},
+      {"past the range of minor units", "/v1/users/u1/balance", "k", R"({"amount":9223372036854775807})", 400,
+       R"({"error":"amount: the balance after it would leave the range of a 64-bit count of minor units",)"
+       R"("retryable":false})"},
   };
   for (const Case& c : cases) {
     httplib::Headers h = auth();
