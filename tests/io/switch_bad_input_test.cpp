@@ -36,15 +36,17 @@ TEST_F(SwitchBadInput, ZeroFrameLengthClosesOnlyThatConnection) {
 }
 
 TEST_F(SwitchBadInput, HugeFrameLengthClosesOnlyThatConnectionAfterAnsweringWhatItRead) {
-  Client good(sw_.port());
-  Client bad(sw_.port());
-  // A good request, then a length above max_message_bytes (4096) in one send.
-  bad.send_bytes(frame_of(auth_request(2, 1000, 3)) + std::string("\xff\xff", 2) + std::string(100, 'x'));
-  const auto answer = bad.read();
-  ASSERT_TRUE(answer);
-  EXPECT_EQ(answer->at(11), "000003");
-  EXPECT_TRUE(bad.closed_by_peer());
-  EXPECT_EQ(good.roundtrip(auth_request(0, 1000, 4)).at(39), "00");
+  {
+    Client good(sw_.port());
+    Client bad(sw_.port());
+    // A good request, then a length above max_message_bytes (4096) in one send.
+    bad.send_bytes(frame_of(auth_request(2, 1000, 3)) + std::string("\xff\xff", 2) + std::string(100, 'x'));
+    const auto answer = bad.read();
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->at(11), "000003");
+    EXPECT_TRUE(bad.closed_by_peer());
+    EXPECT_EQ(good.roundtrip(auth_request(0, 1000, 4)).at(39), "00");
+  }  // closed before the stop, which would otherwise linger for them
   (void)sw_.stop();
   const auto counts = count_records(dir_);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::out_of_step), 1u);

@@ -247,13 +247,15 @@ TEST_P(SwitchFlows, MalformedNetworkManagementIs30) {
 }
 
 TEST_P(SwitchFlows, UnreadableMessageAndStrayResponseAreDroppedAndTheLinkStaysUp) {
-  Client c(sw_.port());
-  c.send_bytes(raw_frame("01X0garbage"));                                    // MTI unreadable
-  c.send(Fields{{0, "0110"}, {11, "000001"}, {39, "00"}});                   // a stray response
-  c.send_bytes(raw_frame(std::string("0100") + std::string(8, '\xff')));     // bitmap announces absent fields
-  const Fields r = c.roundtrip(auth_request(0, 1000, 17));
-  EXPECT_EQ(r.at(39), "00");
-  EXPECT_EQ(r.at(11), "000017");  // the first answer is this one: the others were dropped
+  {
+    Client c(sw_.port());
+    c.send_bytes(raw_frame("01X0garbage"));                                 // MTI unreadable
+    c.send(Fields{{0, "0110"}, {11, "000001"}, {39, "00"}});                // a stray response
+    c.send_bytes(raw_frame(std::string("0100") + std::string(8, '\xff')));  // bitmap announces absent fields
+    const Fields r = c.roundtrip(auth_request(0, 1000, 17));
+    EXPECT_EQ(r.at(39), "00");
+    EXPECT_EQ(r.at(11), "000017");  // the first answer is this one: the others were dropped
+  }  // closed before the stop, which would otherwise linger for it
   (void)sw_.stop();
   const auto counts = count_records(dir_);
   EXPECT_EQ(count_of(counts, io::SwitchRecord::dropped), 3u);

@@ -297,11 +297,13 @@ TEST_P(SwitchRestart, ARetransmissionAfterARestartIsAnsweredIdentically) {
   Fields first;
   {
     RunningSwitch sw(test_config(dir, io::Durability::sync));
-    Client c(sw.port());
-    first = c.roundtrip(approved);
-    ASSERT_EQ(first.at(39), "00");
-    ASSERT_EQ(c.roundtrip(declined).at(39), "61");
-    ASSERT_EQ(c.roundtrip(unknown_card).at(39), "14");
+    {
+      Client c(sw.port());
+      first = c.roundtrip(approved);
+      ASSERT_EQ(first.at(39), "00");
+      ASSERT_EQ(c.roundtrip(declined).at(39), "61");
+      ASSERT_EQ(c.roundtrip(unknown_card).at(39), "14");
+    }  // closed before the stop, which would otherwise linger for it
     ASSERT_EQ(sw.stop(), "");
   }
   std::size_t snapshots = 0;
@@ -361,9 +363,11 @@ TEST(SwitchRestartKeys, AnotherPanKeyAfterARestartAnswers94AndIsLogged) {
   config.pan_key_file = key_file("old.key", 'a');
   {
     RunningSwitch sw(config);
-    Client c(sw.port());
-    ASSERT_EQ(c.roundtrip(unknown_card).at(39), "14");
-    ASSERT_EQ(c.roundtrip(auth_request(0, 1000, 5)).at(39), "00");
+    {
+      Client c(sw.port());
+      ASSERT_EQ(c.roundtrip(unknown_card).at(39), "14");
+      ASSERT_EQ(c.roundtrip(auth_request(0, 1000, 5)).at(39), "00");
+    }  // closed before the stop, which would otherwise linger for it
     ASSERT_EQ(sw.stop(), "");
   }
   config.pan_key_file = key_file("new.key", 'b');
