@@ -13,8 +13,8 @@ cd "$(dirname "$0")/.."
 jobs=${JOBS:-$(nproc)}
 fuzz_seconds=${FUZZ_SECONDS:-30}
 # Most tests wait on sockets, child processes or a switch's drain rather
-# than compute: two per CPU keep CI under its 30 minutes. ThreadSanitizer's
-# tests compute (one per CPU).
+# than compute: two per CPU in the release run keep CI under its 30
+# minutes. The sanitizer runs compute, one test per CPU.
 ctest_jobs=${CTEST_JOBS:-$((jobs * 2))}
 passed=0
 failed=0
@@ -77,7 +77,8 @@ done
 if [[ ${SKIP_SANITIZERS:-0} != 1 ]]; then
   step "AddressSanitizer + UndefinedBehaviorSanitizer"
   configure_and_build build-asan all "${checked_flags[@]}" -DAUTHSWITCH_SANITIZE=address,undefined -DAUTHSWITCH_BENCH=OFF
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_ctest build-asan -LE no-asan
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest_jobs=$jobs \
+    run_ctest build-asan -LE no-asan
 
   step "ThreadSanitizer (concurrent tests)"
   configure_and_build build-tsan concurrent_tests "${checked_flags[@]}" -DAUTHSWITCH_SANITIZE=thread -DAUTHSWITCH_BENCH=OFF
