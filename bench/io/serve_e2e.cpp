@@ -9,6 +9,15 @@
 //             [--floor 0|1] [--switch 0|1] [--client-nice N]
 //             [--checkpoint 0|1] [--snapshot-every N] [--flush-interval-ms N]
 //             [--recycled N] [--short-slices 0|1] [--idle-checkpointer 0|1]
+//             [--sync-floor 0|1]
+//
+// --sync-floor 1 (the default in async) runs the floor a second time beside
+// a thread that appends to a file in the log folder and fdatasyncs it every
+// --flush-interval-ms, as the async log does (bench/io/periodic_syncer.h),
+// and reports it as `syncfl`: the floor a switch that honours
+// flush_interval_ms can reach on this machine, where one process's
+// fdatasync delays the others' wake-ups (bench/RESULTS.md, tenth round).
+// The plain floor, SPEC 14's reference, is still measured and printed first.
 //
 // --recycled N lays N written segment-sized files in the log folder as the
 // checkpointer's pruning leaves them (ledger/wal_writer.h), before the
@@ -63,6 +72,7 @@
 #include "io/open_loop_client.h"
 #include "io/switch_runtime.h"
 #include "io/uring_echo_server.h"
+#include "bench/io/periodic_syncer.h"
 #include "ledger/log_files.h"
 
 namespace {
@@ -73,7 +83,7 @@ constexpr const char* usage =
     "usage: serve_e2e [--rate N] [--seconds S] [--durability async|sync] [--connections C]\n"
     "                 [--cards N] [--wal DIR] [--pin 0|1] [--floor 0|1] [--switch 0|1] [--client-nice N]\n"
     "                 [--checkpoint 0|1] [--snapshot-every N] [--flush-interval-ms N] [--recycled N]\n"
-    "                 [--short-slices 0|1] [--idle-checkpointer 0|1]\n";
+    "                 [--short-slices 0|1] [--idle-checkpointer 0|1] [--sync-floor 0|1]\n";
 
 class IsoRequestSource final : public io::RequestSource {
  public:
@@ -227,6 +237,7 @@ int main(int argc, char** argv) {
   bool checkpoint = true;
   bool short_slices = true;
   bool idle_checkpointer = true;
+  int sync_floor = -1;  // -1: on in async, off in sync
   std::uint64_t snapshot_every = io::WalConfig{}.snapshot_every;
   std::uint32_t flush_interval_ms = io::WalConfig{}.flush_interval_ms;  // async: the log's fdatasync period
   for (int i = 1; i < argc; ++i) {
@@ -255,6 +266,7 @@ int main(int argc, char** argv) {
     else if (flag == "--recycled") recycled = std::strtoul(value, nullptr, 10);
     else if (flag == "--short-slices") short_slices = std::string_view(value) != "0";
     else if (flag == "--idle-checkpointer") idle_checkpointer = std::string_view(value) != "0";
+    else if (flag == "--sync-floor") sync_floor = std::string_view(value) != "0" ? 1 : 0;
     else if (flag == "--durability") durability = std::string_view(value) == "sync" ? io::Durability::sync : io::Durability::async;
     else {
       std::fputs(usage, stderr);
@@ -284,12 +296,17 @@ int main(int argc, char** argv) {
     return r;
   };
 
+  if (sync_floor < 0) sync_floor = durability == io::Durability::async ? 1 : 0;
+  const bool temp = wal_dir.empty();
+  if (temp) wal_dir = (std::filesystem::temp_directory_path() / ("serve_e2e-" + std::to_string(getpid()))).string();
+  std::filesystem::remove_all(wal_dir);
+
   // 1. The loopback floor: same client, same rate, a plain echo.
-  if (run_floor) {
+  const auto measure_floor = [&](const char* name) {
     io::UringEchoServer echo(io::EchoServerOptions{"127.0.0.1", 0, 64, 4096});
     if (const std::string e = echo.open(); !e.empty()) {
       std::fprintf(stderr, "serve_e2e: echo: %s\n", e.c_str());
-      return 1;
+      return false;
     }
     std::thread t([&] { (void)echo.run(); });
     io::OpenLoopOptions o = client;
@@ -299,14 +316,38 @@ int main(int argc, char** argv) {
     const io::OpenLoopResult r = run_client(o, source, recorder);
     echo.stop();
     t.join();
-    report("floor", r, recorder);
+    report(name, r, recorder);
+    return true;
+  };
+  if (run_floor && !measure_floor("floor")) return 1;
+  // 1b. The same beside the async log's disk cadence alone.
+  if (run_floor && sync_floor == 1) {
+    if (ledger::Status s = ledger::ensure_directory(wal_dir); !s) {
+      std::fprintf(stderr, "serve_e2e: %s\n", s.to_string().c_str());
+      return 1;
+    }
+    bench::PeriodicSyncer syncer;
+    // About what the log writes per interval: ~512 bytes of records a request.
+    const std::size_t bytes = static_cast<std::size_t>(client.rate_per_s) * flush_interval_ms / 1000 * 512;
+    if (const std::string e = syncer.start(ledger::join_path(wal_dir, "floor-sync.tmp"), flush_interval_ms, bytes);
+        !e.empty()) {
+      std::fprintf(stderr, "serve_e2e: %s\n", e.c_str());
+      return 1;
+    }
+    const bool ok = measure_floor("syncfl");
+    const std::uint64_t syncs = syncer.stop();
+    if (!syncer.failure().empty()) std::fprintf(stderr, "serve_e2e: sync floor: %s\n", syncer.failure().c_str());
+    if (!ok) return 1;
+    std::printf("syncfl: the floor beside %llu fdatasyncs of %zu bytes, one every %u ms\n",
+                static_cast<unsigned long long>(syncs), bytes, flush_interval_ms);
   }
 
-  if (!run_switch) return 0;
+  if (!run_switch) {
+    if (temp) std::filesystem::remove_all(wal_dir);
+    return 0;
+  }
 
   // 2. The switch.
-  const bool temp = wal_dir.empty();
-  if (temp) wal_dir = (std::filesystem::temp_directory_path() / ("serve_e2e-" + std::to_string(getpid()))).string();
   std::filesystem::remove_all(wal_dir);
   if (recycled > 0) {
     const auto began = std::chrono::steady_clock::now();
