@@ -21,6 +21,7 @@
 #include "io/loadgen_report.h"
 #include "tests/io/loadgen_fake_switch.h"
 #include "tests/io/wait_until.h"
+#include "tests/support/loopback_port.h"
 
 namespace authswitch::io {
 namespace {
@@ -235,15 +236,10 @@ TEST(Loadgen, StallShowsInLatencyFromTheDueTime) {
 // --target.
 TEST(Loadgen, ListenModeServesASwitchThatDialsIn) {
   // A port free a moment ago; the fake keeps dialing until loadgen listens.
-  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(probe, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
-  socklen_t size = sizeof(address);
-  ASSERT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &size), 0);
-  const std::uint16_t port = ntohs(address.sin_port);
-  ::close(probe);
+  const test::BoundSocket probe = test::bind_loopback();
+  ASSERT_GE(probe.fd, 0);
+  const std::uint16_t port = probe.port;
+  ::close(probe.fd);
 
   FakeSwitch fake({.demo_cards = cards, .dial_port = port});
   LoadgenOptions o = options_for(fake);

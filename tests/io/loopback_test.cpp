@@ -15,6 +15,7 @@
 #include "io/open_loop_client.h"
 #include "io/uring_echo_server.h"
 #include "tests/support/alloc_counter.h"
+#include "tests/support/loopback_port.h"
 
 namespace authswitch::io {
 namespace {
@@ -216,16 +217,12 @@ TEST(OpenLoopClient, EveryRequestIsAnsweredByTheEcho) {
 
 TEST(OpenLoopClient, ASilentServerYieldsTimeoutsAfterTheDrain) {
   // Listens (connections complete in the backlog) but never reads.
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  const test::BoundSocket bound = test::bind_loopback();
+  ASSERT_GE(bound.fd, 0);
+  const int listener = bound.fd;
   ASSERT_EQ(::listen(listener, 8), 0);
-  socklen_t length = sizeof(address);
-  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
   OpenLoopOptions options;
-  options.port = ntohs(address.sin_port);
+  options.port = bound.port;
   options.rate_per_s = 1000;
   options.seconds = 0.1;
   options.connections = 1;
@@ -274,16 +271,11 @@ TEST(OpenLoopClient, AnswersOutlivedByTheirSlotMatchNothing) {
 }
 
 TEST(OpenLoopClient, RefusedConnectionIsAnError) {
-  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(probe, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
-  socklen_t length = sizeof(address);
-  ASSERT_EQ(getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  ::close(probe);  // the port is now free: nothing listens there
+  const test::BoundSocket probe = test::bind_loopback();
+  ASSERT_GE(probe.fd, 0);
+  ::close(probe.fd);  // the port is now free: nothing listens there
   OpenLoopOptions options;
-  options.port = ntohs(address.sin_port);
+  options.port = probe.port;
   EchoRequestSource source;
   LatencyRecorder recorder;
   const OpenLoopResult result = run_open_loop(options, source, recorder);

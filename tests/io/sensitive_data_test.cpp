@@ -29,6 +29,8 @@
 #include <vector>
 
 #include "tests/io/switch_test_support.h"
+#include "tests/support/http_exchange.h"
+#include "tests/support/loopback_port.h"
 
 namespace authswitch::test {
 namespace {
@@ -43,45 +45,6 @@ constexpr const char* track1_name = "QUIXOTE/DULCINEA";  // inside field 45
 constexpr const char* chip_data = "9F2608C1D2E3F4A5B6C7D89F2701809F10";  // field 55
 const std::string pin_block("\x9a\x7b\x3c\x11\x22\x33\x44\x55", 8);  // field 52
 constexpr const char* token = "sensitive-test-token";
-
-std::pair<std::uint16_t, std::uint16_t> two_free_ports() {
-  std::uint16_t ports[2];
-  int fds[2];
-  for (int i = 0; i < 2; ++i) {
-    fds[i] = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fds[i], reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    ::getsockname(fds[i], reinterpret_cast<sockaddr*>(&a), &len);
-    ports[i] = ntohs(a.sin_port);
-  }
-  for (const int fd : fds) ::close(fd);
-  return {ports[0], ports[1]};
-}
-
-// One HTTP/1.0 request to 127.0.0.1:port; the whole answer.
-std::string http(std::uint16_t port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) == 0) {
-    std::size_t off = 0;
-    while (off < request.size()) {
-      const ssize_t n = ::write(fd, request.data() + off, request.size() - off);
-      if (n <= 0) break;
-      off += static_cast<std::size_t>(n);
-    }
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) answer.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return answer;
-}
 
 // A request carrying every sensitive field the dialect knows.
 Fields request_with_secrets(const std::string& pan, std::uint32_t stan) {
@@ -172,7 +135,7 @@ TEST(SensitiveData, NoTrackPinChipDataOrFullPanInTheLogTheSnapshotOrAnyLine) {
 
   const std::string card =
       std::string(R"({"id":"c2","pan":")") + pan_added + R"(","user":"u1","expiry":"2912","currency":"392"})";
-  const std::string added = http(api_port, "POST /v1/cards HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+  const std::string added = http_exchange(api_port, "POST /v1/cards HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
                                                std::string(token) + "\r\nContent-Type: application/json\r\n" +
                                                "Content-Length: " + std::to_string(card.size()) + "\r\n\r\n" + card);
   EXPECT_NE(added.find(" 20"), std::string::npos) << added;  // 200 or 201

@@ -16,6 +16,7 @@
 
 #include "tests/io/switch_test_support.h"
 #include "tests/io/wait_until.h"
+#include "tests/support/loopback_port.h"
 
 namespace authswitch::test {
 namespace {
@@ -23,15 +24,11 @@ namespace {
 class NetworkServer {
  public:
   NetworkServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
+    const BoundSocket bound = bind_loopback();
+    EXPECT_GE(bound.fd, 0);
+    fd_ = bound.fd;
+    port_ = bound.port;
     EXPECT_EQ(::listen(fd_, 4), 0);
-    socklen_t len = sizeof(a);
-    (void)getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
   }
   ~NetworkServer() { ::close(fd_); }
   std::uint16_t port() const { return port_; }
@@ -291,20 +288,16 @@ TEST(SwitchListenLink, UnansweredEchoClosesOnlyASilentPeer) {
 // A connect link whose peer drops SYNs (a listen queue that is full) must
 // not hold up a stop for the kernel's two minutes of SYN retries.
 TEST(SwitchConnectLink, StopsWhileAConnectHangs) {
-  const int full = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(full, reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
+  const BoundSocket bound = bind_loopback();
+  ASSERT_GE(bound.fd, 0);
+  const int full = bound.fd;
   ASSERT_EQ(::listen(full, 0), 0);
-  socklen_t len = sizeof(a);
-  (void)getsockname(full, reinterpret_cast<sockaddr*>(&a), &len);
   // Fill the accept queue (backlog 0 holds one) so that further SYNs are dropped.
-  const Client filler(ntohs(a.sin_port));
+  const Client filler(bound.port);
   ASSERT_TRUE(filler.connected());
 
   const auto dir = temp_dir("connect-hang");
-  const io::Config config = connect_config(dir, ntohs(a.sin_port), false, 0);
+  const io::Config config = connect_config(dir, bound.port, false, 0);
   auto sw = std::make_unique<RunningSwitch>(config);
   EXPECT_FALSE(sw->runtime().ready());
   auto stopped = std::async(std::launch::async, [&] { return sw->stop(); });

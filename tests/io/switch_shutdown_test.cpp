@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "tests/io/switch_test_support.h"
+#include "tests/support/http_exchange.h"
+#include "tests/support/loopback_port.h"
 #include "tests/io/wait_until.h"
 
 namespace authswitch::test {
@@ -104,26 +106,6 @@ TEST(SwitchShutdown, StopInTheMiddleOfALoadAnswersEveryRequestRead) {
   std::filesystem::remove_all(dir);
 }
 
-// Two ports on 127.0.0.1 free a moment ago, for a child process (its config
-// takes no 0). Both are held until both are known, so they differ: closed
-// one at a time, the kernel could hand the same port out twice.
-std::array<std::uint16_t, 2> two_free_ports() {
-  std::array<int, 2> fds{};
-  std::array<std::uint16_t, 2> ports{};
-  for (std::size_t i = 0; i < fds.size(); ++i) {
-    fds[i] = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    (void)::bind(fds[i], reinterpret_cast<const sockaddr*>(&a), sizeof(a));
-    socklen_t len = sizeof(a);
-    (void)getsockname(fds[i], reinterpret_cast<sockaddr*>(&a), &len);
-    ports[i] = ntohs(a.sin_port);
-  }
-  for (const int fd : fds) ::close(fd);
-  return ports;
-}
-
 struct Child {
   pid_t pid = -1;
   int out = -1;  // its stdout
@@ -163,25 +145,6 @@ Child spawn_serve(const std::filesystem::path& config) {
   ::close(pipe_fds[1]);
   c.out = pipe_fds[0];
   return c;
-}
-
-// One plain HTTP/1.0 GET to 127.0.0.1:port; the whole answer, or "" when
-// nothing could be read.
-std::string http_get(std::uint16_t port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) == 0) {
-    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    (void)::write(fd, request.data(), request.size());
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) answer.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return answer;
 }
 
 // A config for the built `serve`: one listen link on `port`, the API on
