@@ -158,6 +158,10 @@ std::string AdminApi::start() {
   http.set_expect_100_continue_handler([s](const httplib::Request& req, httplib::Response& res) {
     if (!s->refuse_early(req, res)) return 100;
     res.set_header("Connection", "close");
+    // cpp-httplib 0.11 writes this answer without a Content-Length, and
+    // closes the socket only after its 5 s keep-alive wait: without one, a
+    // client could not tell the body's end and would wait those 5 s.
+    res.set_header("Content-Length", std::to_string(res.body.size()));
     return res.status;
   });
   // Errors cpp-httplib produces itself (413, a malformed request line) get

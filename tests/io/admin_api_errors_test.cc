@@ -1,49 +1,12 @@
 // Refusals of the HTTP API (SPEC 6): 401 before the body is read, 404, 405,
 // 400 naming the field, 413, all as {"error":...,"retryable":...}.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include <cerrno>
-
 #include "tests/io/admin_api_fixture.h"
+#include "tests/support/http_exchange.h"
 
 namespace authswitch::io::testing {
 namespace {
 
 constexpr const char* json = "application/json";
-
-// A plain TCP client: writes `request` as it is (so a test can send headers
-// promising a body it never sends) and reads until the server closes.
-std::string raw_exchange(std::uint16_t port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_GE(fd, 0);
-  // A safety net only: the server answers at once or the test has failed;
-  // without it a regression would hang the test instead of failing it.
-  timeval tv{};
-  tv.tv_sec = 30;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
-  EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
-  std::string got;
-  char buf[4096];
-  while (true) {
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    // With SO_RCVTIMEO a recv interrupted without a signal (io_uring task
-    // work, say) fails with EINTR instead of restarting: not the end.
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // closed by the server (or the safety net fired)
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return got;
-}
 
 struct WriteRoute {
   const char* method;
@@ -97,20 +60,25 @@ TEST_F(AdminApiTest, TheSchemeIsCaseInsensitive) {
 TEST_F(AdminApiTest, A401IsAnsweredBeforeTheBodyIsSent) {
   // Headers promise a megabyte that never comes: a server that read the body
   // first would wait for it and answer nothing (or time out), not 401.
-  const std::string got = raw_exchange(api_->port(),
-                                       "PUT /v1/users/u1/limits HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                       "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n");
+  const std::string got = test::http_exchange(api_->port(),
+                                              "PUT /v1/users/u1/limits HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                              "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n");
   EXPECT_EQ(got.rfind("HTTP/1.1 401", 0), 0u) << got;
   EXPECT_NE(got.find("Connection: close"), std::string::npos) << got;
   EXPECT_NE(got.find(R"("retryable":false)"), std::string::npos) << got;
 }
 
 TEST_F(AdminApiTest, Expect100ContinueWithoutTokenGets401InsteadOf100) {
-  const std::string got = raw_exchange(api_->port(),
-                                       "POST /v1/cards HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
-                                       "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n");
+  const std::string got = test::http_exchange(api_->port(),
+                                              "POST /v1/cards HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+                                              "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n");
   EXPECT_EQ(got.rfind("HTTP/1.1 401", 0), 0u) << got;
   EXPECT_EQ(got.find("100 Continue"), std::string::npos) << got;
+  // The server holds the socket open for a while after this answer: without
+  // a length, a client could not tell the body was whole until then.
+  const std::string body = R"({"error":"Authorization: a write needs \"Bearer\" and the admin token","retryable":false})";
+  EXPECT_NE(got.find("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n"), std::string::npos) << got;
+  EXPECT_EQ(got.substr(got.find("\r\n\r\n") + 4), body) << got;
 }
 
 TEST_F(AdminApiTest, UnknownRouteIs404AndWrongMethodIs405WithAllow) {
