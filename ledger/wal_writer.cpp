@@ -83,7 +83,7 @@ WalWriter::WalWriter(WalOptions options)
       slots_(new ProducerSlot[options_.producers]),
       locals_(new ProducerLocal[options_.producers]),
       chunk_(new QueuedRecord[constants::wal_dequeue_chunk_records]),
-      buffer_(new std::byte[constants::wal_batch_bytes_max + format::header_bytes]),
+      buffer_(new std::byte[constants::wal_batch_bytes_max + format::header_bytes + page_bytes]),
       staged_counts_(new std::uint64_t[options_.producers]()),
       written_totals_(new std::uint64_t[options_.producers]()),
       sync_totals_(new std::uint64_t[options_.producers]()),
@@ -399,6 +399,7 @@ Status WalWriter::rotate() {
   segment_fd_ = std::move(prepared_fd_);
   segment_path_ = std::move(path);
   segment_offset_ = 0;
+  touched_end_ = 0;
   prepare_failed_ = false;
   ++stats_.rotations;
   if (std::exchange(prepared_recycled_, false)) ++stats_.recycled;
@@ -447,15 +448,30 @@ Status WalWriter::flush_staged(bool sync) {
   // segment the bytes after the last record are an earlier segment's, and
   // the marker is what tells readers, the follower included, where the
   // written records end.
-  const auto room = static_cast<std::size_t>(static_cast<std::int64_t>(options_.segment_bytes) - segment_offset_) -
-                    buffer_bytes_;
-  const std::size_t marker = std::min(room, format::header_bytes);
+  //
+  // A write that reaches a page of the segment no earlier write touched
+  // zeroes the rest of that page too. In a recycled segment that page's
+  // blocks hold the earlier use's bytes, and once they are out of the page
+  // cache (after a reboot, or under memory pressure) a write covering only
+  // part of the page makes the kernel read it from disk first, inside the
+  // write: a disk read on the answer's path (a producer's end_batch()
+  // writes). A page written whole needs no read, and later writes into it
+  // find it cached.
+  const auto segment_end = static_cast<std::int64_t>(options_.segment_bytes);
+  const std::int64_t records_end = segment_offset_ + static_cast<std::int64_t>(buffer_bytes_);
+  std::int64_t marker_end = std::min(segment_end, records_end + static_cast<std::int64_t>(format::header_bytes));
+  if (marker_end > touched_end_) {
+    constexpr auto page = static_cast<std::int64_t>(page_bytes);
+    marker_end = std::min(segment_end, (marker_end + page - 1) / page * page);
+  }
+  const auto marker = static_cast<std::size_t>(marker_end - records_end);
   std::memset(buffer_.get() + buffer_bytes_, 0, marker);
   if (Status s = io_.write(segment_fd_.get(), segment_path_, buffer_.get(), buffer_bytes_ + marker, segment_offset_,
                            sync);
       !s) {
     return s;
   }
+  touched_end_ = std::max(touched_end_, marker_end);
   if (sync) observe_sync(began_ns);
   segment_offset_ += static_cast<std::int64_t>(buffer_bytes_);
   buffer_bytes_ = 0;

@@ -237,6 +237,9 @@ class WalWriter {
 
  private:
   enum class State : std::uint8_t { closed, running, failed };
+  // The page cache's unit on x86-64 and most arm64 kernels: end markers
+  // reach the end of a page no earlier write touched (flush_staged()).
+  static constexpr std::size_t page_bytes = 4096;
 
   // Written by the writer thread, read by anyone: one cache line per producer
   // so that polling one producer's counters never bounces another's.
@@ -336,6 +339,7 @@ class WalWriter {
   FileDescriptor segment_fd_;
   std::string segment_path_;
   std::int64_t segment_offset_ = 0;    // where the staged bytes will go
+  std::int64_t touched_end_ = 0;       // how far earlier writes reached in this segment (end markers included)
   FileDescriptor prepared_fd_;
   std::string prepared_path_;
   std::uint64_t next_sequence_ = 1;

@@ -2,11 +2,16 @@
 // later one, so what lies past its written records is its earlier use's
 // bytes, not zeros. The reader must find the end there exactly as it does in
 // a zero-filled segment, and still call corruption what is corruption.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
+#include <vector>
 
 #include "ledger/log_follower.h"
 #include "ledger/log_reader.h"
@@ -282,6 +287,71 @@ TEST(RecycledSegment, TheWriterWritesOverRecycledSegmentsAndEveryReaderFindsEver
   ASSERT_TRUE(reopened.status) << reopened.status.to_string();
   const std::vector<std::string> all = event_payloads(reopened);
   EXPECT_EQ(std::vector<std::string>(all.end() - 320, all.end()), texts(300, 620));
+}
+
+// What this process has made the kernel read from storage so far
+// (/proc/self/io), or nothing where the kernel does not account it.
+std::optional<std::uint64_t> storage_read_bytes() {
+  std::ifstream in("/proc/self/io");
+  std::string key;
+  std::uint64_t value = 0;
+  while (in >> key >> value) {
+    if (key == "read_bytes:") return value;
+  }
+  return std::nullopt;
+}
+
+// Drops the file's pages from the page cache, as a reboot would; false when
+// a page stayed (a file system that keeps files in memory, like tmpfs).
+bool evict_from_page_cache(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  bool evicted = ::fdatasync(fd) == 0 && ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+  void* map = evicted ? ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+  if (map != MAP_FAILED) {
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> resident((static_cast<std::size_t>(size) + page - 1) / page);
+    evicted = ::mincore(map, static_cast<std::size_t>(size), resident.data()) == 0;
+    for (const unsigned char r : resident) evicted = evicted && (r & 1) == 0;
+    ::munmap(map, static_cast<std::size_t>(size));
+  } else {
+    evicted = false;
+  }
+  ::close(fd);
+  return evicted;
+}
+
+// A recycled segment whose pages left the page cache: a write that covered
+// only part of a page would make the kernel read that page from disk first,
+// inside the write (on the answer's path). The writer's end markers fill
+// every page it reaches for the first time, so nothing is read.
+TEST(RecycledSegment, WritingIntoAnUncachedRecycledSegmentReadsNothingFromDisk) {
+  TempDir dir;
+  WalOptions o;
+  o.dir = dir.path();
+  o.producers = 1;
+  o.segment_bytes = 256 * 1024;
+  const std::string recycled = dir.file(recycled_file_name(1));
+  testing::write_bytes(recycled, earlier_use(o.segment_bytes));
+  if (!evict_from_page_cache(recycled)) GTEST_SKIP() << "this file system keeps the file's pages in memory";
+  const std::optional<std::uint64_t> before = storage_read_bytes();
+  if (!before) GTEST_SKIP() << "the kernel does not account storage reads (/proc/self/io)";
+
+  WalWriter w(o);
+  ASSERT_TRUE(w.open());  // its first segment is the recycled file
+  const ProducerId p = w.register_producer();
+  append_durably(w, p, 0, 1000);
+  ASSERT_TRUE(w.close());
+  const std::optional<std::uint64_t> after = storage_read_bytes();
+  EXPECT_EQ(w.stats().recycled, 1u);
+  EXPECT_EQ(w.stats().rotations, 1u) << "every record went into the recycled file";
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*after - *before, 0u) << "bytes read from disk while the log was written";
+
+  const ScanOutcome read = scan(dir.path());
+  ASSERT_TRUE(read.status) << read.status.to_string();
+  EXPECT_EQ(event_payloads(read), texts(0, 1000));
 }
 
 TEST(RecycledSegment, ARecycledFilePreparedButNotYetUsedGoesBackAtClose) {
