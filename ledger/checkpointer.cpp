@@ -154,11 +154,17 @@ Status Checkpointer::apply_batch(std::uint64_t limit, std::size_t max, std::size
     status = follow_->follower.next(limit, record, has);
     if (!status || !has) break;
     status = follow_->replayer->add(record);
-    if (!status) break;
+    if (!status) {
+      status = name_refused_record(options_.dir, follow_->replayer->failed_sequence(), std::move(status));
+      break;
+    }
     ++applied;
   }
   // A snapshot may follow: the shadow must hold every record followed.
-  if (status) status = follow_->replayer->drain();
+  if (status) {
+    status = follow_->replayer->drain();
+    if (!status) status = name_refused_record(options_.dir, follow_->replayer->failed_sequence(), std::move(status));
+  }
   applied_sequence_.store(follow_->follower.next_sequence() - 1, std::memory_order_release);
   return status;
 }

@@ -250,12 +250,6 @@ std::uint64_t RecordReplayer::failed_sequence() const noexcept {
   return failed_sequence_ != 0 ? failed_sequence_ : window_->failed_sequence();
 }
 
-namespace {
-
-// A record refused for its content (it passed every check of the log's
-// format) is named like a damaged one (SPEC 7): its segment file and byte
-// offset, found again on this error path only, as the replayer notes only
-// its sequence.
 Status name_refused_record(const std::string& wal_dir, std::uint64_t sequence, Status refused) {
   if (sequence == 0) return refused;
   std::string file;
@@ -263,8 +257,6 @@ Status name_refused_record(const std::string& wal_dir, std::uint64_t sequence, S
   if (!find_record(wal_dir, sequence, file, offset)) return refused;
   return Status::error(refused.fault(), file, offset, refused.message());
 }
-
-}  // namespace
 
 Status recover_core(const std::string& wal_dir, core::Core& core, const PanCipher* cipher,
                     CoreRecoveryResult& result) {

@@ -41,6 +41,13 @@ struct CoreRecoveryResult {
   double seconds = 0;                    // authswitch_recovery_seconds
 };
 
+// Names a record refused for its content (a RecordReplayer error about
+// failed_sequence(): the record passed every check of the log's format) as
+// a damaged record is named (SPEC 7): by its segment file and byte offset,
+// looked up again on this error path only. `refused` unchanged when the
+// record is not found.
+[[nodiscard]] Status name_refused_record(const std::string& wal_dir, std::uint64_t sequence, Status refused);
+
 // `cipher` decrypts cards added (null: a log with one fails).
 [[nodiscard]] Status recover_core(const std::string& wal_dir, core::Core& core, const PanCipher* cipher,
                                   CoreRecoveryResult& result);

@@ -16,6 +16,7 @@
 #include <sched.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -164,6 +165,14 @@ class Rig {
     ASSERT_TRUE(wal_->close());
   }
 
+  // One event logged as the live core would, whether or not it fits.
+  void log_event(const core::Event& event) {
+    sink_->reset_fault();
+    sink_->on_event(event);
+    ASSERT_EQ(sink_->fault(), Fault::none);
+    ASSERT_TRUE(wait_until([&] { return wal_->is_released(sink_->producer(), sink_->last_ticket()); }));
+  }
+
   Checkpointer& checkpointer() { return *checkpointer_; }
   WalWriter& wal() { return *wal_; }
   core::Core& core() { return *core_; }
@@ -244,6 +253,29 @@ TEST(Checkpointer, SnapshotsEveryIntervalRemoveOldSegmentsAndRecoveryGivesTheLiv
 
 // Background work takes only CPU no answer needs: the switch's checkpointer
 // thread runs SCHED_IDLE (the options' default), and still snapshots.
+// SPEC 7: a record the shadow refuses (here a card status for a card the
+// accounts do not have) stops the checkpointer with the record's segment
+// file and byte offset, as recovery names it.
+TEST(Checkpointer, ARecordThatDoesNotFitStopsItNamingItsFileAndOffset) {
+  TempDir dir;
+  Rig rig(dir.path(), 1'000'000);
+  rig.run(50);
+  rig.log_event(core::CardStatusEvent{4000, core::CardStatus::lost});  // no such card
+  ASSERT_TRUE(wait_until([&] { return rig.checkpointer().failed(); }));
+  const Status s = rig.checkpointer().failure();
+  EXPECT_NE(s.message().find("card status: card index unknown"), std::string::npos) << s.to_string();
+  const auto [file, offset] = where_is(dir.path(), event_format::type_card_status, [](auto payload) {
+    std::uint32_t card = 0;
+    std::memcpy(&card, payload.data() + 1, sizeof card);
+    return card == 4000;
+  });
+  ASSERT_GT(offset, 0);
+  EXPECT_EQ(s.file(), file) << s.to_string();
+  EXPECT_EQ(s.offset(), offset) << s.to_string();
+  (void)rig.checkpointer().stop(false);
+  ASSERT_TRUE(rig.wal().close());
+}
+
 TEST(Checkpointer, RunsAtTheIdlePolicyByDefault) {
   EXPECT_EQ(CheckpointerOptions{}.thread_class, core::ThreadClass::background);
   TempDir dir;

@@ -30,26 +30,6 @@ WalOptions sync_options(const std::string& dir) {
   return o;
 }
 
-// Where the first record of `type` (whose payload passes `wanted`) lies, found
-// by walking the segments' record headers byte by byte: the segment's path
-// and the record's offset, or {"", -1}.
-template <typename Wanted>
-std::pair<std::string, std::int64_t> where_is(const std::string& dir, std::uint16_t type, Wanted wanted) {
-  std::vector<SegmentFile> segments;
-  EXPECT_TRUE(list_segments(dir, segments).ok());
-  for (const SegmentFile& segment : segments) {
-    const Bytes bytes = read_bytes(segment.path);
-    for (std::size_t at = 0; at + format::header_bytes <= bytes.size();) {
-      const format::Header h = format::decode_header(bytes.data() + at);
-      if (h.type == format::type_invalid) break;
-      const std::span<const std::byte> payload(bytes.data() + at + format::header_bytes, h.length);
-      if (h.type == type && wanted(payload)) return {segment.path, static_cast<std::int64_t>(at)};
-      at += format::header_bytes + h.length;
-    }
-  }
-  return {"", -1};
-}
-
 // Runs `steps` operations from `driver` on `core`, each logged; returns false
 // on any append fault.
 void run_logged(OpDriver& driver, Core& core, WalEventSink& sink, int steps) {
