@@ -24,9 +24,8 @@ namespace {
 // leaves room and bounds what one request can make a worker buffer (413).
 constexpr std::size_t body_bytes_max = 64 * 1024;
 // An operator's request is answered in microseconds; a peer that sends
-// nothing for 5 s is holding one of two workers and is cut off.
+// nothing for 5 s is holding a worker and is cut off.
 constexpr time_t read_timeout_s = 5;
-constexpr time_t keep_alive_timeout_s = 5;
 
 struct Route {
   const char* method;
@@ -146,7 +145,7 @@ std::string AdminApi::start() {
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(body_bytes_max);
   http.set_read_timeout(read_timeout_s);
-  http.set_keep_alive_timeout(keep_alive_timeout_s);
+  http.set_keep_alive_timeout(static_cast<time_t>(options_.keep_alive.count()));
 
   http.set_pre_routing_handler([s](const httplib::Request& req, httplib::Response& res) {
     if (!s->refuse_early(req, res)) return httplib::Server::HandlerResponse::Unhandled;

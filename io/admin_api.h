@@ -83,9 +83,17 @@ struct AdminApiOptions {
   // "Now" for presenting current and next periods; null: the system clock.
   // Periods are shown in the core's zone (core->config().zone).
   std::function<core::TimeMs()> now;
-  // HTTP workers: two serve an operator and a scraper at once without taking
-  // cores from the authorization threads (the 2-core target machine).
-  std::size_t threads = 2;
+  // HTTP workers. cpp-httplib gives each open connection a worker of its
+  // own, an idle keep-alive one included: with two, two scrapers keeping
+  // their connections open held every other client off until one expired
+  // (5 s then). Four let two scrapers and an operator's browser stay
+  // connected and another client still be served; idle workers sleep, and
+  // a request takes microseconds of CPU (the 2-core target machine).
+  std::size_t threads = 4;
+  // How long an idle keep-alive connection keeps its worker: a scraper's
+  // next request comes seconds later and is cheaper on a new connection
+  // than a worker held until then.
+  std::chrono::seconds keep_alive{1};
 };
 
 class AdminApi {

@@ -80,12 +80,16 @@ class AdminApiTest : public ::testing::Test {
     o.metrics_text = [] { return std::string(metrics_text); };
     o.ready = [this] { return ready_.load(); };
     o.now = [] { return t_noon_tokyo; };
+    adjust(o);
     api_ = std::make_unique<AdminApi>(std::move(o));
     const std::string error = api_->start();
     ASSERT_EQ(error, "");
     ASSERT_NE(api_->port(), 0);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", api_->port());
   }
+
+  // A test's changes to the options, before the API starts.
+  virtual void adjust(AdminApiOptions&) {}
 
   void TearDown() override {
     client_.reset();

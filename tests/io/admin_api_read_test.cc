@@ -1,6 +1,14 @@
 // GET endpoints of the HTTP API (SPEC 6): health, readiness, metrics, users
 // and companies with their limits' current and next periods.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+
 #include "tests/io/admin_api_fixture.h"
+#include "tests/support/http_exchange.h"
 
 namespace authswitch::io::testing {
 namespace {
@@ -27,6 +35,33 @@ TEST_F(AdminApiTest, ReadyzIs503WhileNotReady) {
   res = client_->Get("/readyz");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 503);
+}
+
+// Scrapers and browsers keep their connections open between requests, and
+// cpp-httplib gives every open connection a worker of its own.
+class AdminApiKeepAliveTest : public AdminApiTest {
+ protected:
+  // Were the third request served only by a worker an idle connection gave
+  // back, both would not be open any more when its answer came.
+  void adjust(AdminApiOptions& o) override { o.keep_alive = std::chrono::seconds(10); }
+};
+
+TEST_F(AdminApiKeepAliveTest, TwoIdleKeepAliveConnectionsDoNotHoldOffAnotherClient) {
+  std::array<int, 2> idle{};
+  for (int& fd : idle) {
+    fd = test::connect_loopback(api_->port());
+    ASSERT_GE(fd, 0);
+    const std::string got = test::http_exchange_on(fd, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    ASSERT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  }
+  const std::string third = test::http_get(api_->port(), "/healthz");
+  EXPECT_NE(third.find(" 200 "), std::string::npos) << third;
+  for (const int fd : idle) {
+    char c = 0;
+    const ssize_t n = ::recv(fd, &c, 1, MSG_DONTWAIT);
+    EXPECT_TRUE(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) << "an idle connection was closed (" << n << ")";
+    ::close(fd);
+  }
 }
 
 TEST_F(AdminApiTest, MetricsReturnsTheRenderersTextAsPrometheusText) {

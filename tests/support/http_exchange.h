@@ -47,11 +47,11 @@ inline std::optional<std::size_t> response_length(std::string_view got) {
 
 }  // namespace http_exchange_detail
 
-// Sends `request` as it is; returns what came back ("" when the connection
-// failed). A 30 s receive timeout is only a safety net against a hang.
-inline std::string http_exchange(std::uint16_t port, std::string_view request) {
+// A TCP connection to 127.0.0.1:port with a 30 s receive timeout (a safety
+// net against a hang only), or -1.
+inline int connect_loopback(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return {};
+  if (fd < 0) return -1;
   timeval tv{};
   tv.tv_sec = 30;
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -59,27 +59,43 @@ inline std::string http_exchange(std::uint16_t port, std::string_view request) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string got;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
-    std::size_t sent = 0;
-    while (sent < request.size()) {
-      const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      sent += static_cast<std::size_t>(n);
-    }
-    char buf[4096];
-    while (true) {
-      const std::optional<std::size_t> whole = http_exchange_detail::response_length(got);
-      if (whole && got.size() >= *whole) break;
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      // With SO_RCVTIMEO a recv interrupted without a signal (io_uring task
-      // work, say) fails with EINTR instead of restarting: not the end.
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // closed by the server (or the safety net fired)
-      got.append(buf, static_cast<std::size_t>(n));
-    }
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
   }
+  return fd;
+}
+
+// Sends `request` as it is on a connected socket, which stays open; returns
+// the response that came back.
+inline std::string http_exchange_on(int fd, std::string_view request) {
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string got;
+  char buf[4096];
+  while (true) {
+    const std::optional<std::size_t> whole = http_exchange_detail::response_length(got);
+    if (whole && got.size() >= *whole) break;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    // With SO_RCVTIMEO a recv interrupted without a signal (io_uring task
+    // work, say) fails with EINTR instead of restarting: not the end.
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // closed by the server (or the safety net fired)
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+// One request on a connection of its own; "" when it could not connect.
+inline std::string http_exchange(std::uint16_t port, std::string_view request) {
+  const int fd = connect_loopback(port);
+  if (fd < 0) return {};
+  std::string got = http_exchange_on(fd, request);
   ::close(fd);
   return got;
 }
