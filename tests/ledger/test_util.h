@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <span>
@@ -15,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "ledger/event_codec.h"
 #include "ledger/log_files.h"
 #include "ledger/log_reader.h"
 #include "ledger/record_encode.h"
@@ -233,6 +235,23 @@ std::pair<std::string, std::int64_t> where_is(const std::string& dir, std::uint1
     }
   }
   return {"", -1};
+}
+
+// Whether `s` names the card-status record of `card` by its segment file and
+// byte offset, as recovery and the checkpointer name a record they refuse
+// for its content (SPEC 7).
+inline ::testing::AssertionResult names_card_status_record(const Status& s, const std::string& dir,
+                                                           std::uint32_t card) {
+  const auto [file, offset] = where_is(dir, event_format::type_card_status, [card](auto payload) {
+    std::uint32_t c = 0;
+    std::memcpy(&c, payload.data() + 1, sizeof c);
+    return c == card;
+  });
+  if (offset <= 0) return ::testing::AssertionFailure() << "no card status record for card " << card;
+  if (s.file() != file || s.offset() != offset) {
+    return ::testing::AssertionFailure() << s.to_string() << " does not name " << file << " at offset " << offset;
+  }
+  return ::testing::AssertionSuccess();
 }
 
 }  // namespace authswitch::ledger::testing
