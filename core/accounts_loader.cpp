@@ -110,8 +110,11 @@ bool check_card(const CardText& t, CardValues* out, FieldError* e) noexcept {
   const int yy = (t.expiry[0] - '0') * 10 + (t.expiry[1] - '0');
   const int mm = (t.expiry[2] - '0') * 10 + (t.expiry[3] - '0');
   if (mm < 1 || mm > 12) return fail(e, "expiry", "month must be 01 to 12");
-  out->status = CardStatus::active;
-  if (t.has_status && !card_status_from_name(t.status, &out->status)) {
+  // Required (SPEC 5 lists balance, company and limits as the optional
+  // fields): a default of active would let a card the exporter lost the
+  // status of, blocked or stolen, authorize.
+  if (!t.has_status) return fail(e, "status", "missing");
+  if (!card_status_from_name(t.status, &out->status)) {
     return fail(e, "status", "must be active, blocked, lost or stolen");
   }
   if (!t.has_currency) return fail(e, "currency", "missing");

@@ -53,7 +53,7 @@ struct CardValues {
   std::string_view id, user;
   Pan pan;
   std::uint16_t expiry_yymm = 0;
-  CardStatus status = CardStatus::active;  // when `status` is left out
+  CardStatus status = CardStatus::active;
   std::uint16_t currency = 0;
 };
 
@@ -63,8 +63,8 @@ struct FieldError {
 };
 
 // SPEC 5's rules for one card record: id present and <= 64 bytes, PAN 12 to
-// 19 digits, user present, expiry YYMM with month 01-12, status one of
-// active/blocked/lost/stolen (optional), currency 3 digits. Checked in that
+// 19 digits, user present, expiry YYMM with month 01-12, status present and
+// one of active/blocked/lost/stolen, currency 3 digits. Checked in that
 // order; false with *error set at the first failure. No allocation.
 [[nodiscard]] bool check_card(const CardText& text, CardValues* out, FieldError* error) noexcept;
 

@@ -20,7 +20,7 @@ inline constexpr const char* rules_accounts = R"({"type":"company","id":"acme","
 {"type":"card","id":"c2","pan":"4000000000000051","user":"u2","expiry":"2912","status":"active","currency":"392"}
 {"type":"card","id":"c3","pan":"4000000000000069","user":"u3","expiry":"2912","status":"active","currency":"392"}
 {"type":"card","id":"nov","pan":"4000000000000077","user":"u1","expiry":"2611","status":"active","currency":"392"}
-{"type":"card","id":"usd","pan":"4000000000000085","user":"u3","expiry":"2912","currency":"840"}
+{"type":"card","id":"usd","pan":"4000000000000085","user":"u3","expiry":"2912","status":"active","currency":"840"}
 )";
 
 inline constexpr const char* pan_c1 = "4000000000000002";

@@ -51,7 +51,7 @@ std::string accounts() {
   }
   for (int k = 0; k < users * cards_per_user; ++k) {
     s += "{\"type\":\"card\",\"id\":\"k" + std::to_string(k) + "\",\"pan\":\"" + card_pan(k) + "\",\"user\":\"u" +
-         std::to_string(k / cards_per_user) + "\",\"expiry\":\"3012\",\"currency\":\"392\"}\n";
+         std::to_string(k / cards_per_user) + "\",\"expiry\":\"3012\",\"status\":\"active\",\"currency\":\"392\"}\n";
   }
   return s;
 }

@@ -58,20 +58,24 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"limit_anchor_day_on_daily", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":1,"anchor_day":2}]})", "anchor_day: only for monthly limits"},
         BadLine{"limit_bad_weekday", R"({"type":"user","id":"u2","limits":[{"period":"weekly","max":1,"anchor_weekday":8}]})", "anchor_weekday: must be 1 (Monday) to 7 (Sunday)"},
         BadLine{"limit_twice", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":1},{"period":"daily","max":2}]})", "limits: two limits with the same period and anchors"},
-        BadLine{"card_no_pan", R"({"type":"card","id":"k","user":"u1","expiry":"2912","currency":"392"})", "pan: missing"},
+        BadLine{"card_no_pan", R"({"type":"card","id":"k","user":"u1","expiry":"2912","status":"active","currency":"392"})", "pan: missing"},
         BadLine{"card_bad_pan", R"({"type":"card","id":"k","pan":"4000x","user":"u1"})", "pan: must be 12 to 19 digits"},
-        BadLine{"card_unknown_user", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u9","expiry":"2912","currency":"392"})", "user: unknown user"},
-        BadLine{"card_bad_expiry", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2913","currency":"392"})", "expiry: month must be 01 to 12"},
+        BadLine{"card_unknown_user", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u9","expiry":"2912","status":"active","currency":"392"})", "user: unknown user"},
+        BadLine{"card_bad_expiry", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2913","status":"active","currency":"392"})", "expiry: month must be 01 to 12"},
         BadLine{"card_bad_status", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"frozen","currency":"392"})", "status: must be active, blocked, lost or stolen"},
-        BadLine{"card_bad_currency", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"JPY"})", "currency: must be 3 digits (ISO 4217)"},
-        BadLine{"card_empty_user", R"({"type":"card","id":"k","pan":"4000000000000002","user":"","expiry":"2912","currency":"392"})", "user: missing"},
-        BadLine{"card_no_currency", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912"})", "currency: missing"},
+        BadLine{"card_bad_currency", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"JPY"})", "currency: must be 3 digits (ISO 4217)"},
+        BadLine{"card_empty_user", R"({"type":"card","id":"k","pan":"4000000000000002","user":"","expiry":"2912","status":"active","currency":"392"})", "user: missing"},
+        BadLine{"card_no_currency", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active"})", "currency: missing"},
+        // SPEC 5 names balance, company and limits as the optional fields:
+        // a card without status is refused, never taken as active.
+        BadLine{"card_no_status", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"})", "status: missing"},
+        BadLine{"card_no_status_slow_path", R"({ "type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"})", "status: missing"},
         BadLine{"card_pan_19_digits_with_letter", R"({"type":"card","id":"k","pan":"400000000000000000x","user":"u1"})", "pan: must be 12 to 19 digits"},
         BadLine{"card_pan_too_long", R"({"type":"card","id":"k","pan":"40000000000000000000","user":"u1"})", "pan: must be 12 to 19 digits"},
         BadLine{"id_too_long", R"({"type":"company","id":"12345678901234567890123456789012345678901234567890123456789012345"})", "id: longer than 64 bytes"},
         BadLine{"id_not_string", R"({"type":"company","id":7})", "id: must be a string"},
         BadLine{"limits_not_array", R"({"type":"user","id":"u2","limits":7})", "limits: must be an array"},
-        BadLine{"card_limits", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392","limits":[]})", "limits: not a field of a card"}),
+        BadLine{"card_limits", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392","limits":[]})", "limits: not a field of a card"}),
     [](const ::testing::TestParamInfo<BadLine>& i) { return std::string(i.param.name); });
 
 TEST(Loader, DuplicatePanIsReportedMasked) {
@@ -91,7 +95,7 @@ TEST(Loader, DuplicateCardIdIsAnError) {
 
 TEST(Loader, BlankLinesAndAnyFieldOrderAreFine) {
   const std::string text = std::string(good_prefix) + "\n\n" +
-                           R"({"currency":"392","pan":"4000000000000002","id":"a","type":"card","user":"u1","expiry":"2912"})" + "\n";
+                           R"({"currency":"392","pan":"4000000000000002","id":"a","status":"lost","type":"card","user":"u1","expiry":"2912"})" + "\n";
   const LoadResult r = load_accounts_text(text, "acc.ndjson");
   ASSERT_TRUE(r.accounts) << r.error;
   EXPECT_EQ(r.accounts->card_ids.size(), 1u);
@@ -129,13 +133,13 @@ TEST_P(LoaderOrder, ReferencesResolveAfterTheWholeFile) {
   }
 }
 
-constexpr const char* card_k = R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"})";
+constexpr const char* card_k = R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392"})";
 
 INSTANTIATE_TEST_SUITE_P(
     Files, LoaderOrder,
     ::testing::Values(
         OrderCase{"card_user_company_reversed",
-                  R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"}
+                  R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392"}
 {"type":"user","id":"u1","company":"acme"}
 {"type":"company","id":"acme"}
 )",
@@ -146,14 +150,14 @@ INSTANTIATE_TEST_SUITE_P(
 )",
                   ""},
         OrderCase{"unknown_user_referred_forward",  // no user anywhere after the card
-                  R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"}
+                  R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392"}
 {"type":"user","id":"u2"}
 )",
                   "1: user: unknown user"},
         OrderCase{"unknown_user_referred_backward",  // none before it either
                   R"({"type":"user","id":"u2"}
 
-{"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"}
+{"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392"}
 )",
                   "3: user: unknown user"},
         OrderCase{"unknown_company_referred_forward",
@@ -168,19 +172,19 @@ INSTANTIATE_TEST_SUITE_P(
                   "2: company: unknown company"},
         OrderCase{"earliest_line_wins_across_types",  // duplicate user on line 4, unknown user on line 3
                   R"({"type":"user","id":"u1"}
-{"type":"card","id":"a","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"}
-{"type":"card","id":"b","pan":"4000000000000010","user":"u9","expiry":"2912","currency":"392"}
+{"type":"card","id":"a","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392"}
+{"type":"card","id":"b","pan":"4000000000000010","user":"u9","expiry":"2912","status":"active","currency":"392"}
 {"type":"user","id":"u1"}
 )",
                   "3: user: unknown user"},
         OrderCase{"earliest_line_wins_duplicate_first",
                   R"({"type":"user","id":"u1"}
 {"type":"user","id":"u1"}
-{"type":"card","id":"b","pan":"4000000000000010","user":"u9","expiry":"2912","currency":"392"}
+{"type":"card","id":"b","pan":"4000000000000010","user":"u9","expiry":"2912","status":"active","currency":"392"}
 )",
                   "2: id: duplicate user id"},
         OrderCase{"line_error_stops_before_references",  // a bad line is reported even after an unknown reference
-                  R"({"type":"card","id":"b","pan":"4000000000000010","user":"u9","expiry":"2912","currency":"392"}
+                  R"({"type":"card","id":"b","pan":"4000000000000010","user":"u9","expiry":"2912","status":"active","currency":"392"}
 {"type":"user","id":"u1","balance":"x"}
 )",
                   "2: balance: must be an integer (minor units)"}),
@@ -213,7 +217,7 @@ TEST(Loader, EscapedStringsAreUnescaped) {
   const std::string text =
       R"({"type":"user","id":"u\u0031","company":"a\"b"})" "\n"
       R"({"type":"company","id":"a\"b"})" "\n"
-      R"({"\u0074ype":"card","id":"c\/1","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"})" "\n";
+      R"({"\u0074ype":"card","id":"c\/1","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392"})" "\n";
   const LoadResult r = load_accounts_text(text, "acc.ndjson");
   ASSERT_TRUE(r.accounts) << r.error;
   EXPECT_EQ(r.accounts->user_ids.find("u1"), 0u);
@@ -245,7 +249,7 @@ TEST(Loader, LinesOutsideTheStrictFormLoadTheSame) {
   const std::string text =
       "{ \"type\" : \"company\", \"id\" : \"caf\xc3\xa9\" }\n"
       "{\"type\":\"user\",\"id\":\"u1\",\"company\":\"caf\xc3\xa9\",\"balance\": 5,\"limits\":[ {\"period\":\"daily\",\"max\":9} ]}\r\n"
-      "{\"type\":\"card\",\"id\":\"k\",\"pan\":\"4000000000000002\",\"user\":\"u1\",\"expiry\":\"2912\",\"currency\":\"392\"}   \n";
+      "{\"type\":\"card\",\"id\":\"k\",\"pan\":\"4000000000000002\",\"user\":\"u1\",\"expiry\":\"2912\",\"status\":\"active\",\"currency\":\"392\"}   \n";
   const LoadResult r = load_accounts_text(text, "acc.ndjson");
   ASSERT_TRUE(r.accounts) << r.error;
   EXPECT_EQ(r.lines, 3u);

@@ -135,8 +135,8 @@ TEST(TxnTableConcurrency, FourThreadsSameKeysWithReuse) { run(4, 5000); }
 TEST(TxnTableConcurrency, SameKeyOnTwoShardsIsDecidedOnce) {
   const char* accounts = R"({"type":"user","id":"a"}
 {"type":"user","id":"b"}
-{"type":"card","id":"ka","pan":"5100000000000001","user":"a","expiry":"3012","currency":"392"}
-{"type":"card","id":"kb","pan":"5100000000000019","user":"b","expiry":"3012","currency":"392"}
+{"type":"card","id":"ka","pan":"5100000000000001","user":"a","expiry":"3012","status":"active","currency":"392"}
+{"type":"card","id":"kb","pan":"5100000000000019","user":"b","expiry":"3012","status":"active","currency":"392"}
 )";
   auto core = make_core(accounts, "Asia/Tokyo", 2, 64);
   ASSERT_NE(core, nullptr);

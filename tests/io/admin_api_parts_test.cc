@@ -72,7 +72,7 @@ TEST(CardBody, RefusesAnIdLongerThan64Bytes) {
   CardBody card;
   std::string error;
   const std::string body = R"({"id":")" + std::string(65, 'c') +
-                           R"(","pan":"4111111111111111","user":"u1","expiry":"2912","currency":"392"})";
+                           R"(","pan":"4111111111111111","user":"u1","expiry":"2912","status":"active","currency":"392"})";
   EXPECT_FALSE(parse_card_body(body, &card, &error));
   EXPECT_EQ(error, "id: longer than 64 bytes");
 }

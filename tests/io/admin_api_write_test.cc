@@ -92,14 +92,17 @@ TEST_F(AdminApiTest, PostCardAddsItMaskedAndTheNextAuthorizationFindsIt) {
   EXPECT_EQ(authorize("4111111111111111", 1000, 1).rc, core::ResponseCode::approved);
 }
 
-TEST_F(AdminApiTest, PostCardWithoutStatusIsActive) {
+// The body is SPEC 5's card record (SPEC 6), whose status is required: a
+// card is never made active by leaving its status out.
+TEST_F(AdminApiTest, PostCardWithoutStatusIs400AndAddsNothing) {
   const auto res = client_->Post("/v1/cards", auth(),
                                  R"({"id":"c9","pan":"4111111111111111","user":"u3","expiry":"0105","currency":"840"})",
                                  json);
   ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 201);
-  EXPECT_EQ(res->body, R"({"id":"c9","pan":"411111******1111","user":"u3","expiry":"0105",)"
-                       R"("status":"active","currency":"840"})");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(res->body, R"({"error":"status: missing","retryable":false})");
+  EXPECT_TRUE(control_sink_.events().empty());
+  EXPECT_EQ(authorize("4111111111111111", 1000, 1).rc, core::ResponseCode::no_such_card);
 }
 
 TEST_F(AdminApiTest, DuplicateCardIdOrPanIs409WithoutTheFullPan) {
@@ -109,9 +112,11 @@ TEST_F(AdminApiTest, DuplicateCardIdOrPanIs409WithoutTheFullPan) {
     const char* error;
   };
   const Case cases[] = {
-      {"same id", R"({"id":"c1","pan":"4111111111111111","user":"u1","expiry":"2912","currency":"392"})",
+      {"same id", R"({"id":"c1","pan":"4111111111111111","user":"u1","expiry":"2912",)"
+                  R"("status":"active","currency":"392"})",
        R"({"error":"id: card c1 already exists","retryable":false})"},
-      {"same PAN", R"({"id":"c9","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"})",
+      {"same PAN", R"({"id":"c9","pan":"4000000000000002","user":"u1","expiry":"2912",)"
+                   R"("status":"active","currency":"392"})",
        R"({"error":"pan: a card with PAN 400000******0002 already exists","retryable":false})"},
   };
   for (const Case& c : cases) {
@@ -125,7 +130,8 @@ TEST_F(AdminApiTest, DuplicateCardIdOrPanIs409WithoutTheFullPan) {
 
 TEST_F(AdminApiTest, PostCardForAnUnknownUserIs404) {
   const auto res = client_->Post("/v1/cards", auth(),
-                                 R"({"id":"c9","pan":"4111111111111111","user":"ghost","expiry":"2912","currency":"392"})",
+                                 R"({"id":"c9","pan":"4111111111111111","user":"ghost","expiry":"2912",)"
+                                 R"("status":"active","currency":"392"})",
                                  json);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 404);

@@ -134,7 +134,7 @@ TEST(SensitiveData, NoTrackPinChipDataOrFullPanInTheLogTheSnapshotOrAnyLine) {
   ASSERT_TRUE(wait_for_text(out, "HTTP API on", std::chrono::seconds(60))) << read_file(out) << read_file(err);
 
   const std::string card =
-      std::string(R"({"id":"c2","pan":")") + pan_added + R"(","user":"u1","expiry":"2912","currency":"392"})";
+      std::string(R"({"id":"c2","pan":")") + pan_added + R"(","user":"u1","expiry":"2912","status":"active","currency":"392"})";
   const std::string added = http_exchange(api_port, "POST /v1/cards HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
                                                std::string(token) + "\r\nContent-Type: application/json\r\n" +
                                                "Content-Length: " + std::to_string(card.size()) + "\r\n\r\n" + card);
