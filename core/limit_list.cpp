@@ -36,14 +36,35 @@ bool parse_reset(std::string_view s, std::uint16_t* minutes) {
   return true;
 }
 
+// A limit's fields, one bit each, for refusing a field named twice in one
+// limit (JSON leaves duplicates to the reader; taking either one silently
+// would set a limit the operator did not write).
+enum LimitField : unsigned { field_period = 1, field_max = 2, field_reset = 4, field_weekday = 8, field_day = 16 };
+
+unsigned limit_field_of(std::string_view key) noexcept {
+  if (key == "period") return field_period;
+  if (key == "max") return field_max;
+  if (key == "reset_time") return field_reset;
+  if (key == "anchor_weekday") return field_weekday;
+  if (key == "anchor_day") return field_day;
+  return 0;  // unknown: refused below
+}
+
 bool parse_one(simdjson::ondemand::object obj, Limit* out, std::string* error) {
   bool has_period = false, has_max = false, has_weekday = false, has_day = false;
+  unsigned seen = 0;
   for (auto field : obj) {
     std::string_view key;
     if (field.unescaped_key().get(key)) {
       *error = "limits: bad key";
       return false;
     }
+    const unsigned bit = limit_field_of(key);
+    if ((seen & bit) != 0) {
+      *error = std::string(key) + ": appears twice in one limit";
+      return false;
+    }
+    seen |= bit;
     simdjson::ondemand::value v;
     if (field.value().get(v)) {
       *error = std::string(key) + ": malformed value";

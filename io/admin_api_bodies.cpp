@@ -1,6 +1,8 @@
 #include "io/admin_api_bodies.h"
 
+#include <algorithm>
 #include <functional>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -13,7 +15,9 @@ namespace {
 using FieldFn = std::function<bool(std::string_view key, simdjson::ondemand::value value, std::string* error)>;
 
 // Parses `body` as one JSON object and hands each field to `on_field`;
-// refuses anything after the object.
+// refuses anything after the object, and a field named twice (JSON leaves
+// duplicates to the reader; taking either one silently would apply a value
+// the operator may not have meant), as the accounts file does.
 bool for_each_field(std::string_view body, const FieldFn& on_field, std::string* error) {
   const simdjson::padded_string json(body);
   // On-demand parsing is lazy: it would not notice a syntax error in a part
@@ -36,12 +40,18 @@ bool for_each_field(std::string_view body, const FieldFn& on_field, std::string*
     *error = "body: must be a JSON object";
     return false;
   }
+  std::vector<std::string> seen;  // a body has a handful of fields
   for (auto field : obj) {
     std::string_view key;
     if (field.unescaped_key().get(key)) {
       *error = "body: malformed JSON";
       return false;
     }
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      *error = std::string(key) + ": appears twice";
+      return false;
+    }
+    seen.emplace_back(key);
     simdjson::ondemand::value value;
     if (field.value().get(value)) {
       *error = std::string(key) + ": malformed value";

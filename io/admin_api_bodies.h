@@ -4,7 +4,7 @@
 // false with "field: reason" in *error, which the API answers as 400 with
 // that text: the operator sees which field is wrong. Unknown fields are
 // refused, as in the accounts file and the config (a misspelt "anchor_dya"
-// must not silently mean the default). Limits reuse the loader's parser
+// must not silently mean the default), and so is a field named twice. Limits reuse the loader's parser
 // (core/limit_list.h), so the file and the API accept exactly the same form.
 //
 // No error text carries a full PAN: a bad PAN is described, never echoed.

@@ -70,6 +70,22 @@ INSTANTIATE_TEST_SUITE_P(
         // a card without status is refused, never taken as active.
         BadLine{"card_no_status", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"})", "status: missing"},
         BadLine{"card_no_status_slow_path", R"({ "type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","currency":"392"})", "status: missing"},
+        // A key named twice: refused by name, on the fast path's strict form
+        // and on the slow path's (whitespace, escaped key) alike.
+        BadLine{"twice_card_id", R"({"type":"card","id":"c1","id":"c2","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392"})", "id: appears twice"},
+        BadLine{"twice_card_status", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392","status":"stolen"})", "status: appears twice"},
+        BadLine{"twice_card_pan", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","pan":"4000000000000010","expiry":"2912","status":"active","currency":"392"})", "pan: appears twice"},
+        BadLine{"twice_balance", R"({"type":"user","id":"u2","balance":1,"balance":2})", "balance: appears twice"},
+        BadLine{"twice_type", R"({"type":"user","type":"company","id":"u2"})", "type: appears twice"},
+        BadLine{"twice_company", R"({"type":"user","id":"u2","company":"acme","company":"acme"})", "company: appears twice"},
+        BadLine{"twice_limits", R"({"type":"user","id":"u2","limits":[],"limits":[{"period":"daily","max":1}]})", "limits: appears twice"},
+        BadLine{"twice_with_whitespace", R"({"type":"user", "id":"u2", "id":"u3"})", "id: appears twice"},
+        BadLine{"twice_once_escaped", R"({"type":"user","id":"u2","id":"u3"})", "id: appears twice"},
+        BadLine{"twice_in_a_limit_max", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":1,"max":2}]})", "max: appears twice in one limit"},
+        BadLine{"twice_in_a_limit_period", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":1,"period":"monthly"}]})", "period: appears twice in one limit"},
+        BadLine{"twice_in_a_limit_anchor_day", R"({"type":"company","id":"c","limits":[{"period":"monthly","max":1,"anchor_day":2,"anchor_day":"last"}]})", "anchor_day: appears twice in one limit"},
+        BadLine{"twice_in_a_limit_reset_time", R"({"type":"user","id":"u2","limits":[{"period":"daily","reset_time":"04:00","max":1,"reset_time":"05:00"}]})", "reset_time: appears twice in one limit"},
+        BadLine{"twice_in_the_second_limit", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":1},{"period":"weekly","anchor_weekday":1,"max":1,"anchor_weekday":2}]})", "anchor_weekday: appears twice in one limit"},
         BadLine{"card_pan_19_digits_with_letter", R"({"type":"card","id":"k","pan":"400000000000000000x","user":"u1"})", "pan: must be 12 to 19 digits"},
         BadLine{"card_pan_too_long", R"({"type":"card","id":"k","pan":"40000000000000000000","user":"u1"})", "pan: must be 12 to 19 digits"},
         BadLine{"id_too_long", R"({"type":"company","id":"12345678901234567890123456789012345678901234567890123456789012345"})", "id: longer than 64 bytes"},
@@ -77,6 +93,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"limits_not_array", R"({"type":"user","id":"u2","limits":7})", "limits: must be an array"},
         BadLine{"card_limits", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392","limits":[]})", "limits: not a field of a card"}),
     [](const ::testing::TestParamInfo<BadLine>& i) { return std::string(i.param.name); });
+
+TEST(Loader, KeysRepeatedInDifferentLimitsAreFine) {
+  // "Twice" is per object: each limit has its own period and max.
+  const LoadResult r = load_accounts_text(
+      R"({"type":"user","id":"a","limits":[{"period":"daily","max":1},{"period":"monthly","max":2,"anchor_day":3}]})"
+      "\n",
+      "acc.ndjson");
+  ASSERT_TRUE(r.accounts) << r.error;
+  EXPECT_EQ(limits_of(r.accounts->users[0].limits, *r.accounts->slots).count, 2u);
+}
 
 TEST(Loader, DuplicatePanIsReportedMasked) {
   const std::string text = std::string(good_prefix) +

@@ -101,5 +101,52 @@ TEST(AmountBody, TakesNegativeAdjustments) {
   EXPECT_EQ(error, "amount: must be a non-zero integer (minor units)");
 }
 
+// Every body refuses a field named twice; the card body and the limits
+// follow the accounts file's rules (status required, limits as in the file).
+TEST(Bodies, RefuseWhatTheAccountsFileRefuses) {
+  struct Case {
+    const char* name;
+    bool (*parse)(std::string_view body, std::string* error);
+    const char* body;
+    const char* error;
+  };
+  const auto card = [](std::string_view b, std::string* e) {
+    CardBody out;
+    return parse_card_body(b, &out, e);
+  };
+  const auto limits = [](std::string_view b, std::string* e) {
+    core::LimitList out;
+    return parse_limits_body(b, &out, e);
+  };
+  const auto status = [](std::string_view b, std::string* e) {
+    core::CardStatus out;
+    return parse_status_body(b, &out, e);
+  };
+  const auto amount = [](std::string_view b, std::string* e) {
+    std::int64_t out = 0;
+    return parse_amount_body(b, &out, e);
+  };
+  const Case cases[] = {
+      {"card_id_twice", card,
+       R"({"id":"c1","id":"c2","pan":"4111111111111111","user":"u1","expiry":"2912","status":"active","currency":"392"})",
+       "id: appears twice"},
+      {"card_status_twice", card,
+       R"({"id":"c1","pan":"4111111111111111","user":"u1","expiry":"2912","status":"active","currency":"392","status":"lost"})",
+       "status: appears twice"},
+      {"card_no_status", card, R"({"id":"c1","pan":"4111111111111111","user":"u1","expiry":"2912","currency":"392"})",
+       "status: missing"},
+      {"limits_twice", limits, R"({"limits":[],"limits":[{"period":"daily","max":1}]})", "limits: appears twice"},
+      {"limit_max_twice", limits, R"({"limits":[{"period":"daily","max":1,"max":2}]})",
+       "max: appears twice in one limit"},
+      {"status_twice", status, R"({"status":"blocked","status":"active"})", "status: appears twice"},
+      {"amount_twice", amount, R"({"amount":5,"amount":500000})", "amount: appears twice"},
+  };
+  for (const Case& c : cases) {
+    std::string error;
+    EXPECT_FALSE(c.parse(c.body, &error)) << c.name;
+    EXPECT_EQ(error, c.error) << c.name;
+  }
+}
+
 }  // namespace
 }  // namespace authswitch::io
