@@ -16,6 +16,7 @@
 
 #include <simdjson.h>
 
+#include "core/json_int.h"
 #include "core/limit_list.h"
 #include "core/prefetch.h"
 
@@ -649,16 +650,24 @@ bool Loader::slow_record(const char* p, const char* end, Record* r, FieldError* 
   // A strict pass first: on-demand parsing is lazy and would not notice a
   // syntax error in a part it skips, nor a second value on the line.
   simdjson::dom::element root;
-  if (strict_parser_.parse(reinterpret_cast<const std::uint8_t*>(p), size, false).get(root)) {
-    return fail(f, "json", "incomplete or malformed JSON line");
-  }
-  if (!root.is_object()) return fail(f, "json", "each line must be one JSON object");
+  const simdjson::error_code strict =
+      strict_parser_.parse(reinterpret_cast<const std::uint8_t*>(p), size, false).get(root);
+  // A number the strict pass cannot hold (an integer beyond 64 bits, a float
+  // beyond a double) stops it there: everything before that number is valid.
+  // The field reader below then names the field and says what is wrong; a
+  // line it reads clean is still refused, since the strict pass did not see
+  // its end.
+  const bool bad_number = strict == simdjson::NUMBER_ERROR;
+  if (strict != simdjson::SUCCESS && !bad_number) return fail(f, "json", "incomplete or malformed JSON line");
+  if (!bad_number && !root.is_object()) return fail(f, "json", "each line must be one JSON object");
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (line_parser_.iterate(p, size, readable).get(doc) || doc.get_object().get(obj)) {
     return fail(f, "json", "incomplete or malformed JSON line");
   }
-  return read_record(obj, r, f);
+  if (!read_record(obj, r, f)) return false;
+  if (bad_number) return fail(f, "json", "incomplete or malformed JSON line");
+  return true;
 }
 
 bool Loader::read_string(simdjson::ondemand::value v, std::string_view key, std::string_view* out, FieldError* f) {
@@ -791,7 +800,11 @@ bool Loader::read_record(simdjson::ondemand::object obj, Record* r, FieldError* 
         c.has_currency = true;
         break;
       case Key::balance:
-        if (v.get_int64().get(r->balance)) return fail(f, "balance", "must be an integer (minor units)");
+        switch (read_int64(v, &r->balance)) {
+          case IntRead::ok: break;
+          case IntRead::not_integer: return fail(f, "balance", "must be an integer (minor units)");
+          case IntRead::out_of_range: return fail(f, "balance", minor_units_out_of_range);
+        }
         r->has_balance = true;
         break;
       case Key::limits:

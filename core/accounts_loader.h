@@ -4,11 +4,12 @@
 // in any order (SPEC 5 promises none): a user may name a company on a later
 // line, a card a user on a later line. The load runs in two passes:
 //   1. Every line is read and its own fields checked (JSON, field names,
-//      each at most once, types, PAN, expiry, status, currency, limits); the
-//      first bad line stops the load. A line in the strict form exporters
-//      write (no whitespace, no escapes, ASCII) is read by a direct scanner;
-//      any other line by simdjson, which also words every error. The file is
-//      mapped, not copied; each record is staged in file order.
+//      each at most once, types, integers within 64 bits, PAN, expiry,
+//      status, currency, limits); the first bad line stops the load. A line
+//      in the strict form exporters write (no whitespace, no escapes, ASCII)
+//      is read by a direct scanner; any other line by simdjson, which also
+//      words every error. The file is mapped, not copied; each record is
+//      staged in file order.
 //   2. With every count known, the id tables and the PAN index are sized
 //      once (no rehash), ids interned in file order (so dense indices are
 //      file order per record type), references resolved, duplicates found.

@@ -1,5 +1,7 @@
 #include "core/limit_list.h"
 
+#include "core/json_int.h"
+
 namespace authswitch::core {
 
 std::string validate_limit_list(const LimitList& list) {
@@ -80,7 +82,12 @@ bool parse_one(simdjson::ondemand::object obj, Limit* out, std::string* error) {
       out->spec.kind = *k;
       has_period = true;
     } else if (key == "max") {
-      if (v.get_int64().get(out->max) || out->max < 0) {
+      const IntRead read = read_int64(v, &out->max);
+      if (read == IntRead::out_of_range) {
+        *error = "max: " + std::string(minor_units_out_of_range);
+        return false;
+      }
+      if (read != IntRead::ok || out->max < 0) {
         *error = "max: must be an integer >= 0 (minor units)";
         return false;
       }

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include "core/accounts_loader.h"
+#include "core/json_int.h"
 
 namespace authswitch::io {
 
@@ -25,7 +26,13 @@ bool for_each_field(std::string_view body, const FieldFn& on_field, std::string*
   // small, this is off the hot path) refuses any body that is not exactly
   // one JSON value.
   simdjson::dom::parser strict;
-  if (strict.parse(json).error()) {
+  const simdjson::error_code strict_error = strict.parse(json).error();
+  // A number the strict pass cannot hold (an integer beyond 64 bits, a float
+  // beyond a double) stops it there, everything before it valid: the field
+  // that reads it says what is wrong, and a body read clean is still refused
+  // below, since the strict pass did not see its end.
+  const bool bad_number = strict_error == simdjson::NUMBER_ERROR;
+  if (strict_error != simdjson::SUCCESS && !bad_number) {
     *error = "body: not JSON";
     return false;
   }
@@ -58,6 +65,10 @@ bool for_each_field(std::string_view body, const FieldFn& on_field, std::string*
       return false;
     }
     if (!on_field(key, value, error)) return false;
+  }
+  if (bad_number) {
+    *error = "body: not JSON";
+    return false;
   }
   return true;
 }
@@ -192,7 +203,12 @@ bool parse_amount_body(std::string_view body, std::int64_t* amount, std::string*
       body,
       [&](std::string_view key, simdjson::ondemand::value v, std::string* e) {
         if (key != "amount") return unknown(key, e);
-        if (v.get_int64().get(*amount) || *amount == 0) {
+        const core::IntRead read = core::read_int64(v, amount);
+        if (read == core::IntRead::out_of_range) {
+          *e = "amount: " + std::string(core::minor_units_out_of_range);
+          return false;
+        }
+        if (read != core::IntRead::ok || *amount == 0) {
           *e = "amount: must be a non-zero integer (minor units)";
           return false;
         }

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include "core/accounts_loader.h"
@@ -86,6 +87,28 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"twice_in_a_limit_anchor_day", R"({"type":"company","id":"c","limits":[{"period":"monthly","max":1,"anchor_day":2,"anchor_day":"last"}]})", "anchor_day: appears twice in one limit"},
         BadLine{"twice_in_a_limit_reset_time", R"({"type":"user","id":"u2","limits":[{"period":"daily","reset_time":"04:00","max":1,"reset_time":"05:00"}]})", "reset_time: appears twice in one limit"},
         BadLine{"twice_in_the_second_limit", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":1},{"period":"weekly","anchor_weekday":1,"max":1,"anchor_weekday":2}]})", "anchor_weekday: appears twice in one limit"},
+        // Integers: money is integer minor units within int64; beyond it the
+        // reason says so (not "malformed JSON"); a fraction or an exponent is
+        // not an integer, whatever its value.
+        BadLine{"balance_beyond_64_bits", R"({"type":"user","id":"u2","balance":99999999999999999999})", "balance: out of range for a count of minor units (signed 64 bits)"},
+        BadLine{"balance_int64_max_plus_1", R"({"type":"user","id":"u2","balance":9223372036854775808})", "balance: out of range for a count of minor units (signed 64 bits)"},
+        BadLine{"balance_uint64_max", R"({"type":"user","id":"u2","balance":18446744073709551615})", "balance: out of range for a count of minor units (signed 64 bits)"},
+        BadLine{"balance_int64_min_minus_1", R"({"type":"user","id":"u2","balance":-9223372036854775809})", "balance: out of range for a count of minor units (signed 64 bits)"},
+        BadLine{"balance_beyond_64_bits_slow_path", R"({"type":"user", "id":"u2", "balance": 123456789012345678901234567890 })", "balance: out of range for a count of minor units (signed 64 bits)"},
+        BadLine{"balance_exponent", R"({"type":"user","id":"u2","balance":1e3})", "balance: must be an integer (minor units)"},
+        BadLine{"balance_exponent_beyond_double", R"({"type":"user","id":"u2","balance":1e400})", "balance: must be an integer (minor units)"},
+        BadLine{"balance_fraction_zero", R"({"type":"user","id":"u2","balance":5.0})", "balance: must be an integer (minor units)"},
+        BadLine{"balance_string", R"({"type":"user","id":"u2","balance":"5"})", "balance: must be an integer (minor units)"},
+        BadLine{"limit_max_beyond_64_bits", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":99999999999999999999}]})", "max: out of range for a count of minor units (signed 64 bits)"},
+        BadLine{"limit_max_beyond_64_bits_second", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":1},{"period":"total","max":-99999999999999999999}]})", "max: out of range for a count of minor units (signed 64 bits)"},
+        BadLine{"limit_max_exponent", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":1e5}]})", "max: must be an integer >= 0 (minor units)"},
+        BadLine{"limit_max_fraction", R"({"type":"user","id":"u2","limits":[{"period":"daily","max":100.5}]})", "max: must be an integer >= 0 (minor units)"},
+        BadLine{"limit_anchor_day_beyond_64_bits", R"({"type":"user","id":"u2","limits":[{"period":"monthly","max":1,"anchor_day":99999999999999999999}]})", "anchor_day: must be 1 to 28 or \"last\""},
+        BadLine{"limit_anchor_weekday_beyond_64_bits", R"({"type":"user","id":"u2","limits":[{"period":"weekly","max":1,"anchor_weekday":99999999999999999999}]})", "anchor_weekday: must be 1 (Monday) to 7 (Sunday)"},
+        // A number simdjson cannot hold, after a record that reads clean: the
+        // line is still not one JSON object.
+        BadLine{"number_beyond_64_bits_after_the_object", R"({"type":"company","id":"c"} 99999999999999999999)", "json: incomplete or malformed JSON line"},
+        BadLine{"number_beyond_64_bits_in_a_string_field", R"({"type":"company","id":99999999999999999999})", "id: must be a string"},
         BadLine{"card_pan_19_digits_with_letter", R"({"type":"card","id":"k","pan":"400000000000000000x","user":"u1"})", "pan: must be 12 to 19 digits"},
         BadLine{"card_pan_too_long", R"({"type":"card","id":"k","pan":"40000000000000000000","user":"u1"})", "pan: must be 12 to 19 digits"},
         BadLine{"id_too_long", R"({"type":"company","id":"12345678901234567890123456789012345678901234567890123456789012345"})", "id: longer than 64 bytes"},
@@ -93,6 +116,19 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"limits_not_array", R"({"type":"user","id":"u2","limits":7})", "limits: must be an array"},
         BadLine{"card_limits", R"({"type":"card","id":"k","pan":"4000000000000002","user":"u1","expiry":"2912","status":"active","currency":"392","limits":[]})", "limits: not a field of a card"}),
     [](const ::testing::TestParamInfo<BadLine>& i) { return std::string(i.param.name); });
+
+TEST(Loader, IntegersAtTheEdgesOf64BitsLoad) {
+  const std::string text =
+      R"({"type":"user","id":"a","balance":9223372036854775807,"limits":[{"period":"total","max":9223372036854775807}]})"
+      "\n"
+      R"({"type":"user", "id":"b", "balance":-9223372036854775808})"
+      "\n";
+  const LoadResult r = load_accounts_text(text, "acc.ndjson");
+  ASSERT_TRUE(r.accounts) << r.error;
+  EXPECT_EQ(r.accounts->users[0].balance, std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(limits_of(r.accounts->users[0].limits, *r.accounts->slots).items[0].max, std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(r.accounts->users[1].balance, std::numeric_limits<std::int64_t>::min());
+}
 
 TEST(Loader, KeysRepeatedInDifferentLimitsAreFine) {
   // "Twice" is per object: each limit has its own period and max.

@@ -187,6 +187,8 @@ TEST_F(AdminApiTest, BadBodiesAre400NamingTheField) {
       {"POST", "/v1/users/u1/balance", R"({"amount":1.5})", "amount: must be a non-zero integer (minor units)"},
       {"POST", "/v1/users/u1/balance", R"({"amount":1,"currency":"392"})", "currency: unknown field"},
       {"POST", "/v1/users/u1/balance", "", "body: not JSON"},
+      {"POST", "/v1/users/u1/balance", R"({"amount":99999999999999999999})",
+       "amount: out of range for a count of minor units (signed 64 bits)"},
       {"POST", "/v1/users/u1/balance", R"({"amount":5,"amount":500000})", "amount: appears twice"},
       {"POST", "/v1/cards",
        R"({"id":"c9","pan":"4111111111111111","user":"u1","expiry":"2912","status":"active","currency":"392",)"
@@ -194,6 +196,8 @@ TEST_F(AdminApiTest, BadBodiesAre400NamingTheField) {
        "status: appears twice"},
       {"PUT", "/v1/users/u1/limits", R"({"limits":[{"period":"daily","max":1,"max":2}]})",
        "max: appears twice in one limit"},
+      {"PUT", "/v1/users/u1/limits", R"({"limits":[{"period":"daily","max":99999999999999999999}]})",
+       "max: out of range for a count of minor units (signed 64 bits)"},
   };
   httplib::Headers h = auth();
   h.emplace("Idempotency-Key", "k1");
