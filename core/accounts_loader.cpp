@@ -535,7 +535,9 @@ bool fast_int(const char*& p, const char* end, std::int64_t* out) noexcept {
   const char* first = p;
   std::int64_t v = 0;
   while (p < end && *p >= '0' && *p <= '9') {
-    v = v * 10 + (*p - '0');
+    // Digits past the 18th are only counted: the number is refused below,
+    // and adding them would overflow.
+    if (p - first < 18) v = v * 10 + (*p - '0');
     ++p;
   }
   const std::ptrdiff_t digits = p - first;
