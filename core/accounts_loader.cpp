@@ -660,8 +660,11 @@ bool Loader::slow_record(const char* p, const char* end, Record* r, FieldError* 
   // line it reads clean is still refused, since the strict pass did not see
   // its end.
   const bool bad_number = strict == simdjson::NUMBER_ERROR;
-  if (strict != simdjson::SUCCESS && !bad_number) return fail(f, "json", "incomplete or malformed JSON line");
-  if (!bad_number && !root.is_object()) return fail(f, "json", "each line must be one JSON object");
+  if (strict == simdjson::SUCCESS) {
+    if (!root.is_object()) return fail(f, "json", "each line must be one JSON object");
+  } else if (!bad_number) {
+    return fail(f, "json", "incomplete or malformed JSON line");
+  }
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (line_parser_.iterate(p, size, readable).get(doc) || doc.get_object().get(obj)) {
