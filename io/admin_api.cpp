@@ -158,8 +158,8 @@ std::string AdminApi::start() {
     if (!s->refuse_early(req, res)) return 100;
     res.set_header("Connection", "close");
     // cpp-httplib 0.11 writes this answer without a Content-Length, and
-    // closes the socket only after its 5 s keep-alive wait: without one, a
-    // client could not tell the body's end and would wait those 5 s.
+    // closes the socket only after its keep-alive wait: without one, a
+    // client could not tell the body's end until then.
     res.set_header("Content-Length", std::to_string(res.body.size()));
     return res.status;
   });
