@@ -556,18 +556,24 @@ Status WalWriter::sync_beside_producers() {
   return Status{};
 }
 
+// The sequence goes first: a thread that sees a producer's count (acquire)
+// then also sees a sequence that covers every record that count releases.
+// The other order let a snapshot taken right after a release name a
+// sequence short of records its core had applied, so recovery replayed
+// them twice.
 void WalWriter::publish_written() noexcept {
+  written_sequence_.store(written_last_sequence_, std::memory_order_release);
   for (std::size_t k = 0; k < options_.producers; ++k) {
     slots_[k].written.store(written_totals_[k], std::memory_order_release);
   }
-  written_sequence_.store(written_last_sequence_, std::memory_order_release);
 }
 
+// Sequence first, as in publish_written().
 void WalWriter::publish_durable(const std::uint64_t* totals, std::uint64_t sequence) noexcept {
+  durable_sequence_.store(sequence, std::memory_order_release);
   for (std::size_t k = 0; k < options_.producers; ++k) {
     slots_[k].durable.store(totals[k], std::memory_order_release);
   }
-  durable_sequence_.store(sequence, std::memory_order_release);
 }
 
 void WalWriter::fail(Status status) noexcept {

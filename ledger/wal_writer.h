@@ -197,6 +197,8 @@ class WalWriter {
     return released_count(producer) >= ticket;
   }
   // Highest sequence written / durable so far, all producers together.
+  // Published before the producers' counts: read after a count, it covers
+  // every record that count took in.
   [[nodiscard]] std::uint64_t written_sequence() const noexcept {
     return written_sequence_.load(std::memory_order_acquire);
   }

@@ -110,6 +110,58 @@ void run_producers(Durability durability, ProducerKind kind = ProducerKind::awai
   }
 }
 
+// A checkpoint taken right after a release names the log's sequence as what
+// its core has applied, so a producer's count seen must never be ahead of
+// the sequence read after it. The writer publishes thousands of times here
+// while a watcher reads the two in that order.
+TEST(WalConcurrency, TheSequenceReadAfterAProducersCountCoversIt) {
+  TempDir dir;
+  WalOptions o;
+  o.dir = dir.path();
+  o.durability = Durability::async;
+  o.flush_interval_ms = 1;  // a sync, and so a durable publish, every millisecond
+  WalWriter w(o);
+  ASSERT_TRUE(w.open());
+  // Every producer registered, the watched one first: a publish stores the
+  // others' counts too, which widens any gap between its count and the
+  // sequence enough for the watcher to land in it.
+  const ProducerId p = w.register_producer();
+  for (std::size_t k = 1; k < o.producers; ++k) (void)w.register_producer();
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> checks{0};
+  std::atomic<bool> behind{false};
+  std::thread watcher([&] {
+    while (!done.load(std::memory_order_acquire)) {
+      // The log's own opening record comes first, so the producer's k-th
+      // record has a sequence of at least k + 1.
+      const std::uint64_t written = w.written_count(p);
+      if (written > 0 && w.written_sequence() < written + 1) behind.store(true);
+      const std::uint64_t durable = w.durable_count(p);
+      if (durable > 0 && w.durable_sequence() < durable + 1) behind.store(true);
+      checks.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  Payload payload{};
+  constexpr std::uint32_t records = 60000;
+  for (std::uint32_t i = 0; i < records; ++i) {
+    payload.index = i;
+    AppendResult r;
+    ASSERT_TRUE(wait_until([&] {
+      r = w.append(p, 2, std::as_bytes(std::span(&payload, 1)));
+      return r.fault != Fault::queue_full;
+    }));
+    ASSERT_TRUE(r.ok()) << fault_name(r.fault);
+    // One record at a time: each is its own publish.
+    ASSERT_TRUE(wait_until([&] { return w.written_count(p) >= r.ticket; }));
+  }
+  ASSERT_TRUE(wait_until([&] { return w.durable_count(p) == records; }));
+  done.store(true, std::memory_order_release);
+  watcher.join();
+  EXPECT_GT(checks.load(), 0u);
+  EXPECT_FALSE(behind.load()) << "a count was seen ahead of the sequence read after it";
+  ASSERT_TRUE(w.close());
+}
+
 TEST(WalConcurrency, ProducersInSyncMode) { run_producers(Durability::sync); }
 TEST(WalConcurrency, ProducersInAsyncMode) { run_producers(Durability::async); }
 // 2 MiB segments: room for a producer's batch in the first half of each,

@@ -138,9 +138,9 @@ TEST(WalWriter, AsyncReleasesOnWriteAndSyncsWithinTheInterval) {
   const ProducerId p = w.register_producer();
   append_all(w, p, 0, 1000);
   EXPECT_EQ(w.released_count(p), w.written_count(p));
-  // The per-producer count and the global sequence are published one after
-  // the other, so wait for both rather than read one the moment the other moves.
-  ASSERT_TRUE(wait_until([&] { return w.durable_count(p) == 1000 && w.durable_sequence() >= 1000u + 2u; }));
+  ASSERT_TRUE(wait_until([&] { return w.durable_count(p) == 1000; }));
+  // The sequence is published before the counts, so it already covers them.
+  EXPECT_GE(w.durable_sequence(), 1000u + 2u);
   ASSERT_TRUE(w.close());
   const ScanOutcome s = scan(dir.path());
   ASSERT_TRUE(s.status) << s.status.to_string();
