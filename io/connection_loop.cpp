@@ -29,14 +29,6 @@ constexpr std::size_t recv_bytes_max = 64 * 1024;
 constexpr std::size_t out_room_for_recv = 6 * recv_bytes_max;
 static_assert(constants::switch_send_buffer_bytes >= 2 * out_room_for_recv);
 
-std::uint32_t parse_stan(std::string_view s) noexcept {
-  std::uint32_t v = 0;
-  for (const char c : s) {
-    if (c < '0' || c > '9') return 0;
-    v = v * 10 + static_cast<std::uint32_t>(c - '0');
-  }
-  return v;
-}
 
 }  // namespace
 
@@ -246,7 +238,7 @@ void ConnectionLoop::handle_message(std::span<const std::byte> body, std::uint64
 void ConnectionLoop::handle_request(const codec::MessageView& view, std::uint64_t now_mono_ns, core::TimeMs now_ms) {
   ++stats_.received;
   const std::string_view mti = view.mti();
-  const unsigned mti_number = parse_stan(mti);
+  const auto mti_number = static_cast<unsigned>(parse_digits(mti).value_or(0));
   if (core::mti_class_of(mti_number) == core::MtiClass::other) {
     EchoCapture echo;
     capture_echo(*link_.dialect, view, echo);
@@ -277,16 +269,7 @@ void ConnectionLoop::handle_request(const codec::MessageView& view, std::uint64_
   entry.stan = job.request.stan;
   job.inflight = index;
 
-  ReceivedRecord r;
-  r.link = static_cast<std::uint16_t>(link_.index);
-  r.connection = static_cast<std::uint16_t>(slot_index_);
-  r.inflight = index;
-  for (std::size_t i = 0; i < 4; ++i) r.mti[i] = mti[i];
-  r.stan = job.request.stan;
-  r.amount = job.request.amount;
-  r.field7 = job.request.field7;
-  mask_into(job.request.pan(), r.masked_pan, r.pan_length);
-  log_own(SwitchRecord::received, r);
+  record_received(entry.echo, index);
 
   const core::ShardId shard = shared_.core->route(job.request);
   AS_ASSERT(shard < shared_.workers.size());
@@ -306,7 +289,7 @@ void ConnectionLoop::handle_response(const codec::MessageView& view) {
   std::array<char, 2> f39{};
   const std::optional<std::string_view> stan = codec::field_text_within(*link_.dialect, view, 11, f11);
   const std::optional<std::string_view> sent_at = codec::field_text_within(*link_.dialect, view, 7, f7);
-  if (view.mti() == "0810" && outstanding_.active && stan && sent_at && parse_stan(*stan) == outstanding_.stan &&
+  if (view.mti() == "0810" && outstanding_.active && stan && sent_at && parse_digits(*stan) == outstanding_.stan &&
       *sent_at == std::string_view(outstanding_.field7.data(), outstanding_.field7.size())) {
     outstanding_.active = false;
     if (outstanding_.code != 1) return;
@@ -353,10 +336,19 @@ bool ConnectionLoop::pack_out(const codec::FieldValues& values, std::string_view
   return true;
 }
 
+void ConnectionLoop::record_received(const EchoCapture& echo, std::uint32_t inflight) {
+  log_own(SwitchRecord::received, received_record(echo, static_cast<std::uint16_t>(link_.index),
+                                                  static_cast<std::uint16_t>(slot_index_), inflight));
+}
+
+// A request answered here gets its received record too: a 91 shed or a 30
+// must be findable in the log by its STAN and RRN like any other answer.
 void ConnectionLoop::reply_now(const EchoCapture& echo, core::ResponseCode rc, std::uint64_t received_ns) {
+  record_received(echo, answered_by_loop);
   build_reply(echo, core::response_code_text(rc), text_, values_);
   const std::size_t mti_index = response_mti_index(values_.mti());
-  if (pack_out(values_, core::response_code_text(rc), 0xffffffffu, 0, {})) {
+  const auto stan = static_cast<std::uint32_t>(parse_digits(echoed_text(echo, 11).value_or("")).value_or(0));
+  if (pack_out(values_, core::response_code_text(rc), answered_by_loop, stan, {})) {
     link_.metrics->messages[mti_index][static_cast<std::size_t>(rc)].inc();
     // Answers the loop gives itself (30, 12, 91) count too: a burst of 91s
     // must show in the latency an operator watches, not only in counters.
@@ -366,6 +358,9 @@ void ConnectionLoop::reply_now(const EchoCapture& echo, core::ResponseCode rc, s
 
 void ConnectionLoop::reply_network(const codec::MessageView& view) {
   // 0800: sign-on 001, sign-off 002, echo 301; answered 00, echoing 70.
+  EchoCapture echo;
+  capture_echo(*link_.dialect, view, echo);
+  record_received(echo, answered_by_loop);
   build_reply(*link_.dialect, view, "00", text_, values_);
   std::array<char, 8> code{};
   std::array<char, 6> f11{};
@@ -375,7 +370,7 @@ void ConnectionLoop::reply_network(const codec::MessageView& view) {
     values_.set(70, *c);
   }
   const std::string_view stan = codec::field_text_within(*link_.dialect, view, 11, f11).value_or("");
-  if (pack_out(values_, "00", 0xffffffffu, parse_stan(stan), {})) {
+  if (pack_out(values_, "00", answered_by_loop, static_cast<std::uint32_t>(parse_digits(stan).value_or(0)), {})) {
     link_.metrics->messages[response_mti_index("0810")][0].inc();
   }
 }

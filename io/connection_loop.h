@@ -139,6 +139,7 @@ class ConnectionLoop {
   void release_answers();
   bool pack_out(const codec::FieldValues& values, std::string_view rc, std::uint32_t inflight, std::uint32_t stan,
                 std::string_view approval);
+  void record_received(const EchoCapture& echo, std::uint32_t inflight);
   void record_dropped(std::string_view mti, std::uint8_t reason);
   void record_link(SwitchRecord type);
   template <typename Record>

@@ -13,7 +13,13 @@
 namespace authswitch::io {
 namespace {
 
-// Digits to a number; nullopt on anything but 1..19 ASCII digits.
+void copy_text(std::string_view from, char* to, std::size_t capacity) noexcept {
+  const std::size_t n = from.size() < capacity ? from.size() : capacity;
+  for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+}
+
+}  // namespace
+
 std::optional<std::uint64_t> parse_digits(std::string_view s) noexcept {
   if (s.empty() || s.size() > 19) return std::nullopt;
   std::uint64_t v = 0;
@@ -24,12 +30,14 @@ std::optional<std::uint64_t> parse_digits(std::string_view s) noexcept {
   return v;
 }
 
-void copy_text(std::string_view from, char* to, std::size_t capacity) noexcept {
-  const std::size_t n = from.size() < capacity ? from.size() : capacity;
-  for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+std::optional<std::string_view> echoed_text(const EchoCapture& capture, int field) noexcept {
+  for (std::size_t i = 0; i < echoed_fields.size(); ++i) {
+    if (echoed_fields[i] != field) continue;
+    if ((capture.present & (1u << i)) == 0) return std::nullopt;
+    return std::string_view(capture.text[i].data(), capture.length[i]);
+  }
+  return std::nullopt;
 }
-
-}  // namespace
 
 MessageKind message_kind(std::string_view mti) noexcept {
   if (mti.size() != 4) return MessageKind::other;

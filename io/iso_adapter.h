@@ -101,6 +101,12 @@ struct EchoCapture {
 void capture_echo(const codec::Dialect& dialect, const codec::MessageView& request, EchoCapture& out,
                   const codec::CodecError* unpack_error = nullptr) noexcept;
 
+// The captured text of echoed field `field`; nullopt when not captured.
+[[nodiscard]] std::optional<std::string_view> echoed_text(const EchoCapture& capture, int field) noexcept;
+
+// Digits to a number; nullopt on anything but 1..19 ASCII digits.
+[[nodiscard]] std::optional<std::uint64_t> parse_digits(std::string_view s) noexcept;
+
 // build_reply / build_response from a capture: `out` points into `capture`
 // and `text`, which must outlive pack().
 void build_reply(const EchoCapture& capture, std::string_view rc, ResponseText& text,

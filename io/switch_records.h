@@ -22,6 +22,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "io/iso_adapter.h"
 #include "ledger/wal_writer.h"
 
 namespace authswitch::io {
@@ -43,18 +44,42 @@ struct LinkRecord {
   std::uint16_t reserved = 0;
 };
 
+// inflight of a request the loop answered itself (30, 12, 91) or an 0800:
+// it took no in-flight slot.
+inline constexpr std::uint32_t answered_by_loop = 0xffffffffu;
+
+// What a request carried that an investigation needs (SPEC 7: the parsed
+// fields that matter, never raw bytes): enough to find its decision (the key
+// is MTI class, 32, 7 and 11) and its clearing record (SPEC 8 matches on 37).
 struct ReceivedRecord {
   std::uint16_t link = 0;
   std::uint16_t connection = 0;
-  std::uint32_t inflight = 0;    // the connection's in-flight slot
+  std::uint32_t inflight = 0;    // the connection's in-flight slot, or answered_by_loop
   std::array<char, 4> mti{};
   std::uint32_t stan = 0;
   std::int64_t amount = 0;
   std::array<char, 19> masked_pan{};  // first 6, last 4; '*' between
   std::uint8_t pan_length = 0;
   std::uint32_t field7 = 0;
-  std::uint32_t reserved = 0;
-  std::uint32_t reserved_tail = 0;  // the 8-byte alignment's last 4 bytes, kept zero
+  // The first builds' records ended here (received_record_v1_bytes, then
+  // 8 bytes kept zero); the printer reads both.
+  std::uint64_t acquirer = 0;         // field 32
+  std::array<char, 12> rrn{};         // field 37
+  std::array<char, 8> terminal{};     // field 41
+  std::uint16_t currency = 0;         // field 49
+  std::uint16_t present = 0;          // ReceivedField bits: which of the numbers above were read
+};
+inline constexpr std::size_t received_record_v1_bytes = 56;
+inline constexpr std::size_t received_record_v1_fields = 48;  // bytes of those that are fields
+
+enum ReceivedField : std::uint16_t {
+  received_stan = 1u << 0,
+  received_amount = 1u << 1,
+  received_field7 = 1u << 2,
+  received_acquirer = 1u << 3,
+  received_rrn = 1u << 4,
+  received_terminal = 1u << 5,
+  received_currency = 1u << 6,
 };
 
 struct WrittenRecord {
@@ -87,6 +112,12 @@ template <typename Record>
 
 // A masked PAN into a record's fixed field.
 void mask_into(std::string_view pan, std::array<char, 19>& out, std::uint8_t& length) noexcept;
+
+// A request's received record from the fields its answer echoes, which the
+// loop holds whether the request goes to the core or is answered at once.
+// A field absent or not all digits where digits are due is left out.
+[[nodiscard]] ReceivedRecord received_record(const EchoCapture& echo, std::uint16_t link, std::uint16_t connection,
+                                             std::uint32_t inflight) noexcept;
 
 // Registers the names of these records with `wal dump` (ledger/record_registry.h).
 void register_switch_record_types();

@@ -13,6 +13,7 @@
 #include "core/keyed_pan.h"
 #include "core/pan.h"
 #include "ledger/event_codec.h"
+#include "ledger/printed_fields.h"
 
 namespace authswitch::ledger {
 
@@ -24,105 +25,77 @@ std::string shown_pan(core::Pan p) {
   return "keyed hash, " + std::to_string(core::pan_digit_count(p)) + " digits";
 }
 
-void field(std::string& out, bool json, std::string_view key, std::string_view value, bool quoted) {
-  if (json) {
-    if (out.empty() || out.back() != '{') out += ',';
-    out += '"';
-    out += key;
-    out += "\":";
-    if (quoted) out += '"';
-    out += value;
-    if (quoted) out += '"';
-  } else {
-    if (!out.empty() && out.back() != ' ') out += ' ';
-    out += key;
-    out += '=';
-    out += value;
-  }
-}
-
-void num(std::string& out, bool json, std::string_view key, std::int64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "%" PRId64, v);
-  field(out, json, key, b, false);
-}
-
-void key(std::string& out, bool json, std::string_view name, const core::TxnKey& k) {
+std::string key_text(const core::TxnKey& k) {
   char b[40];
   std::snprintf(b, sizeof b, "%016" PRIx64 ":%016" PRIx64, k.hi, k.lo);
-  field(out, json, name, b, true);
+  return b;
 }
 
 void print(std::uint16_t type, std::span<const std::byte> payload, bool json, std::string& out) {
-  const std::size_t start = out.size();
-  std::string s;
-  if (json) s += '{';
+  PrintedFields f(out, json);
   core::Event e;
   // Without the key a card added cannot decode its PAN: its fields are read
   // without it (the PAN is never printed anyway).
   const CodecResult res = decode_event(type, payload, nullptr, e);
   if (!res.ok() && type != event_format::type_card_added) {
-    field(s, json, "error", res.error, true);
+    f.text("error", res.error);
   } else if (type == event_format::type_card_added) {
     if (payload.size() >= event_format::card_added_fixed_bytes) {
       std::uint32_t card = 0, user = 0;
       std::memcpy(&card, payload.data() + 1, 4);
       std::memcpy(&user, payload.data() + 5, 4);
       const auto id_length = static_cast<std::size_t>(payload[event_format::card_added_fixed_bytes - 1]);
-      num(s, json, "card", card);
-      num(s, json, "user", user);
+      f.number("card", card);
+      f.number("user", user);
       if (event_format::card_added_fixed_bytes + id_length <= payload.size()) {
-        field(s, json, "id",
-              std::string_view(reinterpret_cast<const char*>(payload.data()) + event_format::card_added_fixed_bytes,
-                               id_length),
-              true);
+        f.text("id", std::string_view(
+                         reinterpret_cast<const char*>(payload.data()) + event_format::card_added_fixed_bytes, id_length));
       }
-      field(s, json, "pan", "encrypted", true);
+      f.text("pan", "encrypted");
     } else {
-      field(s, json, "error", "card added: payload too short", true);
+      f.text("error", "card added: payload too short");
     }
   } else {
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, core::DecisionEvent>) {
-            key(s, json, "key", v.key);
-            field(s, json, "pan", shown_pan(v.content.pan), true);
-            num(s, json, "card", v.card == core::no_index ? -1 : static_cast<std::int64_t>(v.card));
-            num(s, json, "amount", v.content.amount);
-            field(s, json, "rc", core::response_code_text(v.rc), true);
-            if (v.has_approval) field(s, json, "approval", std::string_view(v.approval.data(), 6), true);
-            num(s, json, "stored", v.stored);
-            num(s, json, "duplicate", v.duplicate);
-            num(s, json, "hold", v.effect.hold_delta);
-            num(s, json, "balance", v.effect.balance_delta);
+            f.text("key", key_text(v.key));
+            f.text("pan", shown_pan(v.content.pan));
+            f.number("card", v.card == core::no_index ? -1 : static_cast<std::int64_t>(v.card));
+            f.number("amount", v.content.amount);
+            f.text("rc", core::response_code_text(v.rc));
+            if (v.has_approval) f.text("approval", std::string_view(v.approval.data(), 6));
+            f.number("stored", v.stored);
+            f.number("duplicate", v.duplicate);
+            f.number("hold", v.effect.hold_delta);
+            f.number("balance", v.effect.balance_delta);
           } else if constexpr (std::is_same_v<T, core::ReversalEvent>) {
-            key(s, json, "key", v.key);
-            key(s, json, "original", v.original_key);
-            field(s, json, "pan", shown_pan(v.content.pan), true);
-            field(s, json, "rc", core::response_code_text(v.rc), true);
-            num(s, json, "released", v.released);
-            num(s, json, "remembered", v.remembered);
+            f.text("key", key_text(v.key));
+            f.text("original", key_text(v.original_key));
+            f.text("pan", shown_pan(v.content.pan));
+            f.text("rc", core::response_code_text(v.rc));
+            f.number("released", v.released);
+            f.number("remembered", v.remembered);
           } else if constexpr (std::is_same_v<T, core::HoldExpiredEvent>) {
-            key(s, json, "original", v.original_key);
-            num(s, json, "released", v.released);
+            f.text("original", key_text(v.original_key));
+            f.number("released", v.released);
           } else if constexpr (std::is_same_v<T, core::LimitsSetEvent>) {
-            field(s, json, "owner", v.owner == core::LimitOwner::user ? "user" : "company", true);
-            num(s, json, "index", v.index);
-            num(s, json, "limits", v.limits.count);
+            f.text("owner", v.owner == core::LimitOwner::user ? "user" : "company");
+            f.number("index", v.index);
+            f.number("limits", v.limits.count);
           } else if constexpr (std::is_same_v<T, core::CardStatusEvent>) {
-            num(s, json, "card", v.card);
-            num(s, json, "status", static_cast<int>(v.status));
+            f.number("card", v.card);
+            f.number("status", static_cast<int>(v.status));
           } else if constexpr (std::is_same_v<T, core::BalanceAdjustedEvent>) {
-            num(s, json, "user", v.user);
-            num(s, json, "amount", v.amount);
-            num(s, json, "balance_after", v.balance_after);
+            f.number("user", v.user);
+            f.number("amount", v.amount);
+            f.number("balance_after", v.balance_after);
           }
         },
         e);
   }
-  if (json) s += '}';
-  out.insert(start, s);
+  f.finish();
 }
 
 template <std::uint16_t Type>

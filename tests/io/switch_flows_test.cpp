@@ -285,6 +285,71 @@ TEST_P(SwitchFlows, EveryStepIsRecordedWithAMaskedPan) {
   }
 }
 
+// SPEC 7: a request answered by the loop itself (12, 30, an 0800) is
+// recorded as received like one the core decides, with what an
+// investigation looks it up by: STAN, field 7, acquirer, RRN, terminal.
+TEST_P(SwitchFlows, EveryRequestAnsweredHasAReceivedRecordWithItsKeysAndRrn) {
+  Fields missing_amount = auth_request(0, 1000, 22);  // the core's 30 (rule 1)
+  missing_amount.erase(4);
+  struct Case {
+    Fields request;
+    std::string rc;
+    bool by_loop;
+    bool letter_in_49 = false;  // the codec faults on 49 (n3), the last field: the loop's 30
+  };
+  const std::vector<Case> cases = {
+      {auth_request(0, 1000, 20), "00", false},
+      {auth_request(0, 1000, 21, "0300"), "12", true},
+      {missing_amount, "30", false},
+      {auth_request(0, 1000, 24), "30", true, true},
+      {Fields{{0, "0800"}, {7, "1123140000"}, {11, "000023"}, {70, "301"}}, "00", true},
+  };
+  {
+    Client c(sw_.port());
+    for (const Case& k : cases) {
+      std::string frame = frame_of(k.request);
+      if (k.letter_in_49) frame.back() = 'X';
+      c.send_bytes(frame);
+      const auto answer = c.read();
+      ASSERT_TRUE(answer) << k.request.at(11);
+      ASSERT_EQ(answer->at(39), k.rc) << k.request.at(11);
+    }
+  }
+  ASSERT_EQ(sw_.stop(), "");
+  const auto received = records_of<io::ReceivedRecord>(dir_, io::SwitchRecord::received);
+  const auto written = records_of<io::WrittenRecord>(dir_, io::SwitchRecord::response_written);
+  ASSERT_EQ(received.size(), cases.size());
+  ASSERT_EQ(written.size(), cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const Fields& req = cases[i].request;
+    SCOPED_TRACE(req.at(11));
+    const io::ReceivedRecord& r = received[i];
+    EXPECT_EQ(std::string(r.mti.data(), 4), req.at(0));
+    EXPECT_EQ(r.stan, std::stoul(req.at(11)));
+    EXPECT_EQ(r.field7, 1123140000u);
+    EXPECT_EQ(r.inflight == io::answered_by_loop, cases[i].by_loop);
+    EXPECT_EQ(written[i].stan, r.stan);
+    EXPECT_EQ(std::string(written[i].rc.data(), 2), cases[i].rc);
+    EXPECT_EQ(written[i].inflight == io::answered_by_loop, cases[i].by_loop);
+    if (req.count(37) == 0) {
+      EXPECT_EQ(r.present & (io::received_rrn | io::received_acquirer | io::received_amount), 0);
+      continue;
+    }
+    EXPECT_EQ(std::string(r.rrn.data(), r.rrn.size()), "RRN000000001");
+    EXPECT_EQ(std::string(r.terminal.data(), r.terminal.size()), "TERM0001");
+    EXPECT_EQ(r.acquirer, 123456u);
+    EXPECT_EQ((r.present & io::received_currency) != 0, !cases[i].letter_in_49);
+    if (!cases[i].letter_in_49) {
+      EXPECT_EQ(r.currency, 392u);
+    }
+    EXPECT_EQ(std::string(r.masked_pan.data(), r.pan_length), "400000******0002");
+    EXPECT_EQ((r.present & io::received_amount) != 0, req.count(4) == 1);
+    if (req.count(4) == 1) {
+      EXPECT_EQ(r.amount, 1000);
+    }
+  }
+}
+
 TEST_P(SwitchFlows, RunOnShardRunsOnTheOwningThreadAndWaits) {
   bool ran = false;
   sw_.runtime().run_on_shard(0, [&](core::Core& core, core::ShardId shard, core::EventSink&) {

@@ -15,7 +15,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -263,6 +265,27 @@ inline std::map<std::uint16_t, std::uint64_t> count_records(const std::filesyste
     ++counts[r.type];
   }
   return counts;
+}
+
+// The payloads of the log's records of one type, as `Record`.
+template <typename Record>
+std::vector<Record> records_of(const std::filesystem::path& dir, io::SwitchRecord type) {
+  std::vector<Record> out;
+  ledger::LogReader reader;
+  EXPECT_TRUE(reader.open(dir.string(), 1).ok());
+  ledger::RecordView r;
+  bool has = true;
+  while (true) {
+    const ledger::Status s = reader.next(r, has);
+    EXPECT_TRUE(s.ok()) << s.to_string();
+    if (!s.ok() || !has) break;
+    if (r.type != static_cast<std::uint16_t>(type)) continue;
+    EXPECT_EQ(r.payload.size(), sizeof(Record));
+    Record record;
+    std::memcpy(&record, r.payload.data(), std::min(sizeof record, r.payload.size()));
+    out.push_back(record);
+  }
+  return out;
 }
 
 // The value of an unlabelled metric on a /metrics page; -1 when absent.
