@@ -16,17 +16,15 @@ static_assert(std::is_trivially_copyable_v<ReceivedRecord> && sizeof(ReceivedRec
 static_assert(offsetof(ReceivedRecord, acquirer) == received_record_v1_fields);
 
 template <std::size_t N>
-void copy_text(std::optional<std::string_view> text, std::array<char, N>& out, std::uint16_t& present,
-               std::uint16_t bit) noexcept {
-  if (!text || text->empty()) return;
-  for (std::size_t i = 0; i < N && i < text->size(); ++i) out[i] = (*text)[i];
+void copy_text(std::string_view text, std::array<char, N>& out, std::uint16_t& present, std::uint16_t bit) noexcept {
+  if (text.empty()) return;
+  for (std::size_t i = 0; i < N && i < text.size(); ++i) out[i] = text[i];
   present = static_cast<std::uint16_t>(present | bit);
 }
 
 template <typename T>
-void copy_number(std::optional<std::string_view> text, T& out, std::uint16_t& present, std::uint16_t bit) noexcept {
-  if (!text) return;
-  const std::optional<std::uint64_t> v = parse_digits(*text);
+void copy_number(std::string_view text, T& out, std::uint16_t& present, std::uint16_t bit) noexcept {
+  const std::optional<std::uint64_t> v = parse_digits(text);
   if (!v) return;
   out = static_cast<T>(*v);
   present = static_cast<std::uint16_t>(present | bit);
@@ -64,7 +62,7 @@ void print_link(std::span<const std::byte> payload, bool json, std::string& out)
 
 void print_inflight(ledger::PrintedFields& f, std::uint32_t inflight) {
   if (inflight == answered_by_loop) {
-    f.text("inflight", "none (answered by the loop)");
+    f.text("inflight", "by_loop");
   } else {
     f.unsigned_number("inflight", inflight);
   }
@@ -123,8 +121,8 @@ void print_dropped(std::span<const std::byte> payload, bool json, std::string& o
     std::memcpy(&r, payload.data(), sizeof r);
     print_place(f, r.link, r.connection);
     f.text("mti", shown(r.mti));
-    static constexpr std::string_view reasons[] = {"unknown", "stray response", "unreadable MTI or STAN",
-                                                   "not a request"};
+    static constexpr std::string_view reasons[] = {"unknown", "stray_response", "unreadable_mti_or_stan",
+                                                   "not_a_request"};
     f.text("reason", reasons[r.reason < std::size(reasons) ? r.reason : 0]);
   }
   f.finish();
@@ -145,14 +143,23 @@ ReceivedRecord received_record(const EchoCapture& echo, std::uint16_t link, std:
   r.connection = connection;
   r.inflight = inflight;
   r.mti = echo.mti;
-  copy_number(echoed_text(echo, 11), r.stan, r.present, received_stan);
-  copy_number(echoed_text(echo, 4), r.amount, r.present, received_amount);
-  copy_number(echoed_text(echo, 7), r.field7, r.present, received_field7);
-  copy_number(echoed_text(echo, 32), r.acquirer, r.present, received_acquirer);
-  copy_number(echoed_text(echo, 49), r.currency, r.present, received_currency);
-  copy_text(echoed_text(echo, 37), r.rrn, r.present, received_rrn);
-  copy_text(echoed_text(echo, 41), r.terminal, r.present, received_terminal);
-  if (const std::optional<std::string_view> pan = echoed_text(echo, 2)) mask_into(*pan, r.masked_pan, r.pan_length);
+  // One pass over what was captured, not a lookup per field: this runs for
+  // every request read.
+  for (std::size_t i = 0; i < echoed_fields.size(); ++i) {
+    if ((echo.present & (1u << i)) == 0) continue;
+    const std::string_view text(echo.text[i].data(), echo.length[i]);
+    switch (echoed_fields[i]) {
+      case 2: mask_into(text, r.masked_pan, r.pan_length); break;
+      case 4: copy_number(text, r.amount, r.present, received_amount); break;
+      case 7: copy_number(text, r.field7, r.present, received_field7); break;
+      case 11: copy_number(text, r.stan, r.present, received_stan); break;
+      case 32: copy_number(text, r.acquirer, r.present, received_acquirer); break;
+      case 37: copy_text(text, r.rrn, r.present, received_rrn); break;
+      case 41: copy_text(text, r.terminal, r.present, received_terminal); break;
+      case 49: copy_number(text, r.currency, r.present, received_currency); break;
+      default: break;
+    }
+  }
   return r;
 }
 

@@ -115,7 +115,7 @@ TEST(ReceivedRecord, AFieldAbsentOrNotDigitsIsMarkedAbsent) {
 TEST(ReceivedRecord, WalDumpShowsItsFieldsInTextAndJson) {
   const ReceivedRecord r = received_record(full_request, 0, 1, answered_by_loop);
   EXPECT_EQ(printed(SwitchRecord::received, bytes_of(r), false),
-            "link=0 connection=1 inflight=none (answered by the loop) mti=0100 stan=42 field7=1123140000 "
+            "link=0 connection=1 inflight=by_loop mti=0100 stan=42 field7=1123140000 "
             "amount=12345 currency=392 pan=400000******7899 acquirer=123456 rrn=RRN000000042 terminal=TERM0001");
   EXPECT_EQ(printed(SwitchRecord::received, bytes_of(received_record(full_request, 0, 1, 5)), true),
             "{\"link\":0,\"connection\":1,\"inflight\":5,\"mti\":\"0100\",\"stan\":42,\"field7\":1123140000,"
@@ -160,12 +160,12 @@ TEST(SwitchRecordDump, LinkWrittenAndDroppedRecordsShowTheirFields) {
   w.rc = {'9', '1'};
   w.inflight = answered_by_loop;
   EXPECT_EQ(printed(SwitchRecord::response_written, bytes_of(w), false),
-            "link=0 connection=0 inflight=none (answered by the loop) mti=0110 stan=42 rc=91");
+            "link=0 connection=0 inflight=by_loop mti=0110 stan=42 rc=91");
   DroppedRecord d;
   d.mti = {'0', '1', '1', '0'};
   d.reason = 1;
   EXPECT_EQ(printed(SwitchRecord::dropped, bytes_of(d), false),
-            "link=0 connection=0 mti=0110 reason=stray response");
+            "link=0 connection=0 mti=0110 reason=stray_response");
   d.reason = 200;
   EXPECT_EQ(printed(SwitchRecord::dropped, bytes_of(d), false), "link=0 connection=0 mti=0110 reason=unknown");
 }
