@@ -276,6 +276,7 @@ void clear_stale_deltas(Effect& ef, std::uint8_t stale) {
 }  // namespace
 
 AuthResponse Core::decide_request(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink) {
+  note_txn_time(sh, r.txn_time_ms);
   std::uint8_t stale_deltas = 0;
   DecisionEvent& d = fresh_decision(sh.scratch, &stale_deltas);
   d.mti_class = r.mti_class;

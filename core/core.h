@@ -19,8 +19,10 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -172,6 +174,11 @@ class Core {
   // A user and its company as of one instant (both or neither of any approval).
   void read_user_and_company(std::uint32_t user, OwnerView* u, OwnerView* c) const;
   [[nodiscard]] std::int64_t available_balance(std::uint32_t user) const;
+  // The latest transaction time a request was decided at, live or replayed
+  // (after a snapshot: the latest its transaction table holds); nullopt
+  // before any. SPEC 4's current period holds it: with "clock": "message"
+  // the API presents periods as of this, not the system clock.
+  [[nodiscard]] std::optional<TimeMs> latest_transaction_time() const noexcept;
 
   // ---- lookups (control thread) ----
   [[nodiscard]] std::uint32_t find_user(std::string_view id) const noexcept { return acc_->user_ids.find(id); }
@@ -212,7 +219,15 @@ class Core {
     // A hint: written and read with relaxed atomics (see Core::prefetch).
     std::array<TxnKey, 32> staged{};
     std::unordered_map<std::string, IdempotencyRecord> idempotency;
+    // Written by the shard's thread only (replay: shard 0's, before the
+    // threads run); read by any (latest_transaction_time).
+    std::atomic<TimeMs> latest_txn_time{time_ms_min};
   };
+  static void note_txn_time(Shard& sh, TimeMs t) noexcept {
+    if (t > sh.latest_txn_time.load(std::memory_order_relaxed)) {
+      sh.latest_txn_time.store(t, std::memory_order_relaxed);
+    }
+  }
 
   AuthResponse decide_request(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink);
   AuthResponse decide_reversal(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink);

@@ -193,8 +193,10 @@ void Core::apply(const Event& ev) {
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, DecisionEvent>) {
+          note_txn_time(shards_[0], e.txn_time);
           apply_decision(e, nullptr);
         } else if constexpr (std::is_same_v<T, ReversalEvent>) {
+          note_txn_time(shards_[0], e.txn_time);
           apply_reversal(e, nullptr);
         } else if constexpr (std::is_same_v<T, HoldExpiredEvent>) {
           if (TxnEntry* orig = txns_.find(e.original_key)) {  // may be reused in replay (see apply_decision)

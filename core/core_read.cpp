@@ -64,6 +64,15 @@ OwnerView Core::read_owner(const LimitSet& set, TimeMs now) const {
   return v;
 }
 
+std::optional<TimeMs> Core::latest_transaction_time() const noexcept {
+  TimeMs latest = time_ms_min;
+  for (std::size_t s = 0; s < cfg_.shards; ++s) {
+    const TimeMs t = shards_[s].latest_txn_time.load(std::memory_order_relaxed);
+    if (t > latest) latest = t;
+  }
+  return latest == time_ms_min ? std::nullopt : std::optional<TimeMs>(latest);
+}
+
 OwnerView Core::read_user(std::uint32_t user, TimeMs now) const {
   const User& u = acc_->users[user];
   OwnerView v;

@@ -30,6 +30,7 @@ std::int64_t actual_in_card_currency(std::int64_t actual, std::int64_t amount, s
 }  // namespace
 
 AuthResponse Core::decide_reversal(Shard& sh, ShardId shard, const AuthRequest& r, EventSink& sink) {
+  note_txn_time(sh, r.txn_time_ms);
   ReversalEvent& d = sh.scratch.emplace<ReversalEvent>();
   d.mti_class = r.mti_class;
   d.txn_time = r.txn_time_ms;

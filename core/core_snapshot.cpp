@@ -195,6 +195,7 @@ bool Core::load_state(std::span<const std::byte> bytes, std::string* error) {
       e.pan = acc_->card_pans[card].value;  // the full PAN again, from the card
     }
     txns_.entries()[index] = e;
+    note_txn_time(shards_[0], e.txn_time);
   }
   txns_.rebuild_index();  // the tags of the bodies just written
   for (std::size_t s = 0; s < cfg_.shards; ++s) {

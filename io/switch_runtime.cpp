@@ -583,6 +583,13 @@ void LoopWaker::wake() noexcept {
   [[maybe_unused]] const ssize_t n = ::write(eventfd_, &one, sizeof(one));
 }
 
+core::TimeMs SwitchRuntime::presentation_now() const {
+  if (options_.config.clock == ClockSource::message) {
+    if (const std::optional<core::TimeMs> t = core_->latest_transaction_time()) return *t;
+  }
+  return realtime_ms();
+}
+
 LatencyHistogram SwitchRuntime::wal_fsync_histogram() const {
   LatencyHistogram h;
   if (wal_fsync_ != nullptr) wal_fsync_->merge_into(h);

@@ -93,6 +93,11 @@ class SwitchRuntime {
   void run_on_shard(core::ShardId shard, const ShardTask& task);
 
   [[nodiscard]] core::Core& core() noexcept { return *core_; }
+  // The time the API presents current and next periods at (SPEC 4: the
+  // current period holds the latest transaction time seen): the system
+  // clock, or with "clock": "message" the latest field 7 decided, which a
+  // replay of last month's traffic keeps in last month.
+  [[nodiscard]] core::TimeMs presentation_now() const;
   [[nodiscard]] MetricsRegistry& metrics() noexcept { return registry_; }
   // /metrics: the registry after sampling what the core counts itself (the
   // transaction table's reuse and its 91s by reason).

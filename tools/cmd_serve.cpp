@@ -165,6 +165,7 @@ int serve(int argc, char** argv) {
   api_options.port = config.admin.port;
   api_options.token = config.admin.token;
   api_options.core = &runtime.core();
+  api_options.now = [&runtime] { return runtime.presentation_now(); };
   api_options.run_on_shard = [&runtime](core::ShardId shard, const io::ShardFn& fn) {
     runtime.run_on_shard(shard, [&fn](core::Core&, core::ShardId, core::EventSink& sink) { fn(sink); });
   };

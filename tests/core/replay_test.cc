@@ -4,6 +4,8 @@
 // remembered reversals, limits, cards, approval counters, idempotency keys.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,6 +28,7 @@ void run_replay(std::uint64_t seed) {
   TimeMs now = t_noon_tokyo;
   std::uint32_t stan = 1;
   std::vector<std::string> added_pans;
+  TimeMs latest_sent = time_ms_min;
   for (int step = 0; step < 1500; ++step) {
     // Time moves on by up to ~9 hours a step, sometimes back a little (a
     // late request), so windows slide over days, weeks and months.
@@ -43,6 +46,7 @@ void run_replay(std::uint64_t seed) {
       if (kind == 3) { r.processing_code = 300000; r.amount = 0; }
       if (kind == 4) r.field7 += 1;  // another key space
       (void)live->authorize(live->route(r), r, sink);
+      latest_sent = std::max(latest_sent, now);
       originals.push_back(r);
     } else if (op < 60 && !originals.empty()) {
       // A retransmission: the same, or with a changed amount (94).
@@ -61,6 +65,7 @@ void run_replay(std::uint64_t seed) {
         rev.actual_amount = static_cast<std::int64_t>(rng() % 5000);
       }
       (void)live->authorize(live->route(rev), rev, sink);
+      latest_sent = std::max(latest_sent, now);
     } else if (op < 82) {
       const std::uint32_t user = static_cast<std::uint32_t>(rng() % 3);
       const std::string key = "k" + std::to_string(rng() % 20);
@@ -100,6 +105,10 @@ void run_replay(std::uint64_t seed) {
   for (const Event& e : sink.events) replayed->apply(e);
   const std::string want = live->dump_state(), got = replayed->dump_state();
   ASSERT_EQ(got, want) << "seed " << seed;
+  // SPEC 4's "latest transaction time seen", by which the API presents
+  // periods under the message clock.
+  EXPECT_EQ(live->latest_transaction_time(), std::optional<TimeMs>(latest_sent));
+  EXPECT_EQ(replayed->latest_transaction_time(), live->latest_transaction_time());
 
   // And the replayed core decides the next request exactly as the live one.
   AuthRequest next = request(pan_c1, 1000, 999'999, MtiClass::authorization, now);
@@ -116,6 +125,32 @@ TEST(Replay, RebuildsTheSameStateWithoutDecidingAgain) {
     run_replay(seed);
     if (::testing::Test::HasFatalFailure()) return;
   }
+}
+
+// The latest transaction time is the latest decided, not the last: a late
+// request does not move it back. Replay and a snapshot's state keep it (the
+// state from the transactions its table holds).
+TEST(Replay, TheLatestTransactionTimeSurvivesReplayAndASnapshot) {
+  auto live = make_core(rules_accounts);
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->latest_transaction_time(), std::nullopt);
+  RecordingSink sink;
+  const TimeMs later = t_noon_tokyo + 3 * ms_per_day;
+  ASSERT_EQ(rc(live->authorize(0, request(pan_c1, 100, 1, MtiClass::authorization, t_noon_tokyo), sink)), "00");
+  ASSERT_EQ(rc(live->authorize(0, request(pan_c1, 100, 2, MtiClass::authorization, later), sink)), "00");
+  ASSERT_EQ(rc(live->authorize(0, request(pan_c1, 100, 3, MtiClass::authorization, later - ms_per_day), sink)), "00");
+  EXPECT_EQ(live->latest_transaction_time(), std::optional<TimeMs>(later));
+
+  auto replayed = make_core(rules_accounts);
+  for (const Event& e : sink.events) replayed->apply(e);
+  EXPECT_EQ(replayed->latest_transaction_time(), std::optional<TimeMs>(later));
+
+  std::vector<std::byte> state;
+  live->save_state(state);
+  auto loaded = make_core(rules_accounts);
+  std::string error;
+  ASSERT_TRUE(loaded->load_state(state, &error)) << error;
+  EXPECT_EQ(loaded->latest_transaction_time(), std::optional<TimeMs>(later));
 }
 
 // A limit moved to another reset time and anchor day keeps its totals live,

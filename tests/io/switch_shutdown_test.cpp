@@ -149,13 +149,15 @@ Child spawn_serve(const std::filesystem::path& config) {
 
 // A config for the built `serve`: one listen link on `port`, the API on
 // `api_port`, the log in DIR/wal with `wal_extra` added to its object.
+// `top_extra`, if given, is more top-level keys, each with a trailing comma.
 std::filesystem::path write_serve_config(const std::filesystem::path& dir, std::uint16_t port,
-                                         std::uint16_t api_port, const std::string& wal_extra = "") {
+                                         std::uint16_t api_port, const std::string& wal_extra = "",
+                                         const std::string& top_extra = "") {
   const auto config = dir / "config.json";
   std::ofstream f(config);
   f << R"({"links":[{"name":"net","mode":"listen","host":"127.0.0.1","port":)" << port
     << R"(,"echo_interval_s":0}],"cores":{"io":[],"auth":[]},"wal":{"dir":"wal","durability":"sync")" << wal_extra
-    << R"(},"admin":{"listen":"127.0.0.1:)" << api_port << R"("}})";
+    << "}," << top_extra << R"("admin":{"listen":"127.0.0.1:)" << api_port << R"("}})";
   return config;
 }
 
@@ -240,6 +242,33 @@ TEST(SwitchMetrics, TheCheckpointerIsUpWritesSnapshotsAndCatchesUp) {
   })) << page;
   EXPECT_GE(metric_value(page, "authswitch_snapshot_covered_sequence"), 500);
   EXPECT_GE(metric_value(page, "authswitch_snapshot_seconds"), 0);
+  ASSERT_EQ(::kill(child.pid, SIGTERM), 0);
+  EXPECT_EQ(child.wait_exit(), 0);
+  ::close(child.out);
+  std::filesystem::remove_all(dir);
+}
+
+// SPEC 4 through serve's HTTP API: with "clock": "message" a user's
+// periods are presented at the latest field 7 decided (40 days ago here),
+// so the day of the request shows its total; the system clock's day would
+// show 0.
+TEST(ServeApi, WithTheMessageClockAUserShowsTheDayOfTheLatestField7) {
+  const auto dir = temp_dir("serve-message-clock");
+  const auto [port, api_port] = two_free_ports();
+  Child child = spawn_serve(write_serve_config(dir, port, api_port, "", R"("clock":"message",)"));
+  ASSERT_TRUE(child.wait_for_line("HTTP API on")) << child.text;
+  {
+    Client c(port);
+    Fields request = auth_request(0, 1000, 1);
+    request[7] = field7_days_ago(40);
+    ASSERT_EQ(c.roundtrip(request).at(39), "00");
+  }
+  const std::string user = http_get(api_port, "/v1/users/u0");
+  const std::size_t daily = user.find(R"("period":"daily")");
+  ASSERT_NE(daily, std::string::npos) << user;
+  const std::size_t total = user.find(R"("total":)", user.find(R"("current":)", daily));
+  ASSERT_NE(total, std::string::npos) << user;
+  EXPECT_EQ(std::strtoll(user.c_str() + total + 8, nullptr, 10), 1000) << user;
   ASSERT_EQ(::kill(child.pid, SIGTERM), 0);
   EXPECT_EQ(child.wait_exit(), 0);
   ::close(child.out);

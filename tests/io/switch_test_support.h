@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -80,6 +81,16 @@ inline Fields parse_body(const std::string& body) {
 }
 
 // An 0100 for demo card `card`, key fields from `stan`.
+// Field 7 (MMDDhhmmss, UTC) of the time `days` before now.
+inline std::string field7_days_ago(int days) {
+  const std::time_t t = std::time(nullptr) - static_cast<std::time_t>(days) * 86'400;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[16];
+  const std::size_t n = std::strftime(text, sizeof text, "%m%d%H%M%S", &tm);
+  return std::string(text, n);
+}
+
 inline Fields auth_request(std::size_t card, std::int64_t amount, std::uint32_t stan,
                            const std::string& mti = "0100", const std::string& processing = "000000") {
   char amount_text[13];
