@@ -47,17 +47,25 @@ void print_place(ledger::PrintedFields& f, std::uint16_t link, std::uint16_t con
   f.unsigned_number("connection", connection);
 }
 
-void print_link(std::span<const std::byte> payload, bool json, std::string& out) {
+// A record of fixed size: `fields` prints it, or the payload is too short.
+template <typename Record, typename Fields>
+void print_fixed(std::span<const std::byte> payload, bool json, std::string& out, Fields fields) {
   ledger::PrintedFields f(out, json);
-  LinkRecord r;
+  Record r;
   if (payload.size() < sizeof r) {
     too_short(payload, f);
   } else {
     std::memcpy(&r, payload.data(), sizeof r);
-    print_place(f, r.link, r.connection);
-    f.unsigned_number("peer_port", r.peer_port);
+    fields(f, r);
   }
   f.finish();
+}
+
+void print_link(std::span<const std::byte> payload, bool json, std::string& out) {
+  print_fixed<LinkRecord>(payload, json, out, [](ledger::PrintedFields& f, const LinkRecord& r) {
+    print_place(f, r.link, r.connection);
+    f.unsigned_number("peer_port", r.peer_port);
+  });
 }
 
 void print_inflight(ledger::PrintedFields& f, std::uint32_t inflight) {
@@ -96,36 +104,24 @@ void print_received(std::span<const std::byte> payload, bool json, std::string& 
 }
 
 void print_written(std::span<const std::byte> payload, bool json, std::string& out) {
-  ledger::PrintedFields f(out, json);
-  WrittenRecord r;
-  if (payload.size() < sizeof r) {
-    too_short(payload, f);
-  } else {
-    std::memcpy(&r, payload.data(), sizeof r);
+  print_fixed<WrittenRecord>(payload, json, out, [](ledger::PrintedFields& f, const WrittenRecord& r) {
     print_place(f, r.link, r.connection);
     print_inflight(f, r.inflight);
     f.text("mti", shown(r.mti));
     f.unsigned_number("stan", r.stan);
     f.text("rc", shown(r.rc));
     if (r.approval[0] != 0) f.text("approval", shown(r.approval));
-  }
-  f.finish();
+  });
 }
 
 void print_dropped(std::span<const std::byte> payload, bool json, std::string& out) {
-  ledger::PrintedFields f(out, json);
-  DroppedRecord r;
-  if (payload.size() < sizeof r) {
-    too_short(payload, f);
-  } else {
-    std::memcpy(&r, payload.data(), sizeof r);
+  print_fixed<DroppedRecord>(payload, json, out, [](ledger::PrintedFields& f, const DroppedRecord& r) {
     print_place(f, r.link, r.connection);
     f.text("mti", shown(r.mti));
     static constexpr std::string_view reasons[] = {"unknown", "stray_response", "unreadable_mti_or_stan",
                                                    "not_a_request"};
     f.text("reason", reasons[r.reason < std::size(reasons) ? r.reason : 0]);
-  }
-  f.finish();
+  });
 }
 
 }  // namespace

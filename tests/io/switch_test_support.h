@@ -262,9 +262,8 @@ inline std::string read_file(const std::filesystem::path& path) {
   return bytes;
 }
 
-// Records of the log in `dir` by type.
-inline std::map<std::uint16_t, std::uint64_t> count_records(const std::filesystem::path& dir) {
-  std::map<std::uint16_t, std::uint64_t> counts;
+// Calls `fn` with each record of the log in `dir`, in order.
+inline void for_each_record(const std::filesystem::path& dir, const std::function<void(const ledger::RecordView&)>& fn) {
   ledger::LogReader reader;
   EXPECT_TRUE(reader.open(dir.string(), 1).ok());
   ledger::RecordView r;
@@ -273,8 +272,14 @@ inline std::map<std::uint16_t, std::uint64_t> count_records(const std::filesyste
     const ledger::Status s = reader.next(r, has);
     EXPECT_TRUE(s.ok()) << s.to_string();
     if (!s.ok() || !has) break;
-    ++counts[r.type];
+    fn(r);
   }
+}
+
+// Records of the log in `dir` by type.
+inline std::map<std::uint16_t, std::uint64_t> count_records(const std::filesystem::path& dir) {
+  std::map<std::uint16_t, std::uint64_t> counts;
+  for_each_record(dir, [&](const ledger::RecordView& r) { ++counts[r.type]; });
   return counts;
 }
 
@@ -282,20 +287,13 @@ inline std::map<std::uint16_t, std::uint64_t> count_records(const std::filesyste
 template <typename Record>
 std::vector<Record> records_of(const std::filesystem::path& dir, io::SwitchRecord type) {
   std::vector<Record> out;
-  ledger::LogReader reader;
-  EXPECT_TRUE(reader.open(dir.string(), 1).ok());
-  ledger::RecordView r;
-  bool has = true;
-  while (true) {
-    const ledger::Status s = reader.next(r, has);
-    EXPECT_TRUE(s.ok()) << s.to_string();
-    if (!s.ok() || !has) break;
-    if (r.type != static_cast<std::uint16_t>(type)) continue;
+  for_each_record(dir, [&](const ledger::RecordView& r) {
+    if (r.type != static_cast<std::uint16_t>(type)) return;
     EXPECT_EQ(r.payload.size(), sizeof(Record));
     Record record;
     std::memcpy(&record, r.payload.data(), std::min(sizeof record, r.payload.size()));
     out.push_back(record);
-  }
+  });
   return out;
 }
 
