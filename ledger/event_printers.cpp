@@ -25,10 +25,18 @@ std::string shown_pan(core::Pan p) {
   return "keyed hash, " + std::to_string(core::pan_digit_count(p)) + " digits";
 }
 
-std::string key_text(const core::TxnKey& k) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%016" PRIx64 ":%016" PRIx64, k.hi, k.lo);
-  return b;
+// A transaction key as its parts (core::make_txn_key): MTI class, 32, 7 and
+// 11, the fields the received record shows, so a decision is found from its
+// request by eye or by grep (`stan=822465`).
+void key_fields(PrintedFields& f, std::string_view prefix, const core::TxnKey& k) {
+  static constexpr std::string_view classes[] = {"unknown",  "authorization", "financial", "advice",
+                                                 "reversal", "reversal_advice", "other"};
+  const std::uint64_t cls = k.hi >> 40;
+  const std::string p(prefix);
+  f.text(p + "class", classes[cls < std::size(classes) ? cls : 0]);
+  f.unsigned_number(p + "acquirer", k.hi & ((std::uint64_t{1} << 40) - 1));
+  f.unsigned_number(p + "field7", k.lo >> 20);
+  f.unsigned_number(p + "stan", k.lo & ((std::uint64_t{1} << 20) - 1));
 }
 
 void print(std::uint16_t type, std::span<const std::byte> payload, bool json, std::string& out) {
@@ -60,7 +68,7 @@ void print(std::uint16_t type, std::span<const std::byte> payload, bool json, st
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, core::DecisionEvent>) {
-            f.text("key", key_text(v.key));
+            key_fields(f, "", v.key);
             f.text("pan", shown_pan(v.content.pan));
             f.number("card", v.card == core::no_index ? -1 : static_cast<std::int64_t>(v.card));
             f.number("amount", v.content.amount);
@@ -71,14 +79,14 @@ void print(std::uint16_t type, std::span<const std::byte> payload, bool json, st
             f.number("hold", v.effect.hold_delta);
             f.number("balance", v.effect.balance_delta);
           } else if constexpr (std::is_same_v<T, core::ReversalEvent>) {
-            f.text("key", key_text(v.key));
-            f.text("original", key_text(v.original_key));
+            key_fields(f, "", v.key);
+            key_fields(f, "original_", v.original_key);
             f.text("pan", shown_pan(v.content.pan));
             f.text("rc", core::response_code_text(v.rc));
             f.number("released", v.released);
             f.number("remembered", v.remembered);
           } else if constexpr (std::is_same_v<T, core::HoldExpiredEvent>) {
-            f.text("original", key_text(v.original_key));
+            key_fields(f, "original_", v.original_key);
             f.number("released", v.released);
           } else if constexpr (std::is_same_v<T, core::LimitsSetEvent>) {
             f.text("owner", v.owner == core::LimitOwner::user ? "user" : "company");
