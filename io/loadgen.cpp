@@ -88,6 +88,7 @@ LoadgenResult run_loadgen(const LoadgenOptions& options) {
   result.error = run.error;
   result.counts = source.counts();
   result.sent = run.sent;
+  result.unsent = run.unsent;
   result.answered = run.answered - result.counts.late;
   result.timeouts = run.timeouts + result.counts.late;
   result.unmatched = run.unmatched;

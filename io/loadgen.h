@@ -53,6 +53,7 @@ struct LoadgenResult {
   std::uint64_t sent = 0;
   std::uint64_t answered = 0;  // within the timeout
   std::uint64_t timeouts = 0;  // never answered, or answered after the timeout
+  std::uint64_t unsent = 0;    // due, never sent (the switch stopped reading; OpenLoopResult::unsent)
   std::uint64_t unmatched = 0;
   std::uint64_t switch_echoes = 0;  // the switch's own 0800s, answered 0810 (not requests of ours)
   double per_s = 0.0;  // answers a second, over the run
@@ -62,7 +63,8 @@ struct LoadgenResult {
 
   // Exit status 0 of SPEC 10: everything answered in time, nothing wrong.
   [[nodiscard]] bool clean() const noexcept {
-    return error.empty() && timeouts == 0 && counts.mismatches == 0 && unmatched == 0 && answered == sent;
+    return error.empty() && timeouts == 0 && unsent == 0 && counts.mismatches == 0 && unmatched == 0 &&
+           answered == sent;
   }
 };
 

@@ -76,13 +76,14 @@ std::string loadgen_summary_json(const LoadgenResult& result) {
   std::snprintf(line, sizeof line,
                 "{\"sent\":%llu,\"answered\":%llu,\"timeouts\":%llu,\"by_rc\":{%s},\"p50_us\":%.1f,\"p99_us\":%.1f,"
                 "\"p999_us\":%.1f,\"max_us\":%.1f,\"per_s\":%.0f,\"mismatches\":%llu,\"unmatched\":%llu,"
-                "\"switch_echoes\":%llu}",
+                "\"switch_echoes\":%llu,\"unsent\":%llu}",
                 static_cast<unsigned long long>(result.sent), static_cast<unsigned long long>(result.answered),
                 static_cast<unsigned long long>(result.timeouts), by_rc.c_str(), us(h.value_at_percentile(50)),
                 us(h.value_at_percentile(99)), us(h.value_at_percentile(99.9)), us(h.max_ns()), result.per_s,
                 static_cast<unsigned long long>(result.counts.mismatches),
                 static_cast<unsigned long long>(result.unmatched),
-                static_cast<unsigned long long>(result.switch_echoes));
+                static_cast<unsigned long long>(result.switch_echoes),
+                static_cast<unsigned long long>(result.unsent));
   return line;
 }
 

@@ -240,6 +240,7 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& options, RequestSource& sour
   }
   for (Connection& c : connections) ::close(c.fd);
   result.timeouts = result.sent - result.answered;
+  result.unsent = total - result.sent;
   result.elapsed_s = static_cast<double>(last_answer - start) / 1e9;
   return result;
 }
@@ -251,11 +252,11 @@ std::string summary_json(const OpenLoopResult& result, const LatencyHistogram& l
   const int n = std::snprintf(
       line, sizeof(line),
       "{\"sent\":%llu,\"answered\":%llu,\"timeouts\":%llu,\"unmatched\":%llu,\"p50_us\":%.1f,\"p99_us\":%.1f,"
-      "\"p999_us\":%.1f,\"max_us\":%.1f,\"per_s\":%.0f}",
+      "\"p999_us\":%.1f,\"max_us\":%.1f,\"per_s\":%.0f,\"unsent\":%llu}",
       static_cast<unsigned long long>(result.sent), static_cast<unsigned long long>(result.answered),
       static_cast<unsigned long long>(result.timeouts), static_cast<unsigned long long>(result.unmatched),
       us(latency.value_at_percentile(50)), us(latency.value_at_percentile(99)), us(latency.value_at_percentile(99.9)),
-      us(latency.max_ns()), per_s);
+      us(latency.max_ns()), per_s, static_cast<unsigned long long>(result.unsent));
   AS_ASSERT(n > 0 && static_cast<std::size_t>(n) < sizeof(line));
   return std::string(line, static_cast<std::size_t>(n));
 }

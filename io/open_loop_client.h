@@ -79,6 +79,10 @@ struct OpenLoopResult {
   std::uint64_t unmatched = 0;  // answers that matched no outstanding request
   std::uint64_t server_requests = 0;  // the server's own messages (0800), answered
   std::uint64_t timeouts = 0;   // sent, never answered before the drain ended
+  // Due but never sent: the server stopped reading (the client's buffer
+  // stayed full until the drain ended) or the run broke off. Counted apart
+  // so that sent + unsent is always the run's rate times its seconds.
+  std::uint64_t unsent = 0;
   double elapsed_s = 0.0;       // first due time to the last answer
   [[nodiscard]] bool ok() const noexcept { return error.empty(); }
 };

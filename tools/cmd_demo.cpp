@@ -123,9 +123,9 @@ void print_outcome(const io::LoadgenResult& r) {
               "%.0f answers/s\n",
               us(r.latency.value_at_percentile(50)), us(r.latency.value_at_percentile(99)),
               us(r.latency.value_at_percentile(99.9)), us(r.latency.max_ns()), r.per_s);
-  std::printf("timeouts %llu, mismatched answers %llu, unmatched answers %llu\n",
-              static_cast<unsigned long long>(r.timeouts), static_cast<unsigned long long>(r.counts.mismatches),
-              static_cast<unsigned long long>(r.unmatched));
+  std::printf("timeouts %llu, never sent %llu, mismatched answers %llu, unmatched answers %llu\n",
+              static_cast<unsigned long long>(r.timeouts), static_cast<unsigned long long>(r.unsent),
+              static_cast<unsigned long long>(r.counts.mismatches), static_cast<unsigned long long>(r.unmatched));
   for (const std::string& note : r.counts.mismatch_notes) std::printf("  mismatch: %s\n", note.c_str());
 }
 

@@ -44,8 +44,9 @@ constexpr const char* usage =
     "  --seed N             random seed: cards, amounts, kinds (default 1)\n"
     "\n"
     "Progress each second on stderr; then one JSON line on stdout: sent, answered, timeouts,\n"
-    "by_rc, p50_us, p99_us, p999_us, max_us, per_s, mismatches, unmatched.\n"
-    "exit status: 0 every request answered in time and every answer right, 1 otherwise,\n"
+    "by_rc, p50_us, p99_us, p999_us, max_us, per_s, mismatches, unmatched, switch_echoes, unsent\n"
+    "(due but never sent: the switch stopped reading; sent + unsent = rate x seconds).\n"
+    "exit status: 0 every request sent and answered in time and every answer right, 1 otherwise,\n"
     "2 usage error or a bad cards file.\n";
 
 template <class Number>

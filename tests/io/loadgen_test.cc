@@ -106,10 +106,20 @@ TEST(Loadgen, SummaryLineHasTheSpecKeysAndCounts) {
   EXPECT_EQ(json.find('\n'), std::string::npos);
   EXPECT_NE(json.find("{\"sent\":500,\"answered\":500,\"timeouts\":0,\"by_rc\":{\"00\":"), std::string::npos) << json;
   for (const char* key : {"\"p50_us\":", "\"p99_us\":", "\"p999_us\":", "\"max_us\":", "\"per_s\":",
-                          "\"mismatches\":0", "\"unmatched\":0"}) {
+                          "\"mismatches\":0", "\"unmatched\":0", "\"unsent\":0"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
   }
   EXPECT_NE(json.find("\"14\":" + std::to_string(r.counts.by_rc[14])), std::string::npos) << json;
+}
+
+// Exit status 0 needs every request of the run sent, not only every one
+// sent answered: a switch that stopped reading must not pass.
+TEST(Loadgen, ARequestNeverSentIsNotACleanRun) {
+  LoadgenResult r;
+  r.sent = r.answered = 10;
+  EXPECT_TRUE(r.clean());
+  r.unsent = 1;
+  EXPECT_FALSE(r.clean());
 }
 
 TEST(Loadgen, RetransmissionAnsweredDifferentlyIsAMismatch) {
@@ -161,6 +171,7 @@ TEST(Loadgen, SilentSwitchMeansEveryRequestTimesOut) {
   EXPECT_EQ(r.sent, 100u);
   EXPECT_EQ(r.answered, 0u);
   EXPECT_EQ(r.timeouts, 100u);
+  EXPECT_EQ(r.unsent, 0u);
   // The fake reads on its own thread, which may not have read the last
   // requests yet when loadgen gives up on them.
   EXPECT_TRUE(test::wait_until([&] { return fake.requests_read() >= 100; }, std::chrono::seconds(30)));

@@ -215,28 +215,55 @@ TEST(OpenLoopClient, EveryRequestIsAnsweredByTheEcho) {
   EXPECT_EQ(echo.stats().accepted, 3u);
 }
 
-TEST(OpenLoopClient, ASilentServerYieldsTimeoutsAfterTheDrain) {
-  // Listens (connections complete in the backlog) but never reads.
+// A server that listens (connections complete in the backlog) but never
+// reads; `receive_buffer` (0: the default) bounds what its kernel holds.
+OpenLoopResult run_against_a_silent_server(int receive_buffer, double rate_per_s, double seconds,
+                                           std::chrono::milliseconds drain) {
   const test::BoundSocket bound = test::bind_loopback();
-  ASSERT_GE(bound.fd, 0);
-  const int listener = bound.fd;
-  ASSERT_EQ(::listen(listener, 8), 0);
+  EXPECT_GE(bound.fd, 0);
+  if (receive_buffer != 0) {
+    EXPECT_EQ(::setsockopt(bound.fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer), 0);
+  }
+  EXPECT_EQ(::listen(bound.fd, 8), 0);
   OpenLoopOptions options;
   options.port = bound.port;
-  options.rate_per_s = 1000;
-  options.seconds = 0.1;
+  options.rate_per_s = rate_per_s;
+  options.seconds = seconds;
   options.connections = 1;
-  // Requests still unsent when the drain ends are never sent: 100 ms let a
-  // stall of the client's thread on a loaded machine lose the last ones.
-  options.drain_timeout = std::chrono::milliseconds(1000);
+  options.drain_timeout = drain;
   EchoRequestSource source;
   LatencyRecorder recorder;
   const OpenLoopResult result = run_open_loop(options, source, recorder);
+  ::close(bound.fd);
+  return result;
+}
+
+TEST(OpenLoopClient, ASilentServerYieldsTimeoutsAfterTheDrain) {
+  // Requests still unsent when the drain ends are never sent: 100 ms let a
+  // stall of the client's thread on a loaded machine lose the last ones.
+  const OpenLoopResult result = run_against_a_silent_server(0, 1000, 0.1, std::chrono::milliseconds(1000));
   ASSERT_TRUE(result.ok()) << result.error;
   EXPECT_EQ(result.sent, 100u);
+  EXPECT_EQ(result.unsent, 0u);
   EXPECT_EQ(result.answered, 0u);
   EXPECT_EQ(result.timeouts, 100u);
-  ::close(listener);
+}
+
+// Once the kernel's buffers and the client's own are full, due requests
+// cannot be sent. They are counted as unsent, so sent + unsent is the whole
+// run, and the summary line says so.
+TEST(OpenLoopClient, RequestsAServerNeverTookAreCountedUnsent) {
+  // 300,000 requests, several MB, against a 4 KiB receive buffer: about
+  // 17,500 fit (the kernel's send buffer and the client's).
+  const OpenLoopResult result = run_against_a_silent_server(4096, 1'000'000, 0.3, std::chrono::milliseconds(200));
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_GT(result.unsent, 0u);
+  EXPECT_EQ(result.sent + result.unsent, 300'000u);
+  EXPECT_EQ(result.answered, 0u);
+  EXPECT_EQ(result.timeouts, result.sent);
+  LatencyHistogram latency;
+  const std::string json = summary_json(result, latency);
+  EXPECT_NE(json.find("\"unsent\":" + std::to_string(result.unsent)), std::string::npos) << json;
 }
 
 TEST(OpenLoopClient, AnswersOutlivedByTheirSlotMatchNothing) {
@@ -288,12 +315,13 @@ TEST(OpenLoopClient, SummaryLineHasSpec11sFields) {
   result.sent = 10;
   result.answered = 9;
   result.timeouts = 1;
+  result.unsent = 2;
   result.elapsed_s = 0.5;
   LatencyHistogram latency;
   latency.record(35'000, 9);  // its bucket's top is 35,071 ns
   EXPECT_EQ(summary_json(result, latency),
             "{\"sent\":10,\"answered\":9,\"timeouts\":1,\"unmatched\":0,\"p50_us\":35.1,\"p99_us\":35.1,"
-            "\"p999_us\":35.1,\"max_us\":35.1,\"per_s\":18}");
+            "\"p999_us\":35.1,\"max_us\":35.1,\"per_s\":18,\"unsent\":2}");
 }
 
 }  // namespace
