@@ -29,7 +29,6 @@ constexpr std::size_t recv_bytes_max = 64 * 1024;
 constexpr std::size_t out_room_for_recv = 6 * recv_bytes_max;
 static_assert(constants::switch_send_buffer_bytes >= 2 * out_room_for_recv);
 
-
 }  // namespace
 
 ConnectionLoop::ConnectionLoop(const LoopShared& shared, const LinkShared& link, ConnectionSlot& slot,
