@@ -276,7 +276,6 @@ void ConnectionLoop::handle_request(const codec::MessageView& view, std::uint64_
   AS_ASSERT(pushed);  // the ring holds the whole in-flight table
   rang_[shard] = 1;
   ++inflight_count_;
-  link_.metrics->inflight.add(1);
 }
 
 void ConnectionLoop::handle_response(const codec::MessageView& view) {
@@ -473,7 +472,6 @@ void ConnectionLoop::release_answers() {
       free_[free_count_++] = r->inflight;
       --inflight_count_;
       link_.state->release_inflight();
-      link_.metrics->inflight.add(-1);
       ring.pop();
     }
   }

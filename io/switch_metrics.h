@@ -27,7 +27,7 @@ struct LinkMetrics {
   Counter dropped;  // stray responses, unreadable messages
   Counter out_of_step;
   Counter shed_inflight;  // 91 at once: the link's max_inflight in flight, all its connections together
-  Gauge inflight;
+  Gauge inflight;  // set at each scrape from LinkState::inflight_now() (SwitchRuntime::render_metrics)
   Gauge link_up;
   HistogramSeries* end_to_end = nullptr;  // writer i: connection slot i
 };

@@ -606,6 +606,10 @@ std::string SwitchRuntime::render_metrics() {
     }
     if (counted < written) wal_records_.inc(written - counted);
   }
+  // authswitch_inflight from the count the links keep for max_inflight
+  // anyway: a gauge moved per request was a second contended read-modify-
+  // write on the hot path for a value read only here.
+  for (const LinkShared& link : links_) link.metrics->inflight.set(static_cast<double>(link.state->inflight_now()));
   if (core_) {
     const core::TxnStats t = core_->txn_stats();
     txn_reused_.set(static_cast<double>(t.reused));

@@ -2,6 +2,9 @@
 // in-process switch on 127.0.0.1 with a real write-ahead log.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "tests/io/switch_test_support.h"
 #include "tests/io/wait_until.h"
 
@@ -18,6 +21,14 @@ class SwitchFlows : public ::testing::TestWithParam<io::Durability> {
   std::filesystem::path dir_;
   RunningSwitch sw_;
 };
+
+// The value of one labelled series on the switch's /metrics page; -1 when absent.
+double series_value(io::SwitchRuntime& runtime, const std::string& series) {
+  const std::string page = runtime.render_metrics();
+  const std::string key = series + " ";
+  const std::size_t at = page.find(key);
+  return at == std::string::npos ? -1.0 : std::strtod(page.c_str() + at + key.size(), nullptr);
+}
 
 std::string original_data(const Fields& original) {
   return original.at(0) + original.at(11) + original.at(7) + "00000" + original.at(32) + "00000000000";
@@ -175,12 +186,7 @@ TEST_P(SwitchFlows, NetworkManagementIsAnsweredByTheLoop) {
 
 // Answers the io loop gives itself count in the end-to-end latency too.
 TEST_P(SwitchFlows, UnservedRequestMtiIs12AndCountsInTheEndToEndLatency) {
-  const auto answered = [&] {
-    const std::string page = sw_.runtime().render_metrics();
-    const std::string key = "authswitch_end_to_end_seconds_count{link=\"net\"} ";
-    const std::size_t at = page.find(key);
-    return at == std::string::npos ? -1.0 : std::strtod(page.c_str() + at + key.size(), nullptr);
-  };
+  const auto answered = [&] { return series_value(sw_.runtime(), "authswitch_end_to_end_seconds_count{link=\"net\"}"); };
   const double before = answered();
   ASSERT_GE(before, 0.0);
   Client c(sw_.port());
@@ -348,6 +354,38 @@ TEST_P(SwitchFlows, EveryRequestAnsweredHasAReceivedRecordWithItsKeysAndRrn) {
       EXPECT_EQ(r.amount, 1000);
     }
   }
+}
+
+// SPEC 12: authswitch_inflight counts requests read and not yet answered.
+// The one authorization thread is held inside run_on_shard, so a request
+// sent meanwhile stays in flight until it is let go.
+TEST_P(SwitchFlows, TheInflightGaugeCountsARequestReadAndNotYetAnswered) {
+  const auto inflight = [&] { return series_value(sw_.runtime(), "authswitch_inflight{link=\"net\"}"); };
+  EXPECT_EQ(inflight(), 0.0);
+  std::atomic<bool> holding{false}, release{false};
+  std::thread holder([&] {
+    sw_.runtime().run_on_shard(0, [&](core::Core&, core::ShardId, core::EventSink&) {
+      holding.store(true);
+      while (!release.load()) std::this_thread::yield();
+    });
+  });
+  struct LetGo {
+    std::atomic<bool>& release;
+    std::thread& holder;
+    ~LetGo() {
+      release.store(true);
+      holder.join();
+    }
+  } let_go{release, holder};
+  ASSERT_TRUE(wait_until([&] { return holding.load(); }));
+  Client c(sw_.port());
+  c.send_bytes(frame_of(auth_request(0, 1000, 30)));
+  EXPECT_TRUE(wait_until([&] { return inflight() == 1.0; })) << inflight();
+  release.store(true);
+  const auto answer = c.read();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->at(39), "00");
+  EXPECT_TRUE(wait_until([&] { return inflight() == 0.0; })) << inflight();
 }
 
 TEST_P(SwitchFlows, RunOnShardRunsOnTheOwningThreadAndWaits) {
